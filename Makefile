@@ -1,0 +1,16 @@
+PY ?= .venv/bin/python
+export HLOOP_DATASET ?= ../shared/data/ag_news
+
+.PHONY: setup test lint run bench
+setup:
+	bash .ci/setup
+test:
+	$(PY) -m pytest -q
+lint:
+	$(PY) -m ruff check hloop labeling training tests benchmarks app.py
+run:
+	$(PY) app.py
+bench:
+	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_queue.py
+	$(PY) benchmarks/bench_app.py

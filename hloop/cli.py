@@ -1,0 +1,236 @@
+"""``python -m hloop``: the loop from a terminal, a thin layer over ``hloop.services``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from pydantic import ValidationError
+
+from hloop.core.errors import HLoopError
+from hloop.core.strategies import STRATEGIES
+
+COMMANDS: dict[str, Callable] = {}
+
+
+def command(name: str, help: str):
+    """Register a subcommand handler (args, services) -> exit code."""
+    def wrap(fn: Callable) -> Callable:
+        fn.cli_help = help
+        COMMANDS[name] = fn
+        return fn
+    return wrap
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, file=sys.stderr, leave=False, bar_format="{percentage:3.0f}%|{bar:30}| {desc}")
+
+    def update(fraction: float, desc: str) -> None:
+        bar.set_description_str(desc)
+        bar.update(max(0, round(fraction * 100) - bar.n))
+        if fraction >= 1.0:
+            bar.close()
+
+    return update
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+def _metrics_row(card: dict) -> str:
+    m = card["metrics"]
+    return f"v{card['version']:<4} accuracy {m['accuracy']:.4f}  macro-F1 {m['f1_macro']:.4f}  weighted-F1 {m['f1_weighted']:.4f}"
+
+
+def _print_card(card: dict) -> None:
+    t = card["training"]
+    print(_metrics_row(card))
+    print(f"      trained on {t['rows']:,} rows ({t['seed_labels']:,} seed + {t['human_labels']:,} human, "
+          f"feedback weight {t['feedback_weight']}) in {card['training_seconds']:.2f} s")
+    for name, pc in card["metrics"]["per_class"].items():
+        print(f"      {name:<9} precision {pc['precision']:.3f}  recall {pc['recall']:.3f}  f1 {pc['f1']:.3f}  n={pc['support']}")
+
+
+def _before_after(old: dict | None, new: dict) -> None:
+    if old is None:
+        _print_card(new)
+        return
+    print(f"{'metric':<12} {'v' + str(old['version']):>10} {'v' + str(new['version']):>10} {'change':>9}")
+    keys = [("accuracy", "accuracy"), ("macro-F1", "f1_macro"), ("weighted-F1", "f1_weighted")]
+    rows = [(label, old["metrics"][k], new["metrics"][k]) for label, k in keys]
+    rows += [(f"F1 {n}", old["metrics"]["per_class"][n]["f1"], new["metrics"]["per_class"][n]["f1"])
+             for n in new["metrics"]["per_class"]]
+    for label, a, b in rows:
+        print(f"{label:<12} {a:>10.4f} {b:>10.4f} {b - a:>+9.4f}")
+    t = new["training"]
+    print(f"v{new['version']}: {t['seed_labels']:,} seed + {t['human_labels']:,} human labels "
+          f"(weight {t['feedback_weight']}), {new['training_seconds']:.2f} s")
+
+
+@command("train", "Load the dataset, split it, fill the label store and train a model version (v1 at first).")
+def _train(args, services) -> int:
+    card = services.train(args.feedback_weight, progress=_progress_bar())
+    _print_json(card) if args.json else _print_card(card)
+    return 0
+
+
+@command("retrain", "Train a new version on seed + human labels (weighted) and print old vs new metrics.")
+def _retrain(args, services) -> int:
+    old = services.card() if services.registry.current_version() else None
+    card = services.retrain(args.feedback_weight, force=args.force, progress=_progress_bar())
+    _print_json(card) if args.json else _before_after(old, card)
+    return 0
+
+
+@command("queue", "Show the pool items the current model is least sure about, most uncertain first.")
+def _queue(args, services) -> int:
+    items = services.ranked_pool(args.strategy, n=args.n)
+    if args.json:
+        _print_json([{k: i[k] for k in ("example_id", "text", "score", "prediction", "confidence")} for i in items])
+        return 0
+    for i in items:
+        text = i["text"] if len(i["text"]) <= 90 else i["text"][:87] + "..."
+        print(f"{i['example_id']:>7}  {i['score']:.3f}  {i['prediction']:<9} {i['confidence']:.2f}  {text}")
+    return 0
+
+
+@command("label", "Label one stored example (by id) with a topic; the label history is kept.")
+def _label(args, services) -> int:
+    result = services.label(args.example, args.label, args.annotator, source="cli")
+    _print_json(result) if args.json else print(
+        f"example {result['example_id']} -> {result['label']} by {result['annotator']} "
+        f"(label {result['label_id']}; {result['labels_since_retrain']} human labels since the last retrain)")
+    return 0
+
+
+@command("import", "Add unlabelled texts (CSV or JSONL with a 'text' column) to the pool.")
+def _import(args, services) -> int:
+    report = services.import_texts(args.file, progress=_progress_bar())
+    if args.json:
+        _print_json(report)
+        return 0
+    print(f"{report['added']} added, {report['duplicates']} duplicates skipped, {report['rejected']} rejected")
+    for r in report["rejections"][:20]:
+        print(f"  row {r['row']}: {r['reason']}")
+    return 0
+
+
+@command("status", "The table of model versions: created, labels used, accuracy, macro-F1, current.")
+def _status(args, services) -> int:
+    cards = services.versions()
+    if args.json:
+        _print_json(cards)
+        return 0
+    if not cards:
+        print("No model yet: run `python -m hloop train`.")
+        return 0
+    print(f"{'version':<8} {'created (UTC)':<26} {'seed':>6} {'human':>6} {'weight':>6} {'accuracy':>9} {'macro-F1':>9}  current")
+    for c in cards:
+        t, m = c["training"], c["metrics"]
+        print(f"v{c['version']:<7} {c['created_at']:<26} {t['seed_labels']:>6} {t['human_labels']:>6} "
+              f"{t['feedback_weight']:>6} {m['accuracy']:>9.4f} {m['f1_macro']:>9.4f}  {'*' if c['current'] else ''}")
+    return 0
+
+
+@command("metrics", "The full metrics card of one version (default: the current one).")
+def _metrics(args, services) -> int:
+    card = services.card(args.version)
+    _print_json(card) if args.json else _print_card(card)
+    return 0
+
+
+@command("rollback", "Make an earlier (or any) version current again.")
+def _rollback(args, services) -> int:
+    card = services.rollback(args.version)
+    print(f"v{card['version']} is current again.")
+    return 0
+
+
+@command("export", "Write all human labels to a file (CSV or JSONL, by the file's extension).")
+def _export(args, services) -> int:
+    result = services.export(args.file, history=args.history)
+    print(f"{result['labels']} labels written to {result['path']}")
+    return 0
+
+
+@command("predict", "Predict the topic of a text, with the words that drove the prediction.")
+def _predict(args, services) -> int:
+    result = services.predict(args.text)
+    if args.json:
+        _print_json({**result, "explanation": services.explain(args.text)["contributions"]})
+        return 0
+    print(f"{result['label']} ({result['confidence']:.2f}) by v{result['model_version']}")
+    for c in services.explain(args.text)["contributions"]:
+        print(f"  {c['weight']:+.3f}  {c['feature']}")
+    return 0
+
+
+@command("undo", "Undo an annotator's latest label (kept in the history as undone).")
+def _undo(args, services) -> int:
+    result = services.undo(args.annotator)
+    print(f"undone: example {result['example_id']} -> {result['label']} (label {result['label_id']})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="hloop", description="HumanLoopML: human-in-the-loop AG News topics.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = {name: sub.add_parser(name, help=fn.cli_help, description=fn.cli_help) for name, fn in COMMANDS.items()}
+    for name in ("train", "retrain"):
+        p[name].add_argument("--feedback-weight", type=float, default=None,
+                             help="weight of each human label relative to a seed label (default: HLOOP_FEEDBACK_WEIGHT)")
+    p["retrain"].add_argument("--force", action="store_true", help="retrain even without new human labels")
+    p["queue"].add_argument("--n", type=int, default=10, help="how many items (default 10)")
+    p["queue"].add_argument("--strategy", default="least_confidence", choices=[*STRATEGIES, "default"])
+    p["label"].add_argument("--example", type=int, required=True, help="example id (from `queue`)")
+    p["label"].add_argument("--label", required=True, help="World, Sports, Business or Sci/Tech")
+    p["label"].add_argument("--annotator", default="cli", help="who gives the label (default: cli)")
+    p["import"].add_argument("file", help="a .csv or .jsonl file with a 'text' column")
+    p["metrics"].add_argument("--version", type=int, default=None, help="version number (default: current)")
+    p["rollback"].add_argument("version", type=int)
+    p["export"].add_argument("file", help="labels.csv or labels.jsonl")
+    p["export"].add_argument("--history", action="store_true", help="every label event, undone ones included")
+    p["predict"].add_argument("text")
+    p["undo"].add_argument("--annotator", default="cli")
+    for name in ("train", "retrain", "queue", "label", "import", "status", "metrics", "predict"):
+        p[name].add_argument("--json", action="store_true", help="print JSON for scripts")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; an HLoopError prints one line and returns 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        from hloop.config import Settings
+        from hloop.services import Services
+
+        services = Services(Settings())
+        return COMMANDS[args.command](args, services)
+    except HLoopError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        problems = "; ".join(f"HLOOP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        print(f"error: invalid setting: {problems}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 2
+    except Exception as exc:  # an unexpected bug: still one line, the trace only on request
+        if os.environ.get("HLOOP_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {str(exc)[:300]} (set HLOOP_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+def main_exit() -> None:
+    """Console-script entry point (``hloop``)."""
+    sys.exit(main())

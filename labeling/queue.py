@@ -1,0 +1,90 @@
+"""The labelling queue's claims: at most one annotator holds an item at a time, and a claim expires.
+
+Ranking is the caller's job (services score the pool with the current model); this module turns a ranked
+list of example ids into a claim, skipping items that are labelled, claimed by someone else or skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from hloop.core.errors import ClaimError
+from labeling.store import human_labelled_ids
+from labeling.tables import Claim, Skip, utcnow
+
+
+def release_expired(*, session: Session, now: datetime | None = None) -> int:
+    """Delete claims whose time ran out; returns how many."""
+    result = session.execute(delete(Claim).where(col(Claim.expires_at) <= (now or utcnow())))
+    return result.rowcount or 0
+
+
+def active_claim(annotator: str, *, session: Session) -> Claim | None:
+    """The annotator's newest unexpired claim, if any."""
+    stmt = (
+        select(Claim)
+        .where(Claim.annotator == annotator, col(Claim.expires_at) > utcnow())
+        .order_by(col(Claim.created_at).desc())
+    )
+    return session.exec(stmt).first()
+
+
+def blocked_ids(annotator: str, *, session: Session) -> set[int]:
+    """Items the queue must not offer this annotator: human-labelled, claimed by others, or skipped."""
+    blocked = human_labelled_ids(session=session)
+    others = select(Claim.example_id).where(Claim.annotator != annotator, col(Claim.expires_at) > utcnow())
+    blocked.update(session.exec(others).all())
+    blocked.update(session.exec(select(Skip.example_id).where(Skip.annotator == annotator)).all())
+    return blocked
+
+
+def claim_first(annotator: str, ranked_ids: Iterable[int], minutes: float, *, session: Session) -> Claim | None:
+    """Claim the first id of ``ranked_ids`` nobody holds; commits the claim. None when all are taken."""
+    for example_id in ranked_ids:
+        claim = Claim(
+            example_id=int(example_id), annotator=annotator, expires_at=utcnow() + timedelta(minutes=minutes)
+        )
+        session.add(claim)
+        try:
+            session.commit()
+        except IntegrityError:  # another annotator claimed it between our read and our write
+            session.rollback()
+            continue
+        session.refresh(claim)
+        return claim
+    return None
+
+
+def check_claim(example_id: int, annotator: str, *, session: Session) -> Claim:
+    """The annotator's live claim on the item; ClaimError says what happened otherwise."""
+    claim = session.get(Claim, int(example_id))
+    if claim is None or claim.annotator != annotator:
+        holder = "" if claim is None else " and is now held by another annotator"
+        raise ClaimError(
+            f"You ({annotator}) do not hold item {example_id}: its claim expired{holder}, or it was never "
+            "yours. Ask for the next item."
+        )
+    if claim.expires_at <= utcnow():
+        raise ClaimError(
+            f"Your claim on item {example_id} expired at {claim.expires_at:%H:%M:%S} UTC; the item went back "
+            "to the queue. Ask for the next item."
+        )
+    return claim
+
+
+def release(example_id: int, *, session: Session) -> None:
+    """Drop the claim on an item (after it is labelled or skipped)."""
+    session.execute(delete(Claim).where(Claim.example_id == int(example_id)))
+
+
+def add_skip(example_id: int, annotator: str, *, session: Session) -> Skip:
+    """Remember that the annotator skipped the item."""
+    skip = Skip(example_id=int(example_id), annotator=annotator)
+    session.add(skip)
+    session.flush()
+    return skip

@@ -1,0 +1,222 @@
+"""Store functions: each takes the session keyword-only, does one thing and returns rows or plain values."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert
+from sqlmodel import Session, col, select
+
+from hloop.core.errors import InvalidInputError, NotFoundError
+from hloop.core.labels import clean_text, label_id
+from labeling.tables import ORIGINS, SOURCES, Example, Label, StoreInfo, utcnow
+
+TRAINABLE_ORIGINS = ("seed", "pool", "user", "import")
+QUEUE_ORIGINS = ("pool", "import")
+
+
+def text_hash(text: str) -> str:
+    """The dedupe key of a text: sha256 of its stripped form."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class LatestLabel:
+    """The label that counts for one example."""
+
+    example_id: int
+    text: str
+    label: int
+    human: bool
+
+
+def get_info(*, session: Session) -> dict[str, str]:
+    """Every StoreInfo fact as a dict."""
+    return {row.key: row.value for row in session.exec(select(StoreInfo))}
+
+
+def set_info(values: dict[str, str], *, session: Session) -> None:
+    """Write StoreInfo facts (insert or overwrite)."""
+    for key, value in values.items():
+        session.merge(StoreInfo(key=key, value=value))
+
+
+def count_examples(*, session: Session) -> int:
+    """How many examples the store holds."""
+    return session.exec(select(func.count()).select_from(Example)).one()
+
+
+def bulk_add_examples(rows: Iterable[tuple[str, str, int | None]], *, session: Session) -> int:
+    """Insert (text, origin, dataset_row) rows in one statement, for loading a dataset; returns the count."""
+    now = utcnow()
+    payload = [
+        {"text": text, "text_hash": text_hash(text), "origin": origin, "dataset_row": row, "created_at": now}
+        for text, origin, row in rows
+    ]
+    if payload:
+        session.execute(insert(Example), payload)
+    return len(payload)
+
+
+def bulk_add_seed_labels(rows: Sequence[tuple[int, int]], *, session: Session) -> int:
+    """Insert the seed labels: (dataset_row, label) of origin-seed examples, source ``seed``."""
+    ids = dict(
+        session.exec(select(Example.dataset_row, Example.id).where(Example.origin == "seed")).all()
+    )
+    now = utcnow()
+    payload = [
+        {"example_id": ids[row], "label": int(lab), "annotator": "dataset", "source": "seed", "created_at": now}
+        for row, lab in rows
+    ]
+    if payload:
+        session.execute(insert(Label), payload)
+    return len(payload)
+
+
+def find_example_by_text(text: str, *, session: Session) -> Example | None:
+    """The example with exactly this (stripped) text, if any."""
+    return session.exec(select(Example).where(Example.text_hash == text_hash(text))).first()
+
+
+def get_example(example_id: int, *, session: Session) -> Example:
+    """The example with this id; NotFoundError otherwise."""
+    example = session.get(Example, int(example_id))
+    if example is None:
+        raise NotFoundError(f"No example with id {example_id}; take ids from the queue or the labels table.")
+    return example
+
+
+def add_example(text: str, origin: str, *, session: Session) -> tuple[Example, bool]:
+    """The example for ``text`` and whether it was new; an exact duplicate returns the stored one."""
+    if origin not in ORIGINS:
+        raise InvalidInputError(f"Unknown origin {origin!r}; use one of {', '.join(ORIGINS)}.")
+    cleaned = clean_text(text)
+    existing = find_example_by_text(cleaned, session=session)
+    if existing is not None:
+        return existing, False
+    example = Example(text=cleaned, text_hash=text_hash(cleaned), origin=origin)
+    session.add(example)
+    session.flush()
+    return example, True
+
+
+def add_label(
+    example_id: int,
+    label: str | int,
+    annotator: str,
+    source: str,
+    *,
+    session: Session,
+    model_version: int | None = None,
+    model_prediction: int | None = None,
+    model_confidence: float | None = None,
+) -> Label:
+    """Append a label event for an existing example and return it."""
+    if source not in SOURCES:
+        raise InvalidInputError(f"Unknown label source {source!r}; use one of {', '.join(SOURCES)}.")
+    annotator = (annotator or "").strip()
+    if not annotator or len(annotator) > 100:
+        raise InvalidInputError("Annotator name must be 1-100 characters; enter your name.")
+    row = Label(
+        example_id=get_example(example_id, session=session).id,
+        label=label_id(label),
+        annotator=annotator,
+        source=source,
+        model_version=model_version,
+        model_prediction=model_prediction,
+        model_confidence=None if model_confidence is None else float(model_confidence),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _latest_label_ids(up_to_id: int | None = None):
+    stmt = select(func.max(Label.id).label("id")).where(col(Label.undone_at).is_(None))
+    if up_to_id is not None:
+        stmt = stmt.where(Label.id <= up_to_id)
+    return stmt.group_by(Label.example_id).subquery()
+
+
+def latest_labels(
+    *, session: Session, origins: Sequence[str] = TRAINABLE_ORIGINS, up_to_id: int | None = None
+) -> list[LatestLabel]:
+    """The counting label of every labelled example of the given origins (eval is never included)."""
+    origins = [o for o in origins if o != "eval"]
+    latest = _latest_label_ids(up_to_id)
+    stmt = (
+        select(Label.example_id, Example.text, Label.label, Label.source)
+        .join(latest, latest.c.id == Label.id)
+        .join(Example, Example.id == Label.example_id)
+        .where(col(Example.origin).in_(origins))
+        .order_by(Label.example_id)
+    )
+    return [LatestLabel(eid, text, lab, src != "seed") for eid, text, lab, src in session.exec(stmt)]
+
+
+def human_labelled_ids(*, session: Session) -> set[int]:
+    """Ids of examples whose counting label came from a person."""
+    latest = _latest_label_ids()
+    stmt = select(Label.example_id).join(latest, latest.c.id == Label.id).where(Label.source != "seed")
+    return set(session.exec(stmt).all())
+
+
+def queue_labelled(example_id: int, *, session: Session) -> bool:
+    """Whether the example already has a live label given through the queue."""
+    stmt = select(Label.id).where(
+        Label.example_id == example_id, Label.source == "queue", col(Label.undone_at).is_(None)
+    )
+    return session.exec(stmt).first() is not None
+
+
+def count_human_labels(*, session: Session, after_id: int = 0) -> int:
+    """Live human label events with an id above ``after_id`` (0 = all of them)."""
+    stmt = select(func.count()).select_from(Label).where(
+        Label.source != "seed", col(Label.undone_at).is_(None), Label.id > after_id
+    )
+    return session.exec(stmt).one()
+
+
+def last_label_id(*, session: Session) -> int:
+    """The id of the newest label event (0 when there is none)."""
+    return session.exec(select(func.max(Label.id))).one() or 0
+
+
+def undo_last(annotator: str, *, session: Session) -> Label:
+    """Mark the annotator's latest live human label as undone (kept in history) and return it."""
+    stmt = (
+        select(Label)
+        .where(Label.annotator == annotator, Label.source != "seed", col(Label.undone_at).is_(None))
+        .order_by(col(Label.id).desc())
+    )
+    row = session.exec(stmt).first()
+    if row is None:
+        raise NotFoundError(f"{annotator!r} has no label to undo.")
+    row.undone_at = utcnow()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def label_history(*, session: Session, limit: int | None = None, human_only: bool = True) -> list[tuple[Label, Example]]:
+    """Label events with their examples, newest first (undone ones included, flagged by ``undone_at``)."""
+    stmt = select(Label, Example).join(Example, Example.id == Label.example_id).order_by(col(Label.id).desc())
+    if human_only:
+        stmt = stmt.where(Label.source != "seed")
+    if limit is not None:
+        stmt = stmt.limit(int(limit))
+    return list(session.exec(stmt).all())
+
+
+def examples_by_origin(origins: Sequence[str], *, session: Session, after_id: int = 0) -> list[tuple[int, str]]:
+    """(id, text) of every example of the given origins with an id above ``after_id``, by id."""
+    stmt = (
+        select(Example.id, Example.text)
+        .where(col(Example.origin).in_(origins), Example.id > after_id)
+        .order_by(Example.id)
+    )
+    return list(session.exec(stmt).all())
+
+

@@ -1,0 +1,66 @@
+"""SQLModel tables of the label store. Timestamps are UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Field, SQLModel
+
+ORIGINS = ("seed", "pool", "eval", "user", "import")
+SOURCES = ("seed", "queue", "correction", "import", "cli", "simulated")
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Example(SQLModel, table=True):
+    """A text the loop knows: from the dataset (seed, pool, eval), a user's correction, or an import."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str
+    text_hash: str = Field(index=True, unique=True, max_length=64)
+    origin: str = Field(index=True, max_length=16)
+    dataset_row: int | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Label(SQLModel, table=True):
+    """One label event; the latest one that is not undone counts. History is never deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    example_id: int = Field(foreign_key="example.id", index=True)
+    label: int
+    annotator: str = Field(index=True, max_length=100)
+    source: str = Field(index=True, max_length=16)
+    model_version: int | None = None
+    model_prediction: int | None = None
+    model_confidence: float | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    undone_at: datetime | None = Field(default=None, index=True)
+
+
+class Claim(SQLModel, table=True):
+    """An annotator's hold on a queue item, so no two annotators see it at once; it expires."""
+
+    example_id: int = Field(foreign_key="example.id", primary_key=True)
+    annotator: str = Field(index=True, max_length=100)
+    expires_at: datetime = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Skip(SQLModel, table=True):
+    """An item an annotator skipped; the queue does not offer it to them again."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    example_id: int = Field(foreign_key="example.id", index=True)
+    annotator: str = Field(index=True, max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StoreInfo(SQLModel, table=True):
+    """Key/value facts about how the store was built (dataset fingerprint, seed, seed size)."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str

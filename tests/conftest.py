@@ -1,0 +1,80 @@
+"""Shared fixtures: settings on tmp_path, an in-memory store, a tiny corpus written here, the local AG News."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hloop.config import Settings
+from hloop.dataset import Corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCAL_AG_NEWS = Path(os.environ.get("HLOOP_DATASET", ROOT.parent / "shared" / "data" / "ag_news"))
+
+TOPIC_WORDS = {
+    0: "president minister election war government troops embassy parliament rebels treaty",
+    1: "match goal season coach team championship league players score olympic",
+    2: "shares profit market stocks earnings investors bank economy sales oil",
+    3: "software internet computer chip researchers space microsoft phone science web",
+}
+FILLER = "the a of in on and to for with says said new report after".split()
+
+
+def tiny_texts(n_per_class: int, seed: int) -> tuple[list[str], list[int]]:
+    """Short synthetic news lines whose topic words make them learnable; deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for label, words in TOPIC_WORDS.items():
+        vocab = words.split()
+        for i in range(n_per_class):
+            picked = rng.choice(vocab, size=4).tolist() + rng.choice(FILLER, size=4).tolist()
+            rng.shuffle(picked)
+            texts.append(f"{' '.join(picked)} story {seed}-{label}-{i}")
+            labels.append(label)
+    return texts, labels
+
+
+@pytest.fixture
+def tiny_corpus() -> Corpus:
+    """A 4-class corpus: 30 train and 10 test texts per class."""
+    train_texts, train_labels = tiny_texts(30, seed=1)
+    test_texts, test_labels = tiny_texts(10, seed=2)
+    return Corpus(tuple(train_texts), np.array(train_labels), tuple(test_texts), np.array(test_labels), "tiny")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings whose store and models live in tmp_path; seed of 20 labelled rows."""
+    return Settings(
+        dataset="tiny",
+        database_url=f"sqlite:///{tmp_path / 'hloop.db'}",
+        models_dir=tmp_path / "models",
+        seed_size=20,
+        random_seed=0,
+    )
+
+
+@pytest.fixture
+def services(settings, tiny_corpus):
+    """Services over the tiny corpus (nothing trained yet)."""
+    from hloop.services import Services
+
+    return Services(settings, corpus=tiny_corpus)
+
+
+@pytest.fixture
+def trained(services):
+    """Services with v1 trained on the seed labels."""
+    services.train()
+    return services
+
+
+@pytest.fixture(scope="session")
+def ag_news_dir() -> Path:
+    """The local AG News folder; the test is skipped with the reason when it is absent."""
+    if not (LOCAL_AG_NEWS / "train.parquet").exists():
+        pytest.skip(f"local AG News copy not found at {LOCAL_AG_NEWS} (set HLOOP_DATASET to the folder)")
+    return LOCAL_AG_NEWS

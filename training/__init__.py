@@ -1,0 +1,1 @@
+"""Training: the pipeline, fitting and evaluation, and the registry of model versions."""

@@ -1,0 +1,131 @@
+"""The model: TF-IDF (1-2 grams, sublinear tf) + multinomial LogisticRegression (saga), and its explanations."""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from hloop.core.errors import InvalidInputError
+from hloop.core.labels import LABELS
+
+HYPERPARAMETERS: dict = {
+    "tfidf__ngram_range": (1, 2),
+    "tfidf__sublinear_tf": True,
+    "tfidf__min_df": 1,
+    "tfidf__dtype": "float64",
+    "clf__C": 10.0,
+    "clf__solver": "saga",
+    "clf__tol": 1e-3,
+    "clf__max_iter": 1000,
+}
+# the vectorizer's own default token pattern, reused to find highlighted words in the original text
+TOKEN_PATTERN = re.compile(r"(?u)\b\w\w+\b")
+
+_TEMPLATE = Pipeline(
+    [
+        ("tfidf", TfidfVectorizer(token_pattern=TOKEN_PATTERN.pattern)),
+        ("clf", LogisticRegression()),
+    ]
+)
+
+
+def make_pipeline(random_state: int = 0, **overrides) -> Pipeline:
+    """A fresh, unfitted pipeline with our hyperparameters (and any overrides)."""
+    params = {**HYPERPARAMETERS, **overrides}
+    params["tfidf__dtype"] = np.dtype(params["tfidf__dtype"]).type
+    params["tfidf__ngram_range"] = tuple(params["tfidf__ngram_range"])
+    return clone(_TEMPLATE).set_params(clf__random_state=random_state, **params)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted pipeline with how long it took and whether the solver converged."""
+
+    pipeline: Pipeline
+    seconds: float
+    converged: bool
+
+
+def fit_pipeline(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    sample_weight: Sequence[float] | None = None,
+    random_state: int = 0,
+) -> FitResult:
+    """Fit a fresh pipeline on raw texts; every class needs at least one example."""
+    y = np.asarray(labels, dtype=np.int64)
+    if len(texts) != y.shape[0] or y.shape[0] == 0:
+        raise InvalidInputError(f"Need as many labels as texts, and at least one ({len(texts)} texts, {y.shape[0]} labels).")
+    missing = sorted(set(range(len(LABELS))) - set(y.tolist()))
+    if missing:
+        names = ", ".join(LABELS[i] for i in missing)
+        raise InvalidInputError(f"Training data has no example of {names}; label at least one of each topic.")
+    pipeline = make_pipeline(random_state)
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        pipeline.fit(list(texts), y, clf__sample_weight=weights)
+    seconds = time.perf_counter() - start
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return FitResult(pipeline, seconds, converged)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """How much one feature (word or word pair) pushed the prediction toward ``label`` (signed)."""
+
+    feature: str
+    weight: float
+
+
+def explain(pipeline: Pipeline, text: str, top: int = 10) -> tuple[int, list[Contribution]]:
+    """The predicted class and the features that pushed toward it (positive) or away from it (negative).
+
+    A feature's contribution is tfidf(x) * (coef[predicted] - mean coef over classes): the part of the
+    predicted class's logit, relative to the average class, that this feature supplies.
+    """
+    vectorizer, clf = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
+    x = vectorizer.transform([text])
+    scores = clf.decision_function(x)[0]
+    predicted = int(clf.classes_[int(np.argmax(scores))])
+    row = int(np.flatnonzero(clf.classes_ == predicted)[0])
+    coef = clf.coef_
+    relative = coef[row] - coef.mean(axis=0)
+    idx = x.indices
+    contrib = x.data * relative[idx]
+    order = np.argsort(-np.abs(contrib))[:top]
+    names = vectorizer.get_feature_names_out()
+    return predicted, [Contribution(str(names[idx[i]]), float(contrib[i])) for i in order]
+
+
+def highlight(text: str, contributions: Sequence[Contribution]) -> list[tuple[str, float | None]]:
+    """Split ``text`` into spans for ``gr.HighlightedText``: each word scored by the features it is in."""
+    per_word: dict[str, float] = {}
+    for c in contributions:
+        parts = c.feature.split(" ")
+        for word in parts:
+            per_word[word] = per_word.get(word, 0.0) + c.weight / len(parts)
+    spans: list[tuple[str, float | None]] = []
+    cursor = 0
+    for match in TOKEN_PATTERN.finditer(text):
+        score = per_word.get(match.group(0).lower())
+        if score is None:
+            continue
+        if match.start() > cursor:
+            spans.append((text[cursor : match.start()], None))
+        spans.append((match.group(0), round(score, 4)))
+        cursor = match.end()
+    if cursor < len(text):
+        spans.append((text[cursor:], None))
+    return spans
