@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -46,17 +46,16 @@ def blocked_ids(annotator: str, *, session: Session) -> set[int]:
 def claim_first(annotator: str, ranked_ids: Iterable[int], minutes: float, *, session: Session) -> Claim | None:
     """Claim the first id of ``ranked_ids`` nobody holds; commits the claim. None when all are taken."""
     for example_id in ranked_ids:
-        claim = Claim(
-            example_id=int(example_id), annotator=annotator, expires_at=utcnow() + timedelta(minutes=minutes)
-        )
-        session.add(claim)
+        values = {"example_id": int(example_id), "annotator": annotator, "created_at": utcnow(),
+                  "expires_at": utcnow() + timedelta(minutes=minutes)}
         try:
+            # a plain INSERT: the primary key makes a concurrent claim of the same item fail, not overwrite
+            session.execute(insert(Claim).values(**values))
             session.commit()
         except IntegrityError:  # another annotator claimed it between our read and our write
             session.rollback()
             continue
-        session.refresh(claim)
-        return claim
+        return session.get(Claim, int(example_id), populate_existing=True)
     return None
 
 

@@ -32,7 +32,7 @@ def tiny_texts(n_per_class: int, seed: int) -> tuple[list[str], list[int]]:
         for i in range(n_per_class):
             picked = rng.choice(vocab, size=4).tolist() + rng.choice(FILLER, size=4).tolist()
             rng.shuffle(picked)
-            texts.append(f"{' '.join(picked)} story {seed}-{label}-{i}")
+            texts.append(f"{' '.join(picked)} story{seed}x{label}x{i}")
             labels.append(label)
     return texts, labels
 

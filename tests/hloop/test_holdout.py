@@ -1,0 +1,69 @@
+"""The honesty rules: eval never trained on, queued or used for the vectorizer; pool gold never visible."""
+
+import numpy as np
+from sqlmodel import select
+
+from labeling.tables import Example, Label
+
+
+def _vocabulary(services):
+    _version, model = services.current_model()
+    return set(model.named_steps["tfidf"].vocabulary_)
+
+
+def test_eval_texts_never_reach_training_the_vectorizer_or_the_queue(trained, tiny_corpus):
+    vocab = _vocabulary(trained)
+    assert any(token.startswith("story1x") for token in vocab), "train texts' own tokens are in the vocabulary"
+    assert not any(token.startswith("story2x") for token in vocab), "no token that only eval texts carry"
+    with trained.session() as session:
+        eval_ids = set(session.exec(select(Example.id).where(Example.origin == "eval")).all())
+    assert len(eval_ids) == len(tiny_corpus.test_texts)
+    queued = {item["example_id"] for item in trained.ranked_pool(n=None)}
+    assert queued and not queued & eval_ids
+    seen = set()
+    while (item := trained.next_item("ana")) is not None:
+        seen.add(item["example_id"])
+        trained.skip(item["example_id"], "ana")
+    assert seen == queued
+
+
+def test_feedback_on_an_eval_text_is_refused_and_not_stored(trained, tiny_corpus):
+    import pytest
+
+    from hloop.core.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="held-out eval"):
+        trained.feedback(tiny_corpus.test_texts[0], "World", "ana")
+    with trained.session() as session:
+        assert session.exec(select(Label).where(Label.source == "correction")).first() is None
+
+
+def test_the_store_holds_no_gold_label_for_the_pool(trained, tiny_corpus):
+    with trained.session() as session:
+        labelled = set(session.exec(select(Label.example_id)).all())
+        pool = set(session.exec(select(Example.id).where(Example.origin == "pool")).all())
+    assert pool and not labelled & pool
+    items = trained.ranked_pool(n=5)
+    assert all(set(item) == {"example_id", "text", "score", "prediction", "confidence", "model_version"}
+               for item in items)
+
+
+def test_retraining_uses_seed_plus_human_labels_with_the_weight(trained):
+    item = trained.next_item("ana")
+    trained.submit_label(item["example_id"], "Sci/Tech", "ana")
+    card = trained.retrain(3.0)
+    assert card["training"]["human_labels"] == 1
+    assert card["training"]["seed_labels"] == trained.settings.seed_size
+    assert card["training"]["feedback_weight"] == 3.0
+    assert card["parent"] == 1 and card["version"] == 2
+    assert np.isclose(sum(card["training"]["class_counts"]), card["training"]["rows"])
+
+
+def test_a_human_label_overrides_the_seed_label(trained):
+    with trained.session() as session:
+        seed_label = session.exec(select(Label).where(Label.source == "seed")).first()
+    wrong = (seed_label.label + 1) % 4
+    trained.label(seed_label.example_id, wrong, "ana")
+    card = trained.retrain()
+    assert card["training"]["human_labels"] == 1
+    assert card["training"]["seed_labels"] == trained.settings.seed_size - 1
