@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 
 from pydantic import ValidationError
 
@@ -25,18 +26,21 @@ def command(name: str, help: str):
     return wrap
 
 
+@contextmanager
 def _progress_bar():
+    """A tqdm bar on stderr (only on a terminal) fed by services' progress(fraction, description)."""
     from tqdm import tqdm
 
-    bar = tqdm(total=100, file=sys.stderr, leave=False, bar_format="{percentage:3.0f}%|{bar:30}| {desc}")
+    bar = tqdm(total=100, file=sys.stderr, leave=False, disable=None, bar_format="{percentage:3.0f}%|{bar:30}| {desc}")
 
     def update(fraction: float, desc: str) -> None:
         bar.set_description_str(desc)
         bar.update(max(0, round(fraction * 100) - bar.n))
-        if fraction >= 1.0:
-            bar.close()
 
-    return update
+    try:
+        yield update
+    finally:
+        bar.close()
 
 
 def _print_json(value) -> None:
@@ -75,7 +79,8 @@ def _before_after(old: dict | None, new: dict) -> None:
 
 @command("train", "Load the dataset, split it, fill the label store and train a model version (v1 at first).")
 def _train(args, services) -> int:
-    card = services.train(args.feedback_weight, progress=_progress_bar())
+    with _progress_bar() as progress:
+        card = services.train(args.feedback_weight, progress=progress)
     _print_json(card) if args.json else _print_card(card)
     return 0
 
@@ -83,7 +88,8 @@ def _train(args, services) -> int:
 @command("retrain", "Train a new version on seed + human labels (weighted) and print old vs new metrics.")
 def _retrain(args, services) -> int:
     old = services.card() if services.registry.current_version() else None
-    card = services.retrain(args.feedback_weight, force=args.force, progress=_progress_bar())
+    with _progress_bar() as progress:
+        card = services.retrain(args.feedback_weight, force=args.force, progress=progress)
     _print_json(card) if args.json else _before_after(old, card)
     return 0
 
@@ -111,7 +117,8 @@ def _label(args, services) -> int:
 
 @command("import", "Add unlabelled texts (CSV or JSONL with a 'text' column) to the pool.")
 def _import(args, services) -> int:
-    report = services.import_texts(args.file, progress=_progress_bar())
+    with _progress_bar() as progress:
+        report = services.import_texts(args.file, progress=progress)
     if args.json:
         _print_json(report)
         return 0
