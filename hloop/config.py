@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     random_seed: int = 0
     feedback_weight: float = 1.0
     claim_minutes: float = 5.0
+    db_timeout: float = 30.0
     human_labels_file: Path = Path("../shared/data/noisy_ag_news/human_labels.parquet")
     auth: str = ""
 

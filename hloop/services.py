@@ -62,7 +62,7 @@ class Services:
         """The store's engine, created on first use."""
         with self._lock:
             if self._engine is None:
-                self._engine = make_engine(self.settings.database_url)
+                self._engine = make_engine(self.settings.database_url, self.settings.db_timeout)
             return self._engine
 
     @contextmanager

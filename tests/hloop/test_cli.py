@@ -111,3 +111,10 @@ def test_every_command_has_help():
                                 text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         assert COMMANDS[name].cli_help.split(" ")[0] in result.stdout
+
+
+def test_hloop_is_installed_as_a_console_script():
+    from importlib.metadata import entry_points
+
+    scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
+    assert scripts.get("hloop") == "hloop.cli:main_exit"

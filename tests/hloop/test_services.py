@@ -154,3 +154,24 @@ def test_rollback_to_a_corrupt_version_is_refused(trained):
 
     with pytest.raises(ModelIntegrityError, match="sha256"):
         trained.rollback(1)
+
+
+def test_a_locked_database_is_a_clear_error_and_loses_nothing(trained):
+    import sqlite3
+
+    from hloop.core.errors import StoreBusyError
+
+    trained.feedback("a story kept before the lock", "World", "ana")
+    trained.settings.db_timeout = 0.2
+    trained._engine = None  # reconnect with the short timeout
+    path = trained.settings.database_url.removeprefix("sqlite:///")
+    other = sqlite3.connect(path)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        with pytest.raises(StoreBusyError, match="nothing was saved"):
+            trained.feedback("a story written during the lock", "Sports", "ana")
+    finally:
+        other.rollback()
+        other.close()
+    assert [r["label"] for r in trained.history()] == ["World"]
+    assert trained.feedback("a story written after the lock", "Sports", "ana")["labels_total"] == 2
