@@ -1,0 +1,99 @@
+"""Matplotlib figures drawn from model cards (no pyplot state, so they are safe to build in any thread)."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from hloop.core.labels import LABELS
+
+SIZE = (5.6, 3.4)
+
+
+def _empty(title: str, message: str = "No model versions yet") -> Figure:
+    fig = Figure(figsize=SIZE, layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_title(title)
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="grey")
+    ax.set_axis_off()
+    return fig
+
+
+def _score_lines(cards: list[dict], x: list[float], xlabel: str, title: str) -> Figure:
+    fig = Figure(figsize=SIZE, layout="constrained")
+    ax = fig.add_subplot()
+    for key, name in (("accuracy", "accuracy"), ("f1_macro", "macro-F1")):
+        ax.plot(x, [card["metrics"][key] for card in cards], marker="o", label=name)
+    for xi, card in zip(x, cards, strict=True):
+        ax.annotate(f"v{card['version']}", (xi, card["metrics"]["accuracy"]), textcoords="offset points",
+                    xytext=(0, 6), ha="center", fontsize=8, fontweight="bold" if card.get("current") else "normal")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("score on the held-out eval split")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    return fig
+
+
+def scores_by_version(cards: list[dict]) -> Figure:
+    """Accuracy and macro-F1 of every version, oldest first (the current one in bold)."""
+    if not cards:
+        return _empty("Accuracy and macro-F1 by version")
+    fig = _score_lines(cards, [card["version"] for card in cards], "model version", "Accuracy and macro-F1 by version")
+    fig.axes[0].set_xticks([card["version"] for card in cards])
+    return fig
+
+
+def scores_by_human_labels(cards: list[dict]) -> Figure:
+    """Accuracy and macro-F1 against the number of human labels each version was trained with."""
+    if not cards:
+        return _empty("Accuracy and macro-F1 by human labels")
+    ordered = sorted(cards, key=lambda card: (card["training"]["human_labels"], card["version"]))
+    return _score_lines(ordered, [card["training"]["human_labels"] for card in ordered],
+                        "human labels used for training", "Accuracy and macro-F1 by human labels")
+
+
+def confusion_heatmap(card: dict | None) -> Figure:
+    """The version's confusion matrix on the eval split: rows are true topics, columns predicted ones."""
+    if card is None:
+        return _empty("Confusion matrix")
+    confusion = card["metrics"]["confusion_matrix"]
+    matrix = np.asarray(confusion["matrix"])
+    labels = confusion["labels"]
+    fig = Figure(figsize=(5.0, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    image = ax.imshow(matrix, cmap="Blues")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted topic")
+    ax.set_ylabel("true topic")
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for (row, col), count in np.ndenumerate(matrix):
+        ax.text(col, row, str(count), ha="center", va="center", fontsize=9,
+                color="white" if count > threshold else "black")
+    ax.set_title(f"Confusion matrix of v{card['version']}")
+    return fig
+
+
+def per_class_f1(card: dict | None, parent: dict | None) -> Figure:
+    """Per-topic F1 of a version next to its parent's (when it has one)."""
+    if card is None:
+        return _empty("Per-topic F1")
+    fig = Figure(figsize=SIZE, layout="constrained")
+    ax = fig.add_subplot()
+    positions = np.arange(len(LABELS))
+    shown = [(card, "tab:blue")] if parent is None else [(parent, "tab:grey"), (card, "tab:blue")]
+    width = 0.8 / len(shown)
+    for i, (each, colour) in enumerate(shown):
+        scores = [each["metrics"]["per_class"][name]["f1"] for name in LABELS]
+        bars = ax.bar(positions + (i - (len(shown) - 1) / 2) * width, scores, width, label=f"v{each['version']}",
+                      color=colour)
+        ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    ax.set_xticks(positions, LABELS)
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("F1 on the eval split")
+    title = f"Per-topic F1: v{card['version']}" + ("" if parent is None else f" vs its parent v{parent['version']}")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    return fig

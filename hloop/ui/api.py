@@ -1,0 +1,96 @@
+"""The API for scripts: plain typed endpoints, independent of the page layout, returning JSON-able values.
+
+Call them with gradio_client, e.g. ``Client(url).predict("text", api_name="/predict")``. With login on
+(HLOOP_AUTH) the logged-in user is the annotator, whatever name the call passes.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from hloop.core.strategies import DEFAULT_STRATEGY
+from hloop.ui.common import annotator_name, user_errors
+from hloop.ui.data import export_file
+
+
+def build(services) -> None:
+    """Register the API endpoints inside the current Blocks context."""
+
+    def predict(text: str) -> dict:
+        """The topic of ``text``, the confidence of every topic and the model version."""
+        return user_errors(services.predict, text)
+
+    def explain(text: str) -> dict:
+        """The words that drove the prediction for ``text`` (signed weights and highlight spans)."""
+        return user_errors(services.explain, text)
+
+    def feedback(text: str, label: str, annotator: str = "", request: gr.Request = None) -> dict:
+        """Save the right topic for ``text`` as a correction (with the model's prediction and confidence)."""
+        return user_errors(services.feedback, text, label, annotator_name(annotator, request))
+
+    def next_item(annotator: str, strategy: str = DEFAULT_STRATEGY, request: gr.Request = None) -> dict | None:
+        """Claim the next queue item for ``annotator``; null when the queue is empty."""
+        return user_errors(services.next_item, annotator_name(annotator, request), strategy)
+
+    def submit_label(example_id: int, label: str, annotator: str, request: gr.Request = None) -> dict:
+        """Label a queue item you hold; returns label_id, labels_total and labels_since_retrain."""
+        return user_errors(services.submit_label, int(example_id), label, annotator_name(annotator, request))
+
+    def skip(example_id: int, annotator: str, request: gr.Request = None) -> dict:
+        """Give a queue item you hold back; you will not be offered it again."""
+        return user_errors(services.skip, int(example_id), annotator_name(annotator, request))
+
+    def undo(annotator: str, request: gr.Request = None) -> dict:
+        """Undo the annotator's latest label (kept in the history as undone)."""
+        return user_errors(services.undo, annotator_name(annotator, request))
+
+    def label(example_id: int, label: str, annotator: str, request: gr.Request = None) -> dict:
+        """Relabel any stored example (not only queue items); the history is kept."""
+        return user_errors(services.label, int(example_id), label, annotator_name(annotator, request), "correction")
+
+    def history(limit: int = 50) -> list[dict]:
+        """The newest label events, undone ones included."""
+        return user_errors(services.history, max(1, min(int(limit), 1000)))
+
+    def counters() -> dict:
+        """Human labels in total and since the last retrain."""
+        return user_errors(services.counters)
+
+    def retrain(feedback_weight: float = services.settings.feedback_weight) -> dict:
+        """Train a new version from seed + human labels; returns its card. Fails when no label is new."""
+        return user_errors(services.retrain, feedback_weight)
+
+    def metrics(version: int = 0) -> dict:
+        """The card (metrics, training, parent) of ``version``; 0 means the current version."""
+        return user_errors(services.card, int(version or 0) or None)
+
+    def versions() -> list[dict]:
+        """Every version's card, oldest first."""
+        return user_errors(services.versions)
+
+    def model_version() -> dict:
+        """The current version, every version number and the label counters."""
+        return {"version": services.registry.current_version(), "versions": services.registry.versions(),
+                **user_errors(services.counters)}
+
+    def rollback(version: int) -> dict:
+        """Make ``version`` current again; returns its card."""
+        return user_errors(services.rollback, int(version))
+
+    for fn in (predict, explain, feedback, next_item, submit_label, skip, undo, label, history, counters, metrics,
+               versions, model_version, rollback):
+        gr.api(fn, api_name=fn.__name__)
+    gr.api(retrain, api_name="retrain", concurrency_id="training", concurrency_limit=1)
+
+    # A file result needs a File component to travel to the client, so export is an event on hidden components.
+    with gr.Column(visible=False):
+        fmt = gr.Textbox(value="csv", label="format")
+        full_history = gr.Checkbox(value=False, label="history")
+        exported = gr.File(label="labels")
+        trigger = gr.Button("export")
+
+    def export(format: str = "csv", history: bool = False) -> str:  # noqa: A002 (the API's argument name)
+        """Write the human labels as CSV or JSONL; the client receives the file."""
+        return export_file(services, format, history)
+
+    trigger.click(export, inputs=[fmt, full_history], outputs=exported, api_name="export")

@@ -1,0 +1,52 @@
+"""What every tab shares: turning HLoopError into gr.Error, who the annotator is, topic names."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
+
+import gradio as gr
+
+from hloop.core.errors import HLoopError
+from hloop.core.labels import LABELS
+
+T = TypeVar("T")
+TOPICS: list[str] = list(LABELS)
+# UI events are named (so scripts and tests can reach them) but kept out of the API page: the documented
+# API is hloop.ui.api, whose signatures do not depend on the layout.
+UI = {"api_visibility": "undocumented"}
+
+
+def user_errors(call: Callable[..., T], *args, **kwargs) -> T:
+    """Run a services call; an HLoopError becomes a gr.Error carrying its message (what to do next).
+
+    The message can quote user input and Gradio renders error messages as HTML, so it is escaped.
+    """
+    try:
+        return call(*args, **kwargs)
+    except HLoopError as exc:
+        raise gr.Error(html.escape(str(exc), quote=False), print_exception=False) from exc
+
+
+def annotator_name(typed: str | None, request: gr.Request | None) -> str:
+    """The logged-in user when login is on (HLOOP_AUTH), else the name typed into the page or the API call."""
+    username = getattr(request, "username", None) if request is not None else None
+    return username or (typed or "").strip()
+
+
+def progress_callback(progress: gr.Progress) -> Callable[[float, str], None]:
+    """Adapt a gr.Progress tracker to the services' ``progress(fraction, description)`` callback."""
+
+    def report(fraction: float, desc: str) -> None:
+        progress(fraction, desc=desc)
+
+    return report
+
+
+class Refresh(NamedTuple):
+    """What a tab re-reads when the page loads or the tab is selected: ``fn(*inputs) -> outputs``."""
+
+    fn: Callable
+    inputs: list
+    outputs: list

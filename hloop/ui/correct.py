@@ -1,0 +1,72 @@
+"""Correct tab: recent predictions and labels; change any label, undo your last one. History is kept."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from hloop.ui.common import TOPICS, UI, Refresh, annotator_name, user_errors
+
+COLUMNS = ["label #", "example", "text", "model prediction", "human label", "who", "when", "model version", "status"]
+HISTORY_ROWS = 50
+
+
+def history_rows(services) -> list[list]:
+    """The newest label events as table rows (undone ones included, marked)."""
+    return [
+        [
+            event["label_id"], event["example_id"], event["text"], event["model_prediction"] or "",
+            event["label"], event["annotator"], event["created_at"].replace("T", " "),
+            "" if event["model_version"] is None else f"v{event['model_version']}",
+            "undone" if event["undone"] else event["source"],
+        ]
+        for event in user_errors(services.history, HISTORY_ROWS)
+    ]
+
+
+def relabel(services, example_id: float | None, topic: str | None, typed_name: str, request: gr.Request):
+    """Give stored example ``example_id`` a new label; returns a status line and the refreshed table."""
+    if not example_id or not topic:
+        raise gr.Error("Pick a row of the table (or type its example number) and the right topic first.")
+    saved = user_errors(services.label, int(example_id), topic, annotator_name(typed_name, request), "correction")
+    return f"Example {saved['example_id']} is now **{saved['label']}** (label #{saved['label_id']}).", \
+        history_rows(services)
+
+
+def undo_last(services, typed_name: str, request: gr.Request):
+    """Undo the annotator's latest label; returns a status line and the refreshed table."""
+    undone = user_errors(services.undo, annotator_name(typed_name, request))
+    return f"Undid label #{undone['label_id']} (**{undone['label']}** on example {undone['example_id']}).", \
+        history_rows(services)
+
+
+def build(services, annotator: gr.Textbox) -> Refresh:
+    """Render the Correct tab; returns what the app re-reads when the tab is shown."""
+    table = gr.Dataframe(headers=COLUMNS, label="Recent predictions and labels (click a row to change it)",
+                         interactive=False, wrap=True, elem_id="correct-table",
+                         column_widths=["6%", "7%", "35%", "9%", "9%", "8%", "12%", "7%", "7%"])
+    with gr.Row():
+        example = gr.Number(label="Example", precision=0, minimum=1, elem_id="correct-example", scale=1)
+        topic = gr.Radio(TOPICS, label="Right topic", elem_id="correct-topic", scale=3)
+    with gr.Row():
+        change = gr.Button("Change label", variant="primary", elem_id="correct-change")
+        undo = gr.Button("Undo my last label", elem_id="correct-undo")
+        refresh = gr.Button("Refresh", elem_id="correct-refresh")
+    status = gr.Markdown(elem_id="correct-status")
+
+    def on_refresh():
+        return history_rows(services)
+
+    def on_select(event: gr.SelectData):
+        return event.row_value[1], event.row_value[4]
+
+    def on_change(example_id: float | None, topic_name: str | None, typed_name: str, request: gr.Request):
+        return relabel(services, example_id, topic_name, typed_name, request)
+
+    def on_undo(typed_name: str, request: gr.Request):
+        return undo_last(services, typed_name, request)
+
+    refresh.click(on_refresh, outputs=table, api_name="ui_history", **UI)
+    table.select(on_select, outputs=[example, topic], api_name="ui_pick_row", **UI)
+    change.click(on_change, inputs=[example, topic, annotator], outputs=[status, table], api_name="ui_relabel", **UI)
+    undo.click(on_undo, inputs=annotator, outputs=[status, table], api_name="ui_undo", **UI)
+    return Refresh(on_refresh, [], [table])

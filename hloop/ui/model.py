@@ -1,0 +1,132 @@
+"""Model tab: retrain, the versions table, one version's metrics and plots, rollback, and the simulation panel."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from hloop import plots
+from hloop.core.labels import LABELS
+from hloop.ui import simulation
+from hloop.ui.common import UI, Refresh, progress_callback, user_errors
+
+COLUMNS = ["version", "created (UTC)", "parent", "seed labels", "human labels", "feedback weight", "accuracy",
+           "macro-F1", "current"]
+
+
+def version_rows(cards: list[dict]) -> list[list]:
+    """One table row per version, newest first."""
+    return [
+        [
+            f"v{card['version']}", card["created_at"].replace("T", " ")[:19],
+            "" if card["parent"] is None else f"v{card['parent']}", card["training"]["seed_labels"],
+            card["training"]["human_labels"], card["training"]["feedback_weight"],
+            round(card["metrics"]["accuracy"], 4), round(card["metrics"]["f1_macro"], 4),
+            "✓" if card.get("current") else "",
+        ]
+        for card in reversed(cards)
+    ]
+
+
+def metrics_text(card: dict | None) -> str:
+    """The version's headline scores and its per-topic table, as Markdown."""
+    if card is None:
+        return "No model yet: retrain (or start the app with `python app.py`) to create v1."
+    m, t = card["metrics"], card["training"]
+    lines = [
+        f"**v{card['version']}**{' (current)' if card.get('current') else ''} · parent "
+        f"{'none' if card['parent'] is None else 'v' + str(card['parent'])} · trained on {t['rows']:,} texts "
+        f"({t['seed_labels']:,} seed, {t['human_labels']:,} human, weight {t['feedback_weight']}) in "
+        f"{card['training_seconds']:.2f} s",
+        "",
+        f"Accuracy **{m['accuracy']:.4f}** · macro-F1 **{m['f1_macro']:.4f}** · weighted F1 {m['f1_weighted']:.4f} "
+        f"on {m['n_eval']:,} held-out texts",
+        "",
+        "| topic | precision | recall | F1 | support |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name in LABELS:
+        c = m["per_class"][name]
+        lines.append(f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |")
+    return "\n".join(lines)
+
+
+def version_view(services, version: str | None):
+    """Metrics, confusion matrix and per-topic F1 against the parent, of ``version`` (None = current)."""
+    if not services.registry.versions():
+        return metrics_text(None), plots.confusion_heatmap(None), plots.per_class_f1(None, None)
+    card = user_errors(services.card, int(version.lstrip("v")) if version else None)
+    parent = None
+    if card["parent"] is not None and card["parent"] in services.registry.versions():
+        parent = user_errors(services.card, card["parent"])
+    return metrics_text(card), plots.confusion_heatmap(card), plots.per_class_f1(card, parent)
+
+
+def overview(services, version: str | None = None):
+    """The versions table, the version picker, the two trend plots and the picked version's view."""
+    cards = user_errors(services.versions)
+    names = [f"v{card['version']}" for card in cards]
+    current = next((f"v{card['version']}" for card in cards if card.get("current")), None)
+    picked = version if version in names else current
+    return (version_rows(cards), gr.Dropdown(choices=names, value=picked), plots.scores_by_version(cards),
+            plots.scores_by_human_labels(cards), *version_view(services, picked))
+
+
+def retrain(services, weight: float, progress: gr.Progress) -> str:
+    """Train a new version from seed + human labels; returns a status line."""
+    card = user_errors(services.retrain, weight, progress=progress_callback(progress))
+    m = card["metrics"]
+    return (f"Trained **v{card['version']}** on {card['training']['human_labels']:,} human labels: accuracy "
+            f"{m['accuracy']:.4f}, macro-F1 {m['f1_macro']:.4f}.")
+
+
+def rollback(services, version: str | None) -> str:
+    """Make the picked version current again; returns a status line."""
+    if not version:
+        raise gr.Error("Pick a version first.")
+    card = user_errors(services.rollback, int(version.lstrip("v")))
+    return f"**v{card['version']}** is the current model again."
+
+
+def build(services) -> Refresh:
+    """Render the Model tab; returns what the app re-reads when the tab is shown."""
+    with gr.Row(equal_height=True):
+        weight = gr.Slider(0.1, 10.0, value=services.settings.feedback_weight, step=0.1, scale=3,
+                           label="Feedback weight (a human label counts this many seed labels)",
+                           elem_id="model-weight")
+        retrain_button = gr.Button("Retrain", variant="primary", scale=1, elem_id="model-retrain")
+    status = gr.Markdown(elem_id="model-status")
+    table = gr.Dataframe(headers=COLUMNS, label="Versions", interactive=False, elem_id="model-versions")
+    with gr.Row():
+        by_version = gr.Plot(label="By version", elem_id="model-plot-version")
+        by_labels = gr.Plot(label="By human labels", elem_id="model-plot-labels")
+    with gr.Row(equal_height=True):
+        picked = gr.Dropdown(label="Version", choices=[], scale=3, elem_id="model-picked")
+        rollback_button = gr.Button("Make this version current (rollback)", scale=1, elem_id="model-rollback")
+    metrics = gr.Markdown(elem_id="model-metrics")
+    with gr.Row():
+        confusion = gr.Plot(label="Confusion matrix", elem_id="model-confusion")
+        per_class = gr.Plot(label="Per-topic F1 vs parent", elem_id="model-per-class")
+    with gr.Accordion("Simulation", open=False):
+        simulation.build(services)
+
+    def on_overview(version: str | None):
+        return overview(services, version)
+
+    def on_pick(version: str | None):
+        return version_view(services, version)
+
+    def on_retrain(feedback_weight: float, progress=gr.Progress()):  # noqa: B008 (Gradio injects the tracker)
+        return retrain(services, feedback_weight, progress)
+
+    def on_rollback(version: str | None):
+        return rollback(services, version)
+
+    shown = [table, picked, by_version, by_labels, metrics, confusion, per_class]
+    retrain_button.click(on_retrain, inputs=weight, outputs=status, api_name="ui_retrain",
+                         concurrency_id="training", concurrency_limit=1, **UI
+                         ).success(lambda: on_overview(None), outputs=shown, api_name="ui_versions_after_retrain", **UI)
+    picked.input(on_pick, inputs=picked, outputs=[metrics, confusion, per_class], api_name="ui_pick_version", **UI)
+    rollback_button.click(on_rollback, inputs=picked, outputs=status, api_name="ui_rollback", **UI
+                          ).success(on_overview, inputs=picked, outputs=shown, api_name="ui_versions_after_rollback",
+                                    **UI)
+    return Refresh(on_overview, [picked], shown)

@@ -1,0 +1,71 @@
+"""Predict tab: the topic of a text, the confidence of every topic, the words behind it, and corrections."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from hloop.ui.common import TOPICS, UI, annotator_name, user_errors
+
+EXAMPLES = [
+    "Stocks slid on Wall Street as oil prices climbed and investors worried about quarterly earnings.",
+    "The striker scored twice in the second half as the champions extended their lead at the top of the league.",
+    "Rebels and government troops agreed to a ceasefire after talks brokered by the UN in Geneva.",
+    "Researchers unveiled a faster computer chip that could make phones and laptops run cooler.",
+]
+
+
+def scaled_spans(spans: list) -> list[tuple[str, float | None]]:
+    """Highlight spans with weights scaled into [-1, 1], the range gr.HighlightedText colours by."""
+    largest = max((abs(score) for _, score in spans if score is not None), default=0.0) or 1.0
+    return [(token, None if score is None else score / largest) for token, score in spans]
+
+
+def predict_text(services, text: str):
+    """Label confidences, the model version line and the highlighted words for ``text``."""
+    result = user_errors(services.predict, text)
+    explanation = user_errors(services.explain, text)
+    version = f"Model **v{result['model_version']}** predicts **{result['label']}** ({result['confidence']:.0%})."
+    return result["confidences"], version, scaled_spans(explanation["highlights"])
+
+
+def save_correction(services, text: str, topic: str | None, typed_name: str, request: gr.Request):
+    """Store the right topic for ``text`` with the model's guess; returns a status line."""
+    if not topic:
+        raise gr.Error("Pick the right topic first, then save the correction.")
+    saved = user_errors(services.feedback, text, topic, annotator_name(typed_name, request))
+    guess = saved["model_prediction"] or "no model"
+    return (
+        f"Saved **{saved['label']}** (label #{saved['label_id']}; the model said {guess}). "
+        f"{saved['labels_since_retrain']} human labels since the last retrain."
+    )
+
+
+def build(services, annotator: gr.Textbox) -> None:
+    """Render the Predict tab inside the current Blocks context."""
+    with gr.Row():
+        with gr.Column():
+            text = gr.Textbox(label="News text", lines=5, max_lines=12, placeholder="Paste a headline or article",
+                              elem_id="predict-text")
+            predict_button = gr.Button("Predict", variant="primary", elem_id="predict-button")
+            gr.Examples(EXAMPLES, inputs=text, label="Examples")
+        with gr.Column():
+            confidences = gr.Label(num_top_classes=len(TOPICS), label="Predicted topic", elem_id="predict-label")
+            version = gr.Markdown(elem_id="predict-version")
+            words = gr.HighlightedText(label="Words that drove it (red: towards the topic, blue: away)",
+                                       elem_id="predict-words")
+    with gr.Group():
+        gr.Markdown("**Wrong? Pick the right topic** and save it as a correction for the next retrain.")
+        with gr.Row():
+            topic = gr.Radio(TOPICS, label="Right topic", elem_id="predict-topic", scale=3)
+            save = gr.Button("Save correction", elem_id="predict-save", scale=1)
+        status = gr.Markdown(elem_id="predict-status")
+
+    def on_predict(text: str):
+        return predict_text(services, text)
+
+    def on_save(text: str, topic: str | None, typed_name: str, request: gr.Request):
+        return save_correction(services, text, topic, typed_name, request)
+
+    gr.on([predict_button.click, text.submit], on_predict, inputs=text, outputs=[confidences, version, words],
+          api_name="ui_predict", **UI)
+    save.click(on_save, inputs=[text, topic, annotator], outputs=status, api_name="ui_feedback", **UI)
