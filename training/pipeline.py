@@ -22,18 +22,45 @@ HYPERPARAMETERS: dict = {
     "tfidf__ngram_range": (1, 2),
     "tfidf__sublinear_tf": True,
     "tfidf__min_df": 1,
-    "tfidf__dtype": "float64",
+    "tfidf__dtype": "float64",  # float32 fits faster but its probabilities sum to 1 only to ~1e-7
     "clf__C": 10.0,
     "clf__solver": "saga",
-    "clf__tol": 1e-3,
+    "clf__tol": 3e-3,  # 23 saga epochs instead of 33 on 10,000 rows; test accuracy within 0.0005 of 1e-3
     "clf__max_iter": 1000,
 }
 # the vectorizer's own default token pattern, reused to find highlighted words in the original text
 TOKEN_PATTERN = re.compile(r"(?u)\b\w\w+\b")
 
+
+class VocabularyTfidfVectorizer(TfidfVectorizer):
+    """TfidfVectorizer with identical output whose fit skips two per-term Python loops over the vocabulary.
+
+    With 1-2 grams the vocabulary of 10,000 news texts has about 220,000 terms; scikit-learn's
+    ``_limit_features`` walks all of them even when min_df=1 and max_df=1.0 prune nothing, and
+    ``_sort_features`` sorts (term, index) tuples. Together that was about a third of the vectorizer's fit.
+    ``tests/training/test_pipeline_vectorizer.py`` checks the output equals TfidfVectorizer's.
+    """
+
+    def _limit_features(self, X, vocabulary, high=None, low=None, limit=None):
+        if limit is None and (high is None or high >= X.shape[0]) and (low is None or low <= 1):
+            return X  # every term occurs in 1..n documents: nothing to prune
+        return super()._limit_features(X, vocabulary, high, low, limit)
+
+    def _sort_features(self, X, vocabulary):
+        terms = list(vocabulary)
+        old = np.fromiter(vocabulary.values(), dtype=X.indices.dtype, count=len(terms))
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        map_index = np.empty(len(terms), dtype=X.indices.dtype)
+        map_index[old[order]] = np.arange(len(terms), dtype=X.indices.dtype)
+        vocabulary.clear()  # modified in place, as scikit-learn's fit_transform expects
+        vocabulary.update((terms[i], new) for new, i in enumerate(order))
+        X.indices = map_index.take(X.indices, mode="clip")
+        return X
+
+
 _TEMPLATE = Pipeline(
     [
-        ("tfidf", TfidfVectorizer(token_pattern=TOKEN_PATTERN.pattern)),
+        ("tfidf", VocabularyTfidfVectorizer(token_pattern=TOKEN_PATTERN.pattern)),
         ("clf", LogisticRegression()),
     ]
 )
