@@ -1,0 +1,146 @@
+"""Training time and test accuracy of our model against fastText, on all 10,000 labelled AG News rows.
+
+Both clocks run from raw texts to a fitted model: ours is ``training.pipeline.fit_pipeline`` on the list of
+texts; fastText's includes writing its ``__label__N text`` training file. Runs alternate (ours, fastText, ours,
+...) after one untimed warm-up of each, so both see the same machine noise; medians are reported.
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from importlib.metadata import version
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from hloop.dataset import load_corpus  # noqa: E402
+from training.evaluate import evaluate  # noqa: E402
+from training.pipeline import HYPERPARAMETERS, fit_pipeline  # noqa: E402
+
+TARGET_RATIO = 1.0
+TARGET_ACCURACY = 0.875
+
+
+def default_dataset() -> str:
+    """HLOOP_DATASET, else the shared local copy next to the repository."""
+    return os.environ.get("HLOOP_DATASET") or str(REPO.parent / "shared" / "data" / "ag_news")
+
+
+def write_fasttext_file(path: Path, texts: Sequence[str], labels: Sequence[int]) -> None:
+    """One ``__label__N text`` line per row; fastText reads a line per example, so whitespace is collapsed."""
+    with path.open("w", encoding="utf-8") as handle:
+        for text, label in zip(texts, labels, strict=True):
+            handle.write(f"__label__{int(label)} {' '.join(text.split())}\n")
+
+
+def time_ours(texts: Sequence[str], labels: Sequence[int]):
+    """Seconds from the list of texts to the fitted pipeline, and the pipeline."""
+    start = time.perf_counter()
+    fit = fit_pipeline(list(texts), labels)
+    return time.perf_counter() - start, fit
+
+
+def time_fasttext(texts: Sequence[str], labels: Sequence[int], workdir: Path, options: dict):
+    """Seconds from raw texts (writing the training file included) to the fitted fastText model, and the model."""
+    import fasttext
+
+    path = workdir / "train.txt"
+    start = time.perf_counter()
+    write_fasttext_file(path, texts, labels)
+    model = fasttext.train_supervised(str(path), verbose=0, **options)
+    return time.perf_counter() - start, model
+
+
+def fasttext_accuracy(model, test_file: Path) -> float:
+    """Test accuracy through ``model.test`` (precision@1; fastText 0.9.3's ``predict`` breaks under numpy 2)."""
+    _n, precision_at_1, _recall = model.test(str(test_file))
+    return float(precision_at_1)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data",
+        default=default_dataset(),
+        help="AG News folder or hub id (default: $HLOOP_DATASET or <repo>/../shared/data/ag_news)",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each model (default 3); medians reported")
+    parser.add_argument(
+        "--fasttext-lr", type=float, default=None, help="fastText learning rate (default: fastText's own, 0.1)"
+    )
+    parser.add_argument("--fasttext-epoch", type=int, default=None, help="fastText epochs (default: fastText's own, 5)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    args = parse_args(argv)
+    corpus = load_corpus(args.data)
+    texts, labels = list(corpus.train_texts), corpus.train_labels.tolist()
+    options = {"wordNgrams": 2}
+    if args.fasttext_lr is not None:
+        options["lr"] = args.fasttext_lr
+    if args.fasttext_epoch is not None:
+        options["epoch"] = args.fasttext_epoch
+    print(f"data: {args.data} ({len(texts):,} train rows, {len(corpus.test_texts):,} test rows)")
+    print(f"ours: TF-IDF + LogisticRegression {HYPERPARAMETERS}")
+
+    ours_times, ft_times, ft_accuracies = [], [], []
+    with tempfile.TemporaryDirectory(prefix="bench_train_") as tmp:
+        workdir = Path(tmp)
+        test_file = workdir / "test.txt"
+        write_fasttext_file(test_file, corpus.test_texts, corpus.test_labels.tolist())
+        _seconds, fit = time_ours(texts, labels)  # warm-up: imports, caches, page faults
+        _seconds, model = time_fasttext(texts, labels, workdir, options)
+        settings = {k: getattr(model, k) for k in ("wordNgrams", "epoch", "lr", "thread", "dim", "bucket", "minCount")}
+        print(
+            f"fastText {version('fasttext')}: wordNgrams=2, every other setting fastText's default unless "
+            f"given on the command line: {settings}"
+        )
+        for run in range(1, args.runs + 1):
+            seconds, fit = time_ours(texts, labels)
+            ours_times.append(seconds)
+            seconds, model = time_fasttext(texts, labels, workdir, options)
+            ft_times.append(seconds)
+            ft_accuracies.append(fasttext_accuracy(model, test_file))
+            print(
+                f"run {run}: ours {ours_times[-1]:.3f} s, fastText {ft_times[-1]:.3f} s "
+                f"(fastText accuracy {ft_accuracies[-1]:.4f})"
+            )
+    ours_accuracy = evaluate(fit.pipeline, corpus.test_texts, corpus.test_labels)["accuracy"]  # deterministic fit
+    ours_seconds, ft_seconds = statistics.median(ours_times), statistics.median(ft_times)
+    result = {
+        "ours_seconds": round(ours_seconds, 4),
+        "fasttext_seconds": round(ft_seconds, 4),
+        "ratio": round(ours_seconds / ft_seconds, 4),
+        "ours_accuracy": round(ours_accuracy, 4),
+        "fasttext_accuracy": round(statistics.median(ft_accuracies), 4),
+        "runs": args.runs,
+        "train_rows": len(texts),
+        "ours_converged": fit.converged,
+        "fasttext_settings": settings,
+    }
+    met = result["ratio"] <= TARGET_RATIO and result["ours_accuracy"] >= TARGET_ACCURACY
+    print(f"ours:     median {ours_seconds:.3f} s, test accuracy {ours_accuracy:.4f} (converged: {fit.converged})")
+    print(f"fastText: median {ft_seconds:.3f} s, test accuracy {result['fasttext_accuracy']:.4f} (median of runs)")
+    print(
+        f"ratio ours/fastText: {result['ratio']:.3f}; targets (ratio <= {TARGET_RATIO}, "
+        f"accuracy >= {TARGET_ACCURACY}) {'met' if met else 'NOT met'}"
+    )
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
