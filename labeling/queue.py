@@ -55,6 +55,11 @@ def claim_first(annotator: str, ranked_ids: Iterable[int], minutes: float, *, se
         except IntegrityError:  # another annotator claimed it between our read and our write
             session.rollback()
             continue
+        if int(example_id) in human_labelled_ids(session=session):
+            # labelled and released by someone else after we read the blocked set: give it back
+            release(int(example_id), session=session)
+            session.commit()
+            continue
         return session.get(Claim, int(example_id), populate_existing=True)
     return None
 

@@ -1,0 +1,72 @@
+"""Several processes share one label store (a SQLite file, and PostgreSQL when HLOOP_TEST_POSTGRES_URL is set)."""
+
+import multiprocessing as mp
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlmodel import SQLModel, func, select
+
+ITEMS_PER_WORKER = 12
+
+
+def _services(url: str, models: Path):
+    from hloop.config import Settings
+    from hloop.dataset import Corpus
+    from hloop.services import Services
+    from tests.conftest import tiny_texts
+
+    train, train_labels = tiny_texts(30, seed=1)
+    test, test_labels = tiny_texts(10, seed=2)
+    corpus = Corpus(tuple(train), np.array(train_labels), tuple(test), np.array(test_labels), "tiny")
+    return Services(Settings(dataset="tiny", database_url=url, models_dir=models, seed_size=20), corpus=corpus)
+
+
+def _annotate(url: str, models: str, name: str, out) -> None:
+    services = _services(url, Path(models))
+    done = []
+    try:
+        for _ in range(ITEMS_PER_WORKER):
+            item = services.next_item(name)
+            services.submit_label(item["example_id"], item["prediction"], name)
+            done.append(item["example_id"])
+    except Exception as exc:  # report to the test instead of leaving it waiting
+        out.put(f"{name}: {type(exc).__name__}: {exc}")
+        return
+    out.put(done)
+
+
+def _backends():
+    yield pytest.param("sqlite", id="sqlite-file")
+    url = os.environ.get("HLOOP_TEST_POSTGRES_URL")
+    yield pytest.param(url, id="postgresql", marks=pytest.mark.skipif(
+        not url, reason="set HLOOP_TEST_POSTGRES_URL (CI starts PostgreSQL and sets it) to test PostgreSQL"))
+
+
+@pytest.mark.parametrize("backend", list(_backends()))
+def test_annotators_in_separate_processes_never_label_the_same_item(backend, tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}" if backend == "sqlite" else backend
+    services = _services(url, tmp_path / "models")
+    SQLModel.metadata.drop_all(services.engine)
+    SQLModel.metadata.create_all(services.engine)
+    services.train()
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    workers = [ctx.Process(target=_annotate, args=(url, str(tmp_path / "models"), f"p{i}", out)) for i in range(3)]
+    for w in workers:
+        w.start()
+    results = [out.get(timeout=120) for _ in workers]
+    errors = [r for r in results if isinstance(r, str)]
+    assert not errors, errors
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    labelled = [i for batch in results for i in batch]
+    assert len(labelled) == len(set(labelled)) == 3 * ITEMS_PER_WORKER
+    from labeling.tables import Label
+
+    with services.session() as session:
+        queue_labels = session.exec(select(func.count()).select_from(Label).where(Label.source == "queue")).one()
+    assert queue_labels == 3 * ITEMS_PER_WORKER
+    assert services.retrain()["training"]["human_labels"] == 3 * ITEMS_PER_WORKER
