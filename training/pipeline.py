@@ -47,13 +47,12 @@ class VocabularyTfidfVectorizer(TfidfVectorizer):
         return super()._limit_features(X, vocabulary, high, low, limit)
 
     def _sort_features(self, X, vocabulary):
-        terms = list(vocabulary)
-        old = np.fromiter(vocabulary.values(), dtype=X.indices.dtype, count=len(terms))
-        order = sorted(range(len(terms)), key=terms.__getitem__)
+        terms = sorted(vocabulary)
+        old = np.fromiter(map(vocabulary.__getitem__, terms), dtype=X.indices.dtype, count=len(terms))
         map_index = np.empty(len(terms), dtype=X.indices.dtype)
-        map_index[old[order]] = np.arange(len(terms), dtype=X.indices.dtype)
+        map_index[old] = np.arange(len(terms), dtype=X.indices.dtype)
         vocabulary.clear()  # modified in place, as scikit-learn's fit_transform expects
-        vocabulary.update((terms[i], new) for new, i in enumerate(order))
+        vocabulary.update(zip(terms, range(len(terms)), strict=True))
         X.indices = map_index.take(X.indices, mode="clip")
         return X
 
