@@ -75,7 +75,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each model (default 3); medians reported")
     parser.add_argument(
-        "--fasttext-lr", type=float, default=None, help="fastText learning rate (default: fastText's own, 0.1)"
+        "--fasttext-lr",
+        type=float,
+        default=1.0,
+        help="fastText learning rate (default 1.0: at its own default of 0.1, 5 epochs reach only ~0.54 here, "
+        "far below its reference ~0.86, which is no fair peer; pass 0.1 to see that)",
     )
     parser.add_argument("--fasttext-epoch", type=int, default=None, help="fastText epochs (default: fastText's own, 5)")
     args = parser.parse_args(argv)
@@ -89,8 +93,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     corpus = load_corpus(args.data)
     texts, labels = list(corpus.train_texts), corpus.train_labels.tolist()
     options = {"wordNgrams": 2}
-    if args.fasttext_lr is not None:
-        options["lr"] = args.fasttext_lr
+    options["lr"] = args.fasttext_lr
     if args.fasttext_epoch is not None:
         options["epoch"] = args.fasttext_epoch
     print(f"data: {args.data} ({len(texts):,} train rows, {len(corpus.test_texts):,} test rows)")
