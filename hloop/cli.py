@@ -185,6 +185,23 @@ def _undo(args, services) -> int:
     return 0
 
 
+@command("simulate", "Simulate the loop (strategies x repeats, a simulated annotator); write results, curves, table.")
+def _simulate(args, services) -> int:
+    from hloop.simulation import SimulationConfig
+
+    config = SimulationConfig(
+        strategies=tuple(s.strip() for s in args.strategies.split(",") if s.strip()), repeats=args.repeats,
+        seed_size=args.seed_size, batch=args.batch, budget=args.budget, annotator=args.annotator,
+        feedback_weight=services.settings.feedback_weight if args.feedback_weight is None else args.feedback_weight,
+        random_seed=services.settings.random_seed if args.seed is None else args.seed, workers=args.workers,
+    )
+    with _progress_bar() as progress:
+        run = services.simulate(config, out_dir=args.out, target=args.target, progress=progress)
+    print(run["table"])
+    print(f"\n{len(run['results']['checkpoints'])} checkpoints in {run['results']['wall_seconds']:.1f} s; "
+          f"default = {run['results']['default_strategy']}; results.json, curves.png, table.md in {run['out_dir']}")
+    return 0
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="hloop", description="HumanLoopML: human-in-the-loop AG News topics.")
@@ -206,6 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
     p["export"].add_argument("--history", action="store_true", help="every label event, undone ones included")
     p["predict"].add_argument("text")
     p["undo"].add_argument("--annotator", default="cli")
+    sim = p["simulate"]
+    sim.add_argument("--strategies", default="random,least_confidence,margin,entropy,default",
+                     help="comma-separated strategies; 'default' is the default strategy (default: all of them)")
+    sim.add_argument("--repeats", type=int, default=3, help="runs per strategy, each with its own seed (default 3)")
+    sim.add_argument("--seed-size", type=int, default=100, help="labelled rows to start from (default 100)")
+    sim.add_argument("--batch", type=int, default=50, help="items labelled between retrains (default 50)")
+    sim.add_argument("--budget", type=int, default=2000, help="human labels per run (default 2000)")
+    sim.add_argument("--annotator", default="oracle", help="oracle, human (crowd labels) or noisy:P (default oracle)")
+    sim.add_argument("--out", default=None, help="output folder (default: a new folder under HLOOP_RUNS_DIR)")
+    sim.add_argument("--target", type=float, default=0.85, help="accuracy for 'labels to target' (default 0.85)")
+    sim.add_argument("--feedback-weight", type=float, default=None, help="weight of a human label (default: setting)")
+    sim.add_argument("--seed", type=int, default=None, help="first repeat's seed (default: HLOOP_RANDOM_SEED)")
+    sim.add_argument("--workers", type=int, default=2, help="processes running repeats in parallel (default 2)")
     for name in ("train", "retrain", "queue", "label", "import", "status", "metrics", "predict"):
         p[name].add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser

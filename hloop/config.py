@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 HUB_DATASET = "fancyzhx/ag_news"
@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     claim_minutes: float = 5.0
     db_timeout: float = 30.0
     human_labels_file: Path = Path("../shared/data/noisy_ag_news/human_labels.parquet")
+    runs_dir: Path | None = None  # simulation results; None = ``runs/`` next to the models dir
     auth: str = ""
 
     @field_validator("seed_size")
@@ -45,3 +46,9 @@ class Settings(BaseSettings):
         if not 0 < value <= 100:
             raise ValueError("HLOOP_FEEDBACK_WEIGHT must be in (0, 100]")
         return value
+
+    @model_validator(mode="after")
+    def _runs_dir(self) -> Settings:
+        if self.runs_dir is None:
+            self.runs_dir = Path(self.models_dir).parent / "runs"
+        return self

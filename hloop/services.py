@@ -15,7 +15,7 @@ from sqlmodel import Session
 from hloop.config import Settings
 from hloop.core.errors import HLoopError, InvalidInputError, NothingToTrainError, StoreBusyError, StoreMismatchError
 from hloop.core.labels import LABELS, clean_text, label_id
-from hloop.core.strategies import get_strategy, strategy_name, top_k
+from hloop.core.strategies import QueryContext, get_strategy, strategy_name, top_k
 from hloop.dataset import Corpus, load_corpus, split_train
 from hloop.transfer import read_texts, write_records
 from labeling import queue as claims
@@ -319,11 +319,13 @@ class Services:
         with self._lock:
             if name not in cache.ranked:
                 rng = np.random.default_rng([self.settings.random_seed, version])
-                scores = get_strategy(name)(cache.probs, rng) if cache.ids.size else np.empty(0)
+                # the version's training size, so a warm-up strategy knows whether the model is past cold start
+                context = QueryContext(labelled=int(self.registry.card(version)["training"]["rows"]))
+                scores = get_strategy(name)(cache.probs, rng, context) if cache.ids.size else np.empty(0)
                 cache.ranked[name] = (scores, top_k(scores, cache.ids.size, rng))
             return cache.ranked[name]
 
-    def ranked_pool(self, strategy: str = "least_confidence", n: int | None = None) -> list[dict]:
+    def ranked_pool(self, strategy: str = "default", n: int | None = None) -> list[dict]:
         """Unlabelled pool items by uncertainty (highest first), without claiming them."""
         version, model = self.current_model()
         cache = self._pool_cache(version, model)
@@ -348,7 +350,7 @@ class Services:
             "prediction": LABELS[best], "confidence": float(probs[best]), "model_version": version,
         }
 
-    def next_item(self, annotator: str, strategy: str = "least_confidence") -> dict | None:
+    def next_item(self, annotator: str, strategy: str = "default") -> dict | None:
         """Claim the most uncertain pool item nobody holds for ``annotator``; None when the queue is empty."""
         annotator = _annotator(annotator)
         version, model = self.current_model()
@@ -448,6 +450,46 @@ class Services:
             records = sorted(latest.values(), key=lambda r: r["label_id"])
         count = write_records(path, records, EXPORT_COLUMNS)
         return {"path": str(path), "labels": count}
+
+    # -- simulation -----------------------------------------------------------------------------------
+    def simulate(self, config=None, *, out_dir: str | Path | None = None, target: float = 0.85,
+                 progress: Progress = _no_progress) -> dict:
+        """Simulate the loop on this dataset (the label store and the registry are never touched);
+        ``config=None`` runs the small simulation of the app's "Simulate" button.
+
+        Writes ``results.json``, ``curves.png`` and ``table.md`` to ``out_dir`` (default: a new folder under
+        ``settings.runs_dir``) and returns {"out_dir", "results", "summary", "table"}.
+        """
+        from datetime import UTC, datetime
+
+        from hloop.simulation import format_table, quick_config, save_figure, simulate, summary, write_results
+
+        if config is None:  # the app's button: a small run from the app's own seed size
+            config = quick_config(len(self.corpus().train_texts), self.settings.seed_size, self.settings.random_seed,
+                                  self.settings.feedback_weight)
+        config = config.validated()  # before loading the dataset: a typo fails fast
+        folder = Path(out_dir) if out_dir else Path(self.settings.runs_dir) / datetime.now(UTC).strftime(
+            "sim-%Y%m%d-%H%M%S")
+        results = simulate(self.corpus(), config, human_labels_file=self.settings.human_labels_file,
+                           progress=progress)
+        write_results(results, folder)
+        save_figure(results, folder / "curves.png")
+        rows = summary(results, target)
+        table = format_table(rows, target)
+        (folder / "table.md").write_text(table + "\n")
+        return {"out_dir": str(folder), "results": results, "summary": rows, "table": table}
+
+    def latest_simulation(self) -> dict | None:
+        """The newest simulation's results under ``settings.runs_dir`` (with ``out_dir``); None if there is none."""
+        import json
+
+        found = sorted(Path(self.settings.runs_dir).glob("*/results.json"), key=lambda p: p.stat().st_mtime)
+        for path in reversed(found):
+            try:
+                return {**json.loads(path.read_text()), "out_dir": str(path.parent)}
+            except (OSError, json.JSONDecodeError):
+                continue  # a run still being written, or a damaged file: show the one before it
+        return None
 
     # -- app ------------------------------------------------------------------------------------------
     def _claim_unlabelled(self, annotator: str, ranked: Iterator[int], session: Session):

@@ -1,0 +1,168 @@
+"""One simulated run of the loop: pick a batch with a strategy, ask the annotator, retrain, evaluate, repeat.
+
+Speed-up, stated once: the TF-IDF vectorizer is fitted ONCE per simulation on the train split's texts
+(seed + pool, never an eval text) and every step refits only the classifier on cached rows. The product
+refits the whole pipeline on the labelled texts; the hyperparameters, the strategies, ``top_k`` and the
+training composition (seed labels weight 1, human labels weight ``feedback_weight``) are the product's own.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+
+from hloop.core.errors import InvalidInputError
+from hloop.core.labels import LABELS
+from hloop.core.metrics import classification_metrics
+from hloop.core.strategies import QueryContext, Strategy, top_k
+from hloop.dataset import Corpus, split_train
+from hloop.simulation.annotators import Annotator
+from labeling.store import text_hash
+from training.pipeline import make_pipeline
+
+StepCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Features:
+    """TF-IDF rows of the train split and the eval split, from one vectorizer fitted on train texts only."""
+
+    train: sparse.csr_matrix
+    eval: sparse.csr_matrix
+    eval_labels: np.ndarray
+    usable: np.ndarray  # train rows the store would keep: non-empty, not an eval text, first of repeats
+
+
+def usable_rows(corpus: Corpus) -> np.ndarray:
+    """Train rows the label store keeps (as ``Services.ensure_store`` does): eval repeats and duplicates go."""
+    seen = {text_hash(t) for t in corpus.test_texts}
+    keep = []
+    for i, text in enumerate(corpus.train_texts):
+        key = text_hash(text)
+        if key in seen or not text.strip():
+            continue
+        seen.add(key)
+        keep.append(i)
+    return np.array(keep, dtype=np.int64)
+
+
+def fit_vectorizer(corpus: Corpus, usable: np.ndarray):
+    """The product's TF-IDF vectorizer fitted on the usable train texts (seed + pool), never on eval text."""
+    return make_pipeline().named_steps["tfidf"].fit([corpus.train_texts[i].strip() for i in usable])
+
+
+def featurize(corpus: Corpus) -> Features:
+    """Fit the vectorizer once (``fit_vectorizer``) and transform both splits."""
+    usable = usable_rows(corpus)
+    vectorizer = fit_vectorizer(corpus, usable)
+    train = vectorizer.transform([t.strip() for t in corpus.train_texts]).tocsr()
+    evaluated = vectorizer.transform([t.strip() for t in corpus.test_texts]).tocsr()
+    return Features(train, evaluated, np.asarray(corpus.test_labels, dtype=np.int64), usable)
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """What one model version is trained on: train rows, their labels and sample weights."""
+
+    rows: np.ndarray
+    labels: np.ndarray
+    weights: np.ndarray
+    human: np.ndarray
+
+
+def training_set(seed_rows: np.ndarray, seed_labels: np.ndarray, asked: np.ndarray, answers: np.ndarray,
+                 feedback_weight: float) -> TrainingSet:
+    """The product's composition: seed labels (weight 1) plus human answers (weight ``feedback_weight``)."""
+    human = np.concatenate([np.zeros(seed_rows.size, bool), np.ones(asked.size, bool)])
+    return TrainingSet(
+        rows=np.concatenate([seed_rows, asked]),
+        labels=np.concatenate([seed_labels, answers]).astype(np.int64),
+        weights=np.where(human, float(feedback_weight), 1.0),
+        human=human,
+    )
+
+
+def fit_classifier(features: Features, data: TrainingSet, random_state: int):
+    """A fresh classifier with the product's hyperparameters, fitted on cached rows (warnings recorded)."""
+    clf = make_pipeline(random_state).named_steps["clf"]
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always", ConvergenceWarning)
+        clf.fit(features.train[data.rows], data.labels, sample_weight=data.weights)
+    return clf
+
+
+def full_probs(clf, x) -> np.ndarray:
+    """predict_proba with one column per label (a class the model never saw gets probability 0)."""
+    out = np.zeros((x.shape[0], len(LABELS)))
+    out[:, clf.classes_] = clf.predict_proba(x)
+    return out
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One evaluated model version of a run."""
+
+    labels: int
+    human_labels: int
+    accuracy: float
+    f1_macro: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Every checkpoint of a run, the rows asked in order, the answers, and the last training set."""
+
+    checkpoints: list[Checkpoint]
+    asked: np.ndarray
+    answers: np.ndarray
+    last_training: TrainingSet
+
+
+def run_loop(features: Features, seed_rows: np.ndarray, seed_labels: np.ndarray, pool_rows: np.ndarray,
+             annotator: Annotator, strategy: Strategy, *, batch: int, budget: int, feedback_weight: float,
+             seed: int, on_step: StepCallback | None = None) -> RunResult:
+    """Run until ``budget`` human labels (or an empty pool); evaluate every version on the eval split."""
+    start = time.perf_counter()
+    remaining = pool_rows[annotator.answerable[pool_rows]]
+    asked, answers = np.empty(0, np.int64), np.empty(0, np.int64)
+    checkpoints: list[Checkpoint] = []
+    step = 0
+    while True:
+        data = training_set(seed_rows, seed_labels, asked, answers, feedback_weight)
+        clf = fit_classifier(features, data, seed)
+        metrics = classification_metrics(features.eval_labels, clf.predict(features.eval))
+        checkpoints.append(Checkpoint(int(data.rows.size), int(asked.size), metrics["accuracy"],
+                                      metrics["f1_macro"], round(time.perf_counter() - start, 4)))
+        if on_step is not None:
+            on_step(step)
+        want = min(batch, budget - asked.size, remaining.size)
+        if want <= 0:
+            return RunResult(checkpoints, asked, answers, data)
+        rng = np.random.default_rng([seed, step])  # as the queue does: one generator per (seed, version)
+        scores = strategy(full_probs(clf, features.train[remaining]), rng, QueryContext(labelled=int(data.rows.size)))
+        picked = remaining[top_k(scores, want, rng)]
+        remaining = np.setdiff1d(remaining, picked, assume_unique=True)
+        asked = np.concatenate([asked, picked])
+        answers = np.concatenate([answers, annotator.answer(picked)])
+        step += 1
+
+
+def split_rows(corpus: Corpus, usable: np.ndarray, seed_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(seed rows, pool rows) as the product splits them for ``seed``; the seed must hold every label."""
+    split = split_train(np.asarray(corpus.train_labels), seed_size, seed)
+    seed_rows = np.intersect1d(split.seed, usable)
+    pool_rows = np.intersect1d(split.pool, usable)
+    missing = set(range(len(LABELS))) - set(np.asarray(corpus.train_labels)[seed_rows].tolist())
+    if missing:
+        raise InvalidInputError(
+            f"A seed of {seed_size} has no example of {', '.join(LABELS[i] for i in sorted(missing))}; "
+            "use a larger --seed-size."
+        )
+    return seed_rows, pool_rows

@@ -1,0 +1,153 @@
+"""Summaries of a simulation's results: mean curves with a band over repeats, the comparison table, the plot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+METRICS = {"accuracy": "accuracy", "f1_macro": "macro-F1"}
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One strategy's metric by number of labels: the mean and the min-max band over repeats."""
+
+    strategy: str
+    labels: np.ndarray
+    mean: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    repeats: int
+
+
+def curves(results: dict, metric: str = "accuracy", by: str = "labels") -> dict[str, Curve]:
+    """Per strategy (as named in the results), the metric at the ``by`` counts (``labels`` or ``human_labels``)
+    that every repeat reached."""
+    by_run: dict[str, dict[int, dict[int, float]]] = {}
+    for c in results["checkpoints"]:
+        by_run.setdefault(c["strategy"], {}).setdefault(c["repeat"], {})[c[by]] = c[metric]
+    out = {}
+    for name, runs in by_run.items():
+        shared = sorted(set.intersection(*(set(r) for r in runs.values())))
+        values = np.array([[run[n] for n in shared] for run in runs.values()])
+        out[name] = Curve(name, np.array(shared), values.mean(0), values.min(0), values.max(0), len(runs))
+    return out
+
+
+def display_name(strategy: str, default: str) -> str:
+    """``default (warmup_margin)`` for the default alias, the name itself otherwise."""
+    return f"default ({default})" if strategy == "default" else strategy
+
+
+def labels_to_reach(curve: Curve, target: float) -> int | None:
+    """The first label count at which the mean curve reaches ``target``; None if it never does."""
+    hit = np.flatnonzero(curve.mean >= target)
+    return int(curve.labels[hit[0]]) if hit.size else None
+
+
+def area_under(curve: Curve) -> float:
+    """Mean metric over the label range (trapezoids), so 1.0 is a perfect curve."""
+    if curve.labels.size < 2:
+        return float(curve.mean[0]) if curve.mean.size else float("nan")
+    return float(np.trapezoid(curve.mean, curve.labels) / (curve.labels[-1] - curve.labels[0]))
+
+
+def value_at(curve: Curve, labels: int) -> float | None:
+    """The mean metric at ``labels`` (linear between checkpoints); None outside the curve."""
+    if curve.labels.size == 0 or not curve.labels[0] <= labels <= curve.labels[-1]:
+        return None
+    return float(np.interp(labels, curve.labels, curve.mean))
+
+
+def worst_gap(curve: Curve, baseline: Curve) -> tuple[float, float, int]:
+    """(worst mean gap to the baseline after the seed, the baseline's band width there, at how many labels)."""
+    shared, ours, theirs = np.intersect1d(curve.labels, baseline.labels, return_indices=True)
+    gaps = curve.mean[ours] - baseline.mean[theirs]
+    spread = baseline.high[theirs] - baseline.low[theirs]
+    later = shared > shared.min()
+    if not later.any():
+        return 0.0, 0.0, int(shared.min()) if shared.size else 0
+    i = np.flatnonzero(later)[np.argmin((gaps + spread)[later])]
+    return float(gaps[i]), float(spread[i]), int(shared[i])
+
+
+def summary(results: dict, target: float = 0.85, budgets: tuple[int, ...] = (300, 500, 1000, 2000)) -> list[dict]:
+    """One row per strategy: labels to ``target`` accuracy, AUC, accuracy at ``budgets``, all against random."""
+    acc, f1 = curves(results, "accuracy"), curves(results, "f1_macro")
+    base = acc.get("random")
+    base_needs = labels_to_reach(base, target) if base else None
+    # random not reaching the target only bounds its need from below: then the ratio is an upper bound
+    bound = base_needs is None and base is not None
+    rows = []
+    for name, curve in acc.items():
+        needs = labels_to_reach(curve, target)
+        gap, spread, at = worst_gap(curve, base) if base and name != "random" else (float("nan"), float("nan"), 0)
+        rows.append({
+            "strategy": display_name(name, results["default_strategy"]),
+            "labels_to_target": needs,
+            "vs_random": None if needs is None or base is None else needs / (base_needs or int(base.labels[-1])),
+            "vs_random_is_bound": bound,
+            "auc_accuracy": area_under(curve),
+            "auc_f1_macro": area_under(f1[name]),
+            "auc_vs_random": area_under(curve) - area_under(base) if base else None,
+            "accuracy_at": {b: value_at(curve, b) for b in budgets},
+            "worst_gap": gap, "random_spread_there": spread, "worst_gap_at": at,
+            "max_labels": int(curve.labels[-1]), "repeats": curve.repeats,
+        })
+    return rows
+
+
+def format_table(rows: list[dict], target: float) -> str:
+    """The summary as a Markdown table (printed by the CLI, pasted into the README)."""
+    budgets = list(rows[0]["accuracy_at"]) if rows else []
+    head = ["strategy", f"labels to {target:.2f}", "vs random", "AUC acc", "AUC vs random", "AUC macro-F1",
+            *[f"acc@{b}" for b in budgets], "worst Δ vs random (random's spread)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        needs = f"{r['labels_to_target']:,}" if r["labels_to_target"] else f"> {r['max_labels']:,}"
+        ratio = "–" if r["vs_random"] is None else f"{'< ' if r['vs_random_is_bound'] else ''}{r['vs_random']:.0%}"
+        delta = "–" if r["auc_vs_random"] is None else f"{r['auc_vs_random']:+.4f}"
+        at = [("–" if r["accuracy_at"][b] is None else f"{r['accuracy_at'][b]:.4f}") for b in budgets]
+        worst = "–" if np.isnan(r["worst_gap"]) else (
+            f"{r['worst_gap']:+.4f} at {r['worst_gap_at']:,} ({r['random_spread_there']:.4f})")
+        lines.append("| " + " | ".join([r["strategy"], needs, ratio, f"{r['auc_accuracy']:.4f}", delta,
+                                        f"{r['auc_f1_macro']:.4f}", *at, worst]) + " |")
+    return "\n".join(lines)
+
+
+def curves_figure(results: dict | None, real_run: list[tuple[int, float]] | None = None, by: str = "labels"):
+    """Accuracy and macro-F1 by number of labels (``by``: ``labels`` = seed + human, or ``human_labels``):
+    one line per strategy (mean, min-max band over repeats), and the real run's versions if given."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, (metric, title) in zip(axes, METRICS.items(), strict=True):
+        if results is not None:
+            for name, c in curves(results, metric, by).items():
+                (line,) = ax.plot(c.labels, c.mean, label=display_name(name, results["default_strategy"]), lw=1.6)
+                ax.fill_between(c.labels, c.low, c.high, color=line.get_color(), alpha=0.18, lw=0)
+        if real_run and metric == "accuracy":
+            xs, ys = zip(*real_run, strict=True)
+            ax.plot(xs, ys, "k-o", ms=4, lw=1.8, label="this app's model versions")
+        xlabel = "labels (seed + human)" if by == "labels" else "human labels"
+        ax.set(xlabel=xlabel, ylabel=title, title=f"{title} on the eval split")
+        ax.grid(alpha=0.3)
+    if results is not None:
+        cfg = results.get("config", {})
+        fig.suptitle(f"simulated: annotator {cfg.get('annotator', '?')}, seed {cfg.get('seed_size', '?')}, "
+                     f"batch {cfg.get('batch', '?')}, {cfg.get('repeats', '?')} repeats (band: min-max over repeats)",
+                     fontsize=10)
+    axes[0].legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def save_figure(results: dict, path: Path) -> Path:
+    """Write the curves PNG to ``path``."""
+    curves_figure(results).savefig(path, dpi=110)
+    return path

@@ -1,0 +1,161 @@
+"""Run a simulation: every strategy x repeat over the same cached features, in one or more processes."""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing as mp
+import queue as queue_module
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hloop.core.errors import InvalidInputError
+from hloop.core.strategies import DEFAULT_STRATEGY, get_strategy, strategy_name
+from hloop.dataset import Corpus
+from hloop.simulation.annotators import AnnotatorSpec, crowd_labels, make_annotator, parse_annotator
+from hloop.simulation.loop import Features, featurize, run_loop, split_rows
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """What to simulate; ``strategies`` may name ``default``; repeat r uses seed ``random_seed + r``."""
+
+    strategies: tuple[str, ...] = ("random", "default")
+    repeats: int = 3
+    seed_size: int = 100
+    batch: int = 50
+    budget: int = 2000
+    annotator: str = "oracle"
+    feedback_weight: float = 1.0
+    random_seed: int = 0
+    workers: int = 2
+
+    def validated(self) -> SimulationConfig:
+        """This config after checking every value; raises InvalidInputError naming what is allowed."""
+        if not self.strategies:
+            raise InvalidInputError("Name at least one strategy, e.g. random,default.")
+        for name in self.strategies:
+            get_strategy(name)  # unknown names raise with the list of valid ones
+        parse_annotator(self.annotator)
+        for field, value, low in (("repeats", self.repeats, 1), ("seed-size", self.seed_size, 4),
+                                  ("batch", self.batch, 1), ("budget", self.budget, 1), ("workers", self.workers, 1)):
+            if int(value) < low:
+                raise InvalidInputError(f"--{field} must be at least {low}, got {value}.")
+        if not 0 < self.feedback_weight <= 100:
+            raise InvalidInputError(f"Feedback weight must be in (0, 100], got {self.feedback_weight}.")
+        return self
+
+    @property
+    def steps_per_run(self) -> int:
+        """Evaluated versions per run when the pool is large enough: the seed model plus one per batch."""
+        return 1 + math.ceil(self.budget / self.batch)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything a worker needs, sent once per process."""
+
+    corpus: Corpus
+    features: Features
+    crowd: np.ndarray | None
+    annotator: AnnotatorSpec
+    config: SimulationConfig
+
+
+_JOB: _Job | None = None  # set in worker processes only, by _init_worker
+_EVENTS = None
+
+
+def _init_worker(job: _Job, events) -> None:
+    global _JOB, _EVENTS
+    _JOB, _EVENTS = job, events
+
+
+def _run_task(task: tuple[str, int]) -> list[dict]:
+    return run_task(_JOB, task, lambda _step: _EVENTS.put(1))
+
+
+def run_task(job: _Job, task: tuple[str, int], on_step: Callable[[int], None] | None = None) -> list[dict]:
+    """One run of one strategy (as named on the command line) and one repeat: its checkpoints as dicts."""
+    name, repeat = task
+    config, corpus = job.config, job.corpus
+    seed = config.random_seed + repeat
+    seed_rows, pool_rows = split_rows(corpus, job.features.usable, config.seed_size, seed)
+    annotator = make_annotator(job.annotator, np.asarray(corpus.train_labels), seed, job.crowd)
+    result = run_loop(job.features, seed_rows, np.asarray(corpus.train_labels)[seed_rows], pool_rows, annotator,
+                      get_strategy(name), batch=config.batch, budget=config.budget,
+                      feedback_weight=config.feedback_weight, seed=seed, on_step=on_step)
+    return [{"strategy": name, "repeat": repeat, **asdict(c)} for c in result.checkpoints]
+
+
+def simulate(corpus: Corpus, config: SimulationConfig, *, human_labels_file: Path | None = None,
+             progress: Progress | None = None) -> dict:
+    """Every checkpoint of every strategy and repeat, with the config and the default strategy's name."""
+    config = config.validated()
+    started = time.perf_counter()
+    spec = parse_annotator(config.annotator)
+    report = progress or (lambda _f, _d: None)
+    report(0.0, "fitting the vectorizer on the train split")
+    crowd = crowd_labels(human_labels_file, corpus.train_texts) if spec.kind == "human" else None
+    job = _Job(corpus, featurize(corpus), crowd, spec, config)
+    tasks = [(name, r) for name in config.strategies for r in range(config.repeats)]
+    total = len(tasks) * config.steps_per_run
+    done = [0]
+
+    def step(_step: int = 0) -> None:
+        done[0] += 1
+        report(min(done[0] / total, 0.99), f"{done[0]}/{total} model versions")
+
+    workers = min(config.workers, len(tasks))
+    if workers == 1:
+        runs = [run_task(job, task, step) for task in tasks]
+    else:
+        runs = _run_parallel(job, tasks, workers, step)
+    report(1.0, "done")
+    return {
+        "default_strategy": strategy_name(DEFAULT_STRATEGY),
+        "config": {**asdict(config), "strategies": list(config.strategies), "annotator": spec.name},
+        "dataset": corpus.source,
+        "wall_seconds": round(time.perf_counter() - started, 2),
+        "checkpoints": [c for run in runs for c in run],
+    }
+
+
+def _run_parallel(job: _Job, tasks: list[tuple[str, int]], workers: int, step: Callable[[], None]) -> list:
+    ctx = mp.get_context("spawn")  # fork after threads (tqdm, gradio) can deadlock
+    events = ctx.Queue()
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(job, events)) as pool:
+        futures = [pool.submit(_run_task, task) for task in tasks]
+        while not all(f.done() for f in futures):
+            try:
+                events.get(timeout=0.2)
+                step()
+            except queue_module.Empty:
+                continue
+        return [f.result() for f in futures]
+
+
+def write_results(results: dict, out_dir: Path) -> Path:
+    """Write ``results.json`` into ``out_dir`` (created) and return its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "results.json"
+    path.write_text(json.dumps(results, indent=1))
+    return path
+
+
+def quick_config(n_train: int, seed_size: int | str, random_seed: int, feedback_weight: float) -> SimulationConfig:
+    """A small simulation for the app's button: random vs default, 2 repeats, 10 batches, in-process.
+
+    It starts from the app's own seed size (so its curves sit beside the app's versions), capped to leave a pool.
+    """
+    seed = min(int(seed_size) if seed_size != "all" else 100, max(4, n_train // 2))
+    batch = int(np.clip(n_train // 200, 5, 50))
+    return SimulationConfig(strategies=("random", "default"), repeats=2, seed_size=seed, batch=batch,
+                            budget=10 * batch, random_seed=random_seed, feedback_weight=feedback_weight, workers=1)

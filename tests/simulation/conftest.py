@@ -1,0 +1,13 @@
+"""Fixtures for the simulation: the tiny corpus's features and a small config."""
+
+from __future__ import annotations
+
+import pytest
+
+from hloop.simulation.loop import featurize
+
+
+@pytest.fixture
+def tiny_features(tiny_corpus):
+    """TF-IDF rows of the tiny corpus (vectorizer fitted on its train texts only)."""
+    return featurize(tiny_corpus)

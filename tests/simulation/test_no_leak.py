@@ -1,0 +1,41 @@
+"""The pool's gold labels reach the model only through the simulated annotator; eval text never is fitted on."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hloop.simulation.annotators import make_annotator, parse_annotator
+from hloop.simulation.loop import fit_vectorizer, run_loop, split_rows, usable_rows
+
+
+def test_the_model_trains_on_the_annotators_answers_not_gold(tiny_corpus, tiny_features):
+    gold = np.asarray(tiny_corpus.train_labels)
+    seed_rows, pool_rows = split_rows(tiny_corpus, tiny_features.usable, 12, 0)
+    always_wrong = make_annotator(parse_annotator("noisy:1"), gold, seed=0)
+    result = run_loop(tiny_features, seed_rows, gold[seed_rows], pool_rows, always_wrong, lambda p, r, c: r.random(
+        p.shape[0]), batch=10, budget=30, feedback_weight=1.0, seed=0)
+    last = result.last_training
+    pool_part = last.human
+    np.testing.assert_array_equal(last.rows[pool_part], result.asked)
+    np.testing.assert_array_equal(last.labels[pool_part], result.answers)
+    assert np.all(last.labels[pool_part] != gold[last.rows[pool_part]]), "not one gold pool label got through"
+    np.testing.assert_array_equal(last.labels[~pool_part], gold[seed_rows])
+
+
+def test_the_vectorizer_never_sees_eval_text(tiny_corpus):
+    vocabulary = fit_vectorizer(tiny_corpus, usable_rows(tiny_corpus)).vocabulary_
+    eval_only = {w for t in tiny_corpus.test_texts for w in t.lower().split()} - {
+        w for t in tiny_corpus.train_texts for w in t.lower().split()}
+    assert eval_only, "the tiny corpus has words only its eval texts use"
+    assert not eval_only & set(vocabulary)
+
+
+def test_a_train_text_repeating_an_eval_text_is_never_used(tiny_corpus):
+    from hloop.dataset import Corpus
+
+    train = (*tiny_corpus.train_texts, tiny_corpus.test_texts[0], tiny_corpus.train_texts[0])
+    labels = np.append(tiny_corpus.train_labels, [0, 0])
+    corpus = Corpus(train, labels, tiny_corpus.test_texts, tiny_corpus.test_labels, "tiny+repeats")
+    usable = usable_rows(corpus)
+    assert len(train) - 2 not in usable and len(train) - 1 not in usable
+    assert usable.size == len(tiny_corpus.train_texts)
