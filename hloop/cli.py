@@ -194,6 +194,7 @@ def _simulate(args, services) -> int:
         seed_size=args.seed_size, batch=args.batch, budget=args.budget, annotator=args.annotator,
         feedback_weight=services.settings.feedback_weight if args.feedback_weight is None else args.feedback_weight,
         random_seed=services.settings.random_seed if args.seed is None else args.seed, workers=args.workers,
+        engine=args.engine,
     )
     with _progress_bar() as progress:
         run = services.simulate(config, out_dir=args.out, target=args.target, progress=progress)
@@ -236,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--feedback-weight", type=float, default=None, help="weight of a human label (default: setting)")
     sim.add_argument("--seed", type=int, default=None, help="first repeat's seed (default: HLOOP_RANDOM_SEED)")
     sim.add_argument("--workers", type=int, default=2, help="processes running repeats in parallel (default 2)")
+    sim.add_argument("--engine", default="cached", choices=["cached", "services"],
+                     help="cached: one vectorizer per run, classifier refits (fast, default); services: the app's own "
+                          "Services over a throw-away store and registry (slow, a cross-check)")
     for name in ("train", "retrain", "queue", "label", "import", "status", "metrics", "predict"):
         p[name].add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser

@@ -46,19 +46,17 @@ class Annotator:
     """Answers questions about train rows; ``answerable`` marks the rows it can label."""
 
     def __init__(self, labels: np.ndarray, answerable: np.ndarray, flip: float = 0.0, seed: int = 0) -> None:
-        self._labels = np.asarray(labels, dtype=np.int64)
+        labels = np.asarray(labels, dtype=np.int64)
         self.answerable = np.asarray(answerable, dtype=bool)
-        self._flip = float(flip)
-        self._rng = np.random.default_rng([seed, 7_919])  # its own stream: the queue's picks never shift its coin
+        # each row's answer is fixed up front, so it does not depend on when or in which batch it is asked
+        rng = np.random.default_rng([seed, 7_919])
+        flips = rng.random(labels.shape[0]) < float(flip)
+        shift = rng.integers(1, len(LABELS), size=labels.shape[0])  # any wrong label, uniformly
+        self._answers = np.where(flips, (labels + shift) % len(LABELS), labels)
 
     def answer(self, rows: np.ndarray) -> np.ndarray:
         """The labels this annotator gives to ``rows`` (indices into the train split)."""
-        given = self._labels[rows].copy()
-        if self._flip > 0:
-            flips = self._rng.random(given.shape[0]) < self._flip
-            shift = self._rng.integers(1, len(LABELS), size=given.shape[0])  # any wrong label, uniformly
-            given[flips] = (given[flips] + shift[flips]) % len(LABELS)
-        return given
+        return self._answers[np.asarray(rows, dtype=np.int64)]
 
 
 def crowd_labels(path: Path, train_texts: tuple[str, ...]) -> np.ndarray:

@@ -130,7 +130,8 @@ def run_loop(features: Features, seed_rows: np.ndarray, seed_labels: np.ndarray,
              seed: int, on_step: StepCallback | None = None) -> RunResult:
     """Run until ``budget`` human labels (or an empty pool); evaluate every version on the eval split."""
     start = time.perf_counter()
-    remaining = pool_rows[annotator.answerable[pool_rows]]
+    pool = pool_rows[annotator.answerable[pool_rows]]
+    is_asked = np.zeros(pool.size, dtype=bool)
     asked, answers = np.empty(0, np.int64), np.empty(0, np.int64)
     checkpoints: list[Checkpoint] = []
     step = 0
@@ -142,13 +143,16 @@ def run_loop(features: Features, seed_rows: np.ndarray, seed_labels: np.ndarray,
                                       metrics["f1_macro"], round(time.perf_counter() - start, 4)))
         if on_step is not None:
             on_step(step)
-        want = min(batch, budget - asked.size, remaining.size)
+        want = min(batch, budget - asked.size, int((~is_asked).sum()))
         if want <= 0:
             return RunResult(checkpoints, asked, answers, data)
-        rng = np.random.default_rng([seed, step])  # as the queue does: one generator per (seed, version)
-        scores = strategy(full_probs(clf, features.train[remaining]), rng, QueryContext(labelled=int(data.rows.size)))
-        picked = remaining[top_k(scores, want, rng)]
-        remaining = np.setdiff1d(remaining, picked, assume_unique=True)
+        # as Services ranks the queue: score the whole pool with version step+1's generator, skip labelled items
+        rng = np.random.default_rng([seed, step + 1])
+        scores = strategy(full_probs(clf, features.train[pool]), rng, QueryContext(labelled=int(data.rows.size)))
+        order = top_k(scores, pool.size, rng)
+        fresh = order[~is_asked[order]][:want]
+        is_asked[fresh] = True
+        picked = pool[fresh]
         asked = np.concatenate([asked, picked])
         answers = np.concatenate([answers, annotator.answer(picked)])
         step += 1

@@ -19,8 +19,10 @@ from hloop.core.strategies import DEFAULT_STRATEGY, get_strategy, strategy_name
 from hloop.dataset import Corpus
 from hloop.simulation.annotators import AnnotatorSpec, crowd_labels, make_annotator, parse_annotator
 from hloop.simulation.loop import Features, featurize, run_loop, split_rows
+from hloop.simulation.through_services import run_through_services
 
 Progress = Callable[[float, str], None]
+ENGINES = ("cached", "services")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class SimulationConfig:
     feedback_weight: float = 1.0
     random_seed: int = 0
     workers: int = 2
+    engine: str = "cached"  # "cached": shared vectorizer, classifier refits; "services": the app's own Services
 
     def validated(self) -> SimulationConfig:
         """This config after checking every value; raises InvalidInputError naming what is allowed."""
@@ -44,6 +47,8 @@ class SimulationConfig:
         for name in self.strategies:
             get_strategy(name)  # unknown names raise with the list of valid ones
         parse_annotator(self.annotator)
+        if self.engine not in ENGINES:
+            raise InvalidInputError(f"Unknown engine {self.engine!r}; use one of {', '.join(ENGINES)}.")
         for field, value, low in (("repeats", self.repeats, 1), ("seed-size", self.seed_size, 4),
                                   ("batch", self.batch, 1), ("budget", self.budget, 1), ("workers", self.workers, 1)):
             if int(value) < low:
@@ -63,7 +68,7 @@ class _Job:
     """Everything a worker needs, sent once per process."""
 
     corpus: Corpus
-    features: Features
+    features: Features | None  # None for the services engine
     crowd: np.ndarray | None
     annotator: AnnotatorSpec
     config: SimulationConfig
@@ -87,8 +92,13 @@ def run_task(job: _Job, task: tuple[str, int], on_step: Callable[[int], None] | 
     name, repeat = task
     config, corpus = job.config, job.corpus
     seed = config.random_seed + repeat
-    seed_rows, pool_rows = split_rows(corpus, job.features.usable, config.seed_size, seed)
     annotator = make_annotator(job.annotator, np.asarray(corpus.train_labels), seed, job.crowd)
+    if config.engine == "services":
+        checkpoints, _asked = run_through_services(corpus, annotator, name, seed_size=config.seed_size, batch=config.batch,
+                                           budget=config.budget, feedback_weight=config.feedback_weight, seed=seed,
+                                           on_step=on_step)
+        return [{"strategy": name, "repeat": repeat, **asdict(c)} for c in checkpoints]
+    seed_rows, pool_rows = split_rows(corpus, job.features.usable, config.seed_size, seed)
     result = run_loop(job.features, seed_rows, np.asarray(corpus.train_labels)[seed_rows], pool_rows, annotator,
                       get_strategy(name), batch=config.batch, budget=config.budget,
                       feedback_weight=config.feedback_weight, seed=seed, on_step=on_step)
@@ -104,7 +114,7 @@ def simulate(corpus: Corpus, config: SimulationConfig, *, human_labels_file: Pat
     report = progress or (lambda _f, _d: None)
     report(0.0, "fitting the vectorizer on the train split")
     crowd = crowd_labels(human_labels_file, corpus.train_texts) if spec.kind == "human" else None
-    job = _Job(corpus, featurize(corpus), crowd, spec, config)
+    job = _Job(corpus, featurize(corpus) if config.engine == "cached" else None, crowd, spec, config)
     tasks = [(name, r) for name in config.strategies for r in range(config.repeats)]
     total = len(tasks) * config.steps_per_run
     done = [0]
