@@ -94,9 +94,9 @@ def run_task(job: _Job, task: tuple[str, int], on_step: Callable[[int], None] | 
     seed = config.random_seed + repeat
     annotator = make_annotator(job.annotator, np.asarray(corpus.train_labels), seed, job.crowd)
     if config.engine == "services":
-        checkpoints, _asked = run_through_services(corpus, annotator, name, seed_size=config.seed_size, batch=config.batch,
-                                           budget=config.budget, feedback_weight=config.feedback_weight, seed=seed,
-                                           on_step=on_step)
+        checkpoints, _asked = run_through_services(
+            corpus, annotator, name, seed_size=config.seed_size, batch=config.batch, budget=config.budget,
+            feedback_weight=config.feedback_weight, seed=seed, on_step=on_step)
         return [{"strategy": name, "repeat": repeat, **asdict(c)} for c in checkpoints]
     seed_rows, pool_rows = split_rows(corpus, job.features.usable, config.seed_size, seed)
     result = run_loop(job.features, seed_rows, np.asarray(corpus.train_labels)[seed_rows], pool_rows, annotator,
