@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from hloop.core.labels import LABELS
 
@@ -27,6 +28,7 @@ def _score_lines(cards: list[dict], x: list[float], xlabel: str, title: str) -> 
     for xi, card in zip(x, cards, strict=True):
         ax.annotate(f"v{card['version']}", (xi, card["metrics"]["accuracy"]), textcoords="offset points",
                     xytext=(0, 6), ha="center", fontsize=8, fontweight="bold" if card.get("current") else "normal")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("score on the held-out eval split")
     ax.set_title(title)
@@ -39,9 +41,7 @@ def scores_by_version(cards: list[dict]) -> Figure:
     """Accuracy and macro-F1 of every version, oldest first (the current one in bold)."""
     if not cards:
         return _empty("Accuracy and macro-F1 by version")
-    fig = _score_lines(cards, [card["version"] for card in cards], "model version", "Accuracy and macro-F1 by version")
-    fig.axes[0].set_xticks([card["version"] for card in cards])
-    return fig
+    return _score_lines(cards, [card["version"] for card in cards], "model version", "Accuracy and macro-F1 by version")
 
 
 def scores_by_human_labels(cards: list[dict]) -> Figure:

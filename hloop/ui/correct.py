@@ -15,7 +15,7 @@ def history_rows(services) -> list[list]:
     return [
         [
             event["label_id"], event["example_id"], event["text"], event["model_prediction"] or "",
-            event["label"], event["annotator"], event["created_at"].replace("T", " "),
+            event["label"], event["annotator"], event["created_at"].replace("T", " ")[:19],
             "" if event["model_version"] is None else f"v{event['model_version']}",
             "undone" if event["undone"] else event["source"],
         ]
@@ -43,9 +43,9 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     """Render the Correct tab; returns what the app re-reads when the tab is shown."""
     table = gr.Dataframe(headers=COLUMNS, label="Recent predictions and labels (click a row to change it)",
                          interactive=False, wrap=True, elem_id="correct-table",
-                         column_widths=["6%", "7%", "35%", "9%", "9%", "8%", "12%", "7%", "7%"])
+                         column_widths=["6%", "7%", "33%", "9%", "8%", "7%", "12%", "8%", "10%"])
     with gr.Row():
-        example = gr.Number(label="Example", precision=0, minimum=1, elem_id="correct-example", scale=1)
+        example = gr.Number(None, label="Example", precision=0, minimum=1, elem_id="correct-example", scale=1)
         topic = gr.Radio(TOPICS, label="Right topic", elem_id="correct-topic", scale=3)
     with gr.Row():
         change = gr.Button("Change label", variant="primary", elem_id="correct-change")

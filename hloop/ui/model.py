@@ -97,15 +97,15 @@ def build(services) -> Refresh:
     status = gr.Markdown(elem_id="model-status")
     table = gr.Dataframe(headers=COLUMNS, label="Versions", interactive=False, elem_id="model-versions")
     with gr.Row():
-        by_version = gr.Plot(label="By version", elem_id="model-plot-version")
-        by_labels = gr.Plot(label="By human labels", elem_id="model-plot-labels")
+        by_version = gr.Plot(label="By version", show_label=False, elem_id="model-plot-version")
+        by_labels = gr.Plot(label="By human labels", show_label=False, elem_id="model-plot-labels")
     with gr.Row(equal_height=True):
         picked = gr.Dropdown(label="Version", choices=[], scale=3, elem_id="model-picked")
         rollback_button = gr.Button("Make this version current (rollback)", scale=1, elem_id="model-rollback")
     metrics = gr.Markdown(elem_id="model-metrics")
     with gr.Row():
-        confusion = gr.Plot(label="Confusion matrix", elem_id="model-confusion")
-        per_class = gr.Plot(label="Per-topic F1 vs parent", elem_id="model-per-class")
+        confusion = gr.Plot(label="Confusion matrix", show_label=False, elem_id="model-confusion")
+        per_class = gr.Plot(label="Per-topic F1 vs parent", show_label=False, elem_id="model-per-class")
     with gr.Accordion("Simulation", open=False):
         simulation.build(services)
 

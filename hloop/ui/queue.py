@@ -50,7 +50,7 @@ def shown_item(services, item: dict | None, session_count: int, note: str = ""):
         guess = "The queue is empty: every pool item is labelled or held by someone else. Import more texts."
         return None, "", f"{note}{guess}", counters_line(services, session_count)
     guess = (f"Model v{item['model_version']} guesses **{item['prediction']}** ({item['confidence']:.0%}). "
-             f"Item {item['example_id']}, yours until {item['claim_expires_at'].replace('T', ' ')} UTC.")
+             f"Item {item['example_id']}, yours until {item['claim_expires_at'].replace('T', ' ')[:19]} UTC.")
     return item, item["text"], f"{note}{guess}", counters_line(services, session_count)
 
 
