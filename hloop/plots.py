@@ -23,8 +23,9 @@ def _empty(title: str, message: str = "No model versions yet") -> Figure:
 def _score_lines(cards: list[dict], x: list[float], xlabel: str, title: str) -> Figure:
     fig = Figure(figsize=SIZE, layout="constrained")
     ax = fig.add_subplot()
-    for key, name in (("accuracy", "accuracy"), ("f1_macro", "macro-F1")):
-        ax.plot(x, [card["metrics"][key] for card in cards], marker="o", label=name)
+    for key, name, style in (("accuracy", "accuracy", "-o"), ("f1_macro", "macro-F1", "--s")):
+        ax.plot(x, [card["metrics"][key] for card in cards], style, label=name, markersize=5)
+    ax.margins(x=0.08, y=0.2)  # room for the version labels above the points
     for xi, card in zip(x, cards, strict=True):
         ax.annotate(f"v{card['version']}", (xi, card["metrics"]["accuracy"]), textcoords="offset points",
                     xytext=(0, 6), ha="center", fontsize=8, fontweight="bold" if card.get("current") else "normal")

@@ -89,7 +89,7 @@ def rollback(services, version: str | None) -> str:
 
 def build(services) -> Refresh:
     """Render the Model tab; returns what the app re-reads when the tab is shown."""
-    with gr.Row(equal_height=True):
+    with gr.Row():
         weight = gr.Slider(0.1, 10.0, value=services.settings.feedback_weight, step=0.1, scale=3,
                            label="Feedback weight (a human label counts this many seed labels)",
                            elem_id="model-weight")

@@ -16,7 +16,7 @@ SHORTCUTS_JS = """
 () => {
   if (window.__hloopShortcuts) return;
   window.__hloopShortcuts = true;
-  const ids = %s;
+  const ids = __IDS__;
   const typing = new Set(["text", "search", "number", "password", "email", "url", ""]);
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
@@ -29,7 +29,7 @@ SHORTCUTS_JS = """
     button.click();
   });
 }
-""" % json.dumps(SHORTCUTS)
+""".replace("__IDS__", json.dumps(SHORTCUTS))
 
 
 def strategy_choices() -> list[tuple[str, str]]:
