@@ -130,7 +130,9 @@ def curves_figure(results: dict | None, real_run: list[tuple[int, float]] | None
     for ax, (metric, title) in zip(axes, METRICS.items(), strict=True):
         if results is not None:
             for name, c in curves(results, metric, by).items():
-                (line,) = ax.plot(c.labels, c.mean, label=display_name(name, results["default_strategy"]), lw=1.6)
+                style = {"color": "0.2", "ls": "--", "zorder": 3} if name == "random" else {}  # the baseline
+                (line,) = ax.plot(c.labels, c.mean, label=display_name(name, results["default_strategy"]), lw=1.6,
+                                  **style)
                 ax.fill_between(c.labels, c.low, c.high, color=line.get_color(), alpha=0.18, lw=0)
         if real_run and metric == "accuracy":
             xs, ys = zip(*real_run, strict=True)
