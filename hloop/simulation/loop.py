@@ -1,9 +1,8 @@
 """One simulated run of the loop: pick a batch with a strategy, ask the annotator, retrain, evaluate, repeat.
 
-Speed-up, stated once: the TF-IDF vectorizer is fitted ONCE per simulation on the train split's texts
-(seed + pool, never an eval text) and every step refits only the classifier on cached rows. The product
-refits the whole pipeline on the labelled texts; the hyperparameters, the strategies, ``top_k`` and the
-training composition (seed labels weight 1, human labels weight ``feedback_weight``) are the product's own.
+Each step is the product's: a fresh TF-IDF (rebuilt from cached term counts, see ``features``) and classifier
+fitted on seed labels (weight 1) plus the annotator's answers (weight ``feedback_weight``), evaluated on the
+eval split; the queue scores the whole pool with the strategy and ``top_k`` and skips labelled items.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
 from hloop.core.errors import InvalidInputError
@@ -23,47 +21,10 @@ from hloop.core.metrics import classification_metrics
 from hloop.core.strategies import QueryContext, Strategy, top_k
 from hloop.dataset import Corpus, split_train
 from hloop.simulation.annotators import Annotator
-from labeling.store import text_hash
+from hloop.simulation.features import Features, StepVectorizer, fit_step
 from training.pipeline import make_pipeline
 
 StepCallback = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class Features:
-    """TF-IDF rows of the train split and the eval split, from one vectorizer fitted on train texts only."""
-
-    train: sparse.csr_matrix
-    eval: sparse.csr_matrix
-    eval_labels: np.ndarray
-    usable: np.ndarray  # train rows the store would keep: non-empty, not an eval text, first of repeats
-
-
-def usable_rows(corpus: Corpus) -> np.ndarray:
-    """Train rows the label store keeps (as ``Services.ensure_store`` does): eval repeats and duplicates go."""
-    seen = {text_hash(t) for t in corpus.test_texts}
-    keep = []
-    for i, text in enumerate(corpus.train_texts):
-        key = text_hash(text)
-        if key in seen or not text.strip():
-            continue
-        seen.add(key)
-        keep.append(i)
-    return np.array(keep, dtype=np.int64)
-
-
-def fit_vectorizer(corpus: Corpus, usable: np.ndarray):
-    """The product's TF-IDF vectorizer fitted on the usable train texts (seed + pool), never on eval text."""
-    return make_pipeline().named_steps["tfidf"].fit([corpus.train_texts[i].strip() for i in usable])
-
-
-def featurize(corpus: Corpus) -> Features:
-    """Fit the vectorizer once (``fit_vectorizer``) and transform both splits."""
-    usable = usable_rows(corpus)
-    vectorizer = fit_vectorizer(corpus, usable)
-    train = vectorizer.transform([t.strip() for t in corpus.train_texts]).tocsr()
-    evaluated = vectorizer.transform([t.strip() for t in corpus.test_texts]).tocsr()
-    return Features(train, evaluated, np.asarray(corpus.test_labels, dtype=np.int64), usable)
 
 
 @dataclass(frozen=True)
@@ -88,13 +49,14 @@ def training_set(seed_rows: np.ndarray, seed_labels: np.ndarray, asked: np.ndarr
     )
 
 
-def fit_classifier(features: Features, data: TrainingSet, random_state: int):
-    """A fresh classifier with the product's hyperparameters, fitted on cached rows (warnings recorded)."""
+def fit_version(features: Features, data: TrainingSet, random_state: int) -> tuple[StepVectorizer, object]:
+    """A fresh vectorizer and classifier with the product's hyperparameters (convergence warnings recorded)."""
+    vectorizer = fit_step(features, data.rows)
     clf = make_pipeline(random_state).named_steps["clf"]
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always", ConvergenceWarning)
-        clf.fit(features.train[data.rows], data.labels, sample_weight=data.weights)
-    return clf
+        clf.fit(vectorizer.transform(features.train[data.rows]), data.labels, sample_weight=data.weights)
+    return vectorizer, clf
 
 
 def full_probs(clf, x) -> np.ndarray:
@@ -137,8 +99,8 @@ def run_loop(features: Features, seed_rows: np.ndarray, seed_labels: np.ndarray,
     step = 0
     while True:
         data = training_set(seed_rows, seed_labels, asked, answers, feedback_weight)
-        clf = fit_classifier(features, data, seed)
-        metrics = classification_metrics(features.eval_labels, clf.predict(features.eval))
+        vectorizer, clf = fit_version(features, data, seed)
+        metrics = classification_metrics(features.eval_labels, clf.predict(vectorizer.transform(features.eval)))
         checkpoints.append(Checkpoint(int(data.rows.size), int(asked.size), metrics["accuracy"],
                                       metrics["f1_macro"], round(time.perf_counter() - start, 4)))
         if on_step is not None:
@@ -148,7 +110,8 @@ def run_loop(features: Features, seed_rows: np.ndarray, seed_labels: np.ndarray,
             return RunResult(checkpoints, asked, answers, data)
         # as Services ranks the queue: score the whole pool with version step+1's generator, skip labelled items
         rng = np.random.default_rng([seed, step + 1])
-        scores = strategy(full_probs(clf, features.train[pool]), rng, QueryContext(labelled=int(data.rows.size)))
+        probs = full_probs(clf, vectorizer.transform(features.train[pool]))
+        scores = strategy(probs, rng, QueryContext(labelled=int(data.rows.size)))
         order = top_k(scores, pool.size, rng)
         fresh = order[~is_asked[order]][:want]
         is_asked[fresh] = True

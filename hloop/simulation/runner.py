@@ -18,7 +18,8 @@ from hloop.core.errors import InvalidInputError
 from hloop.core.strategies import DEFAULT_STRATEGY, get_strategy, strategy_name
 from hloop.dataset import Corpus
 from hloop.simulation.annotators import AnnotatorSpec, crowd_labels, make_annotator, parse_annotator
-from hloop.simulation.loop import Features, featurize, run_loop, split_rows
+from hloop.simulation.features import Features, featurize
+from hloop.simulation.loop import run_loop, split_rows
 from hloop.simulation.through_services import run_through_services
 
 Progress = Callable[[float, str], None]

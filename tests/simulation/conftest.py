@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hloop.simulation.loop import featurize
+from hloop.simulation.features import featurize
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from hloop.simulation.annotators import make_annotator, parse_annotator
-from hloop.simulation.loop import fit_vectorizer, run_loop, split_rows, usable_rows
+from hloop.simulation.features import fit_vectorizer, usable_rows
+from hloop.simulation.loop import run_loop, split_rows
 
 
 def test_the_model_trains_on_the_annotators_answers_not_gold(tiny_corpus, tiny_features):
