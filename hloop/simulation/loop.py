@@ -39,11 +39,14 @@ class TrainingSet:
 
 def training_set(seed_rows: np.ndarray, seed_labels: np.ndarray, asked: np.ndarray, answers: np.ndarray,
                  feedback_weight: float) -> TrainingSet:
-    """The product's composition: seed labels (weight 1) plus human answers (weight ``feedback_weight``)."""
-    human = np.concatenate([np.zeros(seed_rows.size, bool), np.ones(asked.size, bool)])
+    """The product's composition: seed labels (weight 1) plus human answers (weight ``feedback_weight``),
+    in the order the label store returns them (by example id, which follows the train row)."""
+    rows = np.concatenate([seed_rows, asked])
+    order = np.argsort(rows, kind="stable")
+    human = np.concatenate([np.zeros(seed_rows.size, bool), np.ones(asked.size, bool)])[order]
     return TrainingSet(
-        rows=np.concatenate([seed_rows, asked]),
-        labels=np.concatenate([seed_labels, answers]).astype(np.int64),
+        rows=rows[order],
+        labels=np.concatenate([seed_labels, answers]).astype(np.int64)[order],
         weights=np.where(human, float(feedback_weight), 1.0),
         human=human,
     )

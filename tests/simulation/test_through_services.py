@@ -32,3 +32,15 @@ def test_the_services_engine_leaves_no_store_behind(tiny_corpus, tmp_path, monke
                                                       budget=20, workers=1, engine="services"))
     assert [c["human_labels"] for c in results["checkpoints"]] == [0, 10, 20]
     assert list(tmp_path.iterdir()) == [], "nothing written where the user's store or models would be"
+
+
+def test_the_cached_engine_gives_the_products_numbers(tiny_corpus, tiny_features):
+    """Same picks, same TF-IDF, same row order, same classifier: the same accuracy at every version."""
+    gold = np.asarray(tiny_corpus.train_labels)
+    annotator = make_annotator(parse_annotator("oracle"), gold, RUN["seed"])
+    checkpoints, asked = run_through_services(tiny_corpus, annotator, "margin", **RUN)
+    seed_rows, pool_rows = split_rows(tiny_corpus, tiny_features.usable, RUN["seed_size"], RUN["seed"])
+    cached = run_loop(tiny_features, seed_rows, gold[seed_rows], pool_rows, annotator, get_strategy("margin"),
+                      **{k: v for k, v in RUN.items() if k != "seed_size"})
+    assert asked == cached.asked.tolist(), "the same uncertainty ranking"
+    assert [(c.accuracy, c.f1_macro) for c in checkpoints] == [(c.accuracy, c.f1_macro) for c in cached.checkpoints]
