@@ -61,16 +61,13 @@ def value_at(curve: Curve, labels: int) -> float | None:
     return float(np.interp(labels, curve.labels, curve.mean))
 
 
-def worst_gap(curve: Curve, baseline: Curve) -> tuple[float, float, int]:
-    """(worst mean gap to the baseline after the seed, the baseline's band width there, at how many labels)."""
+def gaps_to(curve: Curve, baseline: Curve) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(label counts after the seed, mean gap to the baseline, the baseline's min-max spread) where both have data."""
     shared, ours, theirs = np.intersect1d(curve.labels, baseline.labels, return_indices=True)
-    gaps = curve.mean[ours] - baseline.mean[theirs]
+    later = shared > shared.min() if shared.size else shared.astype(bool)
+    gap = curve.mean[ours] - baseline.mean[theirs]
     spread = baseline.high[theirs] - baseline.low[theirs]
-    later = shared > shared.min()
-    if not later.any():
-        return 0.0, 0.0, int(shared.min()) if shared.size else 0
-    i = np.flatnonzero(later)[np.argmin((gaps + spread)[later])]
-    return float(gaps[i]), float(spread[i]), int(shared[i])
+    return shared[later], gap[later], spread[later]
 
 
 def summary(results: dict, target: float = 0.85, budgets: tuple[int, ...] = (300, 500, 1000, 2000)) -> list[dict]:
@@ -83,7 +80,8 @@ def summary(results: dict, target: float = 0.85, budgets: tuple[int, ...] = (300
     rows = []
     for name, curve in acc.items():
         needs = labels_to_reach(curve, target)
-        gap, spread, at = worst_gap(curve, base) if base and name != "random" else (float("nan"), float("nan"), 0)
+        at, gap, spread = gaps_to(curve, base) if base and name != "random" else (np.empty(0),) * 3
+        dips = at[gap < -spread]  # below random by more than random's spread over repeats
         rows.append({
             "strategy": display_name(name, results["default_strategy"]),
             "labels_to_target": needs,
@@ -93,7 +91,9 @@ def summary(results: dict, target: float = 0.85, budgets: tuple[int, ...] = (300
             "auc_f1_macro": area_under(f1[name]),
             "auc_vs_random": area_under(curve) - area_under(base) if base else None,
             "accuracy_at": {b: value_at(curve, b) for b in budgets},
-            "worst_gap": gap, "random_spread_there": spread, "worst_gap_at": at,
+            "worst_gap": float(gap.min()) if gap.size else None,
+            "worst_gap_at": int(at[np.argmin(gap)]) if gap.size else None,
+            "dips": dips.astype(int).tolist(),
             "max_labels": int(curve.labels[-1]), "repeats": curve.repeats,
         })
     return rows
@@ -103,17 +103,19 @@ def format_table(rows: list[dict], target: float) -> str:
     """The summary as a Markdown table (printed by the CLI, pasted into the README)."""
     budgets = list(rows[0]["accuracy_at"]) if rows else []
     head = ["strategy", f"labels to {target:.2f}", "vs random", "AUC acc", "AUC vs random", "AUC macro-F1",
-            *[f"acc@{b}" for b in budgets], "worst Δ vs random (random's spread)"]
+            *[f"acc@{b}" for b in budgets], "worst Δ vs random", "below random by > its spread at"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         needs = f"{r['labels_to_target']:,}" if r["labels_to_target"] else f"> {r['max_labels']:,}"
         ratio = "–" if r["vs_random"] is None else f"{'< ' if r['vs_random_is_bound'] else ''}{r['vs_random']:.0%}"
         delta = "–" if r["auc_vs_random"] is None else f"{r['auc_vs_random']:+.4f}"
         at = [("–" if r["accuracy_at"][b] is None else f"{r['accuracy_at'][b]:.4f}") for b in budgets]
-        worst = "–" if np.isnan(r["worst_gap"]) else (
-            f"{r['worst_gap']:+.4f} at {r['worst_gap_at']:,} ({r['random_spread_there']:.4f})")
+        worst = "–" if r["worst_gap"] is None else f"{r['worst_gap']:+.4f} at {r['worst_gap_at']:,}"
+        dips = "–" if r["worst_gap"] is None else (
+            f"{len(r['dips'])}: {', '.join(f'{n:,}' for n in r['dips'][:4])}{' …' if len(r['dips']) > 4 else ''}"
+            if r["dips"] else "none")
         lines.append("| " + " | ".join([r["strategy"], needs, ratio, f"{r['auc_accuracy']:.4f}", delta,
-                                        f"{r['auc_f1_macro']:.4f}", *at, worst]) + " |")
+                                        f"{r['auc_f1_macro']:.4f}", *at, worst, dips]) + " |")
     return "\n".join(lines)
 
 

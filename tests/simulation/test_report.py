@@ -46,8 +46,9 @@ def test_summary_compares_with_random_and_finds_the_dip():
     assert rows["random"]["labels_to_target"] is None
     assert rows["default (warmup_margin)"]["vs_random"] == 1.0, "random never got there: at most 200/200"
     assert rows["default (warmup_margin)"]["vs_random_is_bound"]
-    assert rows["margin"]["worst_gap"] == pytest.approx(0.51 - 0.71)
-    assert rows["margin"]["worst_gap_at"] == 150 and rows["margin"]["random_spread_there"] == pytest.approx(0.02)
-    assert rows["default (warmup_margin)"]["worst_gap"] > 0
+    assert rows["margin"]["worst_gap"] == pytest.approx(0.51 - 0.71) and rows["margin"]["worst_gap_at"] == 150
+    assert rows["margin"]["dips"] == [150], "0.20 below random, whose repeats spread 0.02 there"
+    assert rows["default (warmup_margin)"]["worst_gap"] > 0 and rows["default (warmup_margin)"]["dips"] == []
     table = format_table(list(rows.values()), 0.83)
     assert "| default (warmup_margin) | 200 | < 100% |" in table and "> 200" in table and "acc@150" in table
+    assert "| -0.2000 at 150 | 1: 150 |" in table and table.count("| none |") == 1
