@@ -71,8 +71,14 @@ def gaps_to(curve: Curve, baseline: Curve) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def summary(results: dict, target: float = 0.85, budgets: tuple[int, ...] = (300, 500, 1000, 2000)) -> list[dict]:
-    """One row per strategy: labels to ``target`` accuracy, AUC, accuracy at ``budgets``, all against random."""
+    """One row per strategy: labels to ``target`` accuracy, AUC, accuracy at ``budgets``, all against random.
+
+    Budgets outside every curve's label range are dropped; if none is left, the range's ends are used.
+    """
     acc, f1 = curves(results, "accuracy"), curves(results, "f1_macro")
+    lo = max((int(c.labels[0]) for c in acc.values()), default=0)
+    hi = min((int(c.labels[-1]) for c in acc.values()), default=0)
+    budgets = tuple(b for b in budgets if lo <= b <= hi) or (lo, hi)
     base = acc.get("random")
     base_needs = labels_to_reach(base, target) if base else None
     # random not reaching the target only bounds its need from below: then the ratio is an upper bound

@@ -52,3 +52,8 @@ def test_summary_compares_with_random_and_finds_the_dip():
     table = format_table(list(rows.values()), 0.83)
     assert "| default (warmup_margin) | 200 | < 100% |" in table and "> 200" in table and "acc@150" in table
     assert "| -0.2000 at 150 | 1: 150 |" in table and table.count("| none |") == 1
+
+
+def test_budgets_outside_the_curves_are_dropped():
+    assert list(summary(RESULTS, budgets=(150, 300))[0]["accuracy_at"]) == [150]
+    assert list(summary(RESULTS, budgets=(5000,))[0]["accuracy_at"]) == [100, 200]
