@@ -238,8 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=None, help="first repeat's seed (default: HLOOP_RANDOM_SEED)")
     sim.add_argument("--workers", type=int, default=2, help="processes running repeats in parallel (default 2)")
     sim.add_argument("--engine", default="cached", choices=["cached", "services"],
-                     help="cached: one vectorizer per run, classifier refits (fast, default); services: the app's own "
-                          "Services over a throw-away store and registry (slow, a cross-check)")
+                     help="cached: texts tokenized once, the product's TF-IDF and classifier rebuilt each step (fast, "
+                          "default); services: the app's own Services on a throw-away store and registry (slow)")
     for name in ("train", "retrain", "queue", "label", "import", "status", "metrics", "predict"):
         p[name].add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser

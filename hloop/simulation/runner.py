@@ -39,7 +39,7 @@ class SimulationConfig:
     feedback_weight: float = 1.0
     random_seed: int = 0
     workers: int = 2
-    engine: str = "cached"  # "cached": shared vectorizer, classifier refits; "services": the app's own Services
+    engine: str = "cached"  # "cached": tokenize once, rebuild TF-IDF per step; "services": the app's Services
 
     def validated(self) -> SimulationConfig:
         """This config after checking every value; raises InvalidInputError naming what is allowed."""
