@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pydantic import ValidationError
 
 from hloop.core.errors import HLoopError
-from hloop.core.strategies import STRATEGIES
+from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 
 COMMANDS: dict[str, Callable] = {}
 
@@ -213,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="weight of each human label relative to a seed label (default: HLOOP_FEEDBACK_WEIGHT)")
     p["retrain"].add_argument("--force", action="store_true", help="retrain even without new human labels")
     p["queue"].add_argument("--n", type=int, default=10, help="how many items (default 10)")
-    p["queue"].add_argument("--strategy", default="least_confidence", choices=[*STRATEGIES, "default"])
+    p["queue"].add_argument("--strategy", default="default", choices=[*STRATEGIES, "default"],
+                            help=f"query strategy (default: {DEFAULT_STRATEGY})")
     p["label"].add_argument("--example", type=int, required=True, help="example id (from `queue`)")
     p["label"].add_argument("--label", required=True, help="World, Sports, Business or Sci/Tech")
     p["label"].add_argument("--annotator", default="cli", help="who gives the label (default: cli)")

@@ -365,7 +365,7 @@ class Services:
             else:
                 blocked = claims.blocked_ids(annotator, session=session)
                 ranked = (int(cache.ids[p]) for p in order if int(cache.ids[p]) not in blocked)
-                claim = self._claim_unlabelled(annotator, ranked, session)
+                claim = claims.claim_first(annotator, ranked, self.settings.claim_minutes, session=session)
                 if claim is None:
                     return None
             pos = int(np.searchsorted(cache.ids, claim.example_id))
@@ -489,20 +489,6 @@ class Services:
                 return {**json.loads(path.read_text()), "out_dir": str(path.parent)}
             except (OSError, json.JSONDecodeError):
                 continue  # a run still being written, or a damaged file: show the one before it
-        return None
-
-    # -- app ------------------------------------------------------------------------------------------
-    def _claim_unlabelled(self, annotator: str, ranked: Iterator[int], session: Session):
-        """The first claim on an item still unlabelled through the queue (None when none is left).
-
-        ``ranked`` was filtered before the claim: a labeller releases the claim in the same commit as the
-        label, so an item can be labelled and freed between that read and our claim. Re-check, and move on.
-        """
-        while (claim := claims.claim_first(annotator, ranked, self.settings.claim_minutes, session=session)):
-            if not store.queue_labelled(claim.example_id, session=session):
-                return claim
-            claims.release(claim.example_id, session=session)
-            session.commit()
         return None
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from hloop.core.errors import ClaimError, InvalidInputError, NothingToTrainError, NotFoundError, StoreMismatchError
+from hloop.core.errors import ClaimError, InvalidInputError, NotFoundError, NothingToTrainError, StoreMismatchError
 from labeling.tables import Claim, Label, utcnow
 
 
