@@ -19,8 +19,10 @@ CSS = """
 #queue-text textarea { font-size: 1.1rem; line-height: 1.5; }
 #queue-shortcuts, #queue-counters { opacity: 0.9; }
 """
-INTRO = ("Topic classifier for news (World, Sports, Business, Sci/Tech) that learns from you: correct its "
-         "predictions, label the items it is least sure about, retrain, and compare versions.")
+INTRO = (
+    "Topic classifier for news (World, Sports, Business, Sci/Tech) that learns from you: correct its "
+    "predictions, label the items it is least sure about, retrain, and compare versions."
+)
 
 
 def app_settings() -> Settings:
@@ -47,16 +49,24 @@ def auth_pairs(spec: str) -> list[tuple[str, str]] | None:
 
 def launch_options(settings: Settings) -> dict:
     """The keyword arguments of ``demo.launch`` shared by the app, the tests and the benchmark."""
-    return {"theme": gr.themes.Soft(), "css": CSS, "auth": auth_pairs(settings.auth),
-            "auth_message": "Log in; your user name is recorded with every label you give."}
+    return {
+        "theme": gr.themes.Soft(),
+        "css": CSS,
+        "auth": auth_pairs(settings.auth),
+        "auth_message": "Log in; your user name is recorded with every label you give.",
+    }
 
 
 def build_demo(services: Services) -> gr.Blocks:
     """The whole app over ``services``: five tabs and the API for scripts."""
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
-        annotator = gr.Textbox(label="Annotator (your name, saved with every label)", max_length=100,
-                               placeholder="e.g. ana", elem_id="annotator")
+        annotator = gr.Textbox(
+            label="Annotator (your name, saved with every label)",
+            max_length=100,
+            placeholder="e.g. ana",
+            elem_id="annotator",
+        )
         with gr.Tabs():
             with gr.Tab("Predict", id="predict"):
                 predict.build(services, annotator)
@@ -71,8 +81,13 @@ def build_demo(services: Services) -> gr.Blocks:
         api.build(services)
 
         for tab, name, refresh in refreshes:
-            tab.select(refresh.fn, inputs=refresh.inputs, outputs=refresh.outputs, api_name=f"ui_show_{name}",
-                       api_visibility="undocumented")
+            tab.select(
+                refresh.fn,
+                inputs=refresh.inputs,
+                outputs=refresh.outputs,
+                api_name=f"ui_show_{name}",
+                api_visibility="undocumented",
+            )
         demo.load(logged_in_annotator, outputs=annotator, api_name="ui_whoami", api_visibility="undocumented")
         demo.load(None, js=queue.SHORTCUTS_JS)
     demo.queue(default_concurrency_limit=CONCURRENCY)

@@ -44,8 +44,13 @@ def echo_demo() -> gr.Blocks:
 
 
 def launch(demo: gr.Blocks, settings: Settings) -> str:
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True,
-                            **app.launch_options(settings))
+    _, url, _ = demo.launch(
+        prevent_thread_lock=True,
+        server_name="127.0.0.1",
+        server_port=free_port(),
+        quiet=True,
+        **app.launch_options(settings),
+    )
     return url
 
 
@@ -64,16 +69,28 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="hloop-bench-app-"))
-    settings = Settings(dataset=args.data, database_url=f"sqlite:///{folder / 'hloop.db'}",
-                        models_dir=folder / "models", seed_size="all")
+    settings = Settings(
+        dataset=args.data,
+        database_url=f"sqlite:///{folder / 'hloop.db'}",
+        models_dir=folder / "models",
+        seed_size="all",
+    )
     services = Services(settings)
     app.ensure_model(services)  # v1 on every train row
     corpus = services.corpus()
     upload = folder / "pool.jsonl"
-    upload.write_text("".join(json.dumps({"text": f"{corpus.train_texts[i % len(corpus.train_texts)]} (copy {i})"})
-                              + "\n" for i in range(args.pool)), encoding="utf-8")
-    print(f"pool: {services.import_texts(upload)['added']:,} imported texts; "
-          f"{len(corpus.train_texts):,} labelled train rows", flush=True)
+    upload.write_text(
+        "".join(
+            json.dumps({"text": f"{corpus.train_texts[i % len(corpus.train_texts)]} (copy {i})"}) + "\n"
+            for i in range(args.pool)
+        ),
+        encoding="utf-8",
+    )
+    print(
+        f"pool: {services.import_texts(upload)['added']:,} imported texts; "
+        f"{len(corpus.train_texts):,} labelled train rows",
+        flush=True,
+    )
 
     demos = [app.build_demo(services), echo_demo()]
     try:
@@ -103,8 +120,11 @@ def main() -> None:
             retrain_s.append(time.perf_counter() - start)
             card = services.card()
             train_s.append(card["training_seconds"])
-            print(f"  retrain -> v{card['version']} on {card['training']['rows']:,} rows: {retrain_s[-1]:.2f} s "
-                  f"(fit {card['training_seconds']:.2f} s, eval {card['eval_seconds']:.2f} s)", flush=True)
+            print(
+                f"  retrain -> v{card['version']} on {card['training']['rows']:,} rows: {retrain_s[-1]:.2f} s "
+                f"(fit {card['training_seconds']:.2f} s, eval {card['eval_seconds']:.2f} s)",
+                flush=True,
+            )
     finally:
         for demo in demos:
             demo.close()
@@ -121,9 +141,11 @@ def main() -> None:
         "retrain_fit_seconds": round(statistics.median(train_s), 3),
         "labelled_rows": card["training"]["rows"],
     }
-    print(f"median latency over {args.runs} calls: echo {result['echo_ms']} ms, predict {result['predict_ms']} ms "
-          f"({result['predict_ratio']}x, target <= 1.2x), next_item {result['next_item_ms']} ms "
-          f"({result['next_item_ratio']}x, target <= 1.5x)")
+    print(
+        f"median latency over {args.runs} calls: echo {result['echo_ms']} ms, predict {result['predict_ms']} ms "
+        f"({result['predict_ratio']}x, target <= 1.2x), next_item {result['next_item_ms']} ms "
+        f"({result['next_item_ratio']}x, target <= 1.5x)"
+    )
     print(f"retrain from the button to the new version: median {result['retrain_seconds']} s (target < 3 s)")
     print(json.dumps(result))
 

@@ -19,10 +19,12 @@ COMMANDS: dict[str, Callable] = {}
 
 def command(name: str, help: str):
     """Register a subcommand handler (args, services) -> exit code."""
+
     def wrap(fn: Callable) -> Callable:
         fn.cli_help = help
         COMMANDS[name] = fn
         return fn
+
     return wrap
 
 
@@ -49,16 +51,22 @@ def _print_json(value) -> None:
 
 def _metrics_row(card: dict) -> str:
     m = card["metrics"]
-    return f"v{card['version']:<4} accuracy {m['accuracy']:.4f}  macro-F1 {m['f1_macro']:.4f}  weighted-F1 {m['f1_weighted']:.4f}"
+    scores = f"accuracy {m['accuracy']:.4f}  macro-F1 {m['f1_macro']:.4f}  weighted-F1 {m['f1_weighted']:.4f}"
+    return f"v{card['version']:<4} {scores}"
 
 
 def _print_card(card: dict) -> None:
     t = card["training"]
     print(_metrics_row(card))
-    print(f"      trained on {t['rows']:,} rows ({t['seed_labels']:,} seed + {t['human_labels']:,} human, "
-          f"feedback weight {t['feedback_weight']}) in {card['training_seconds']:.2f} s")
+    print(
+        f"      trained on {t['rows']:,} rows ({t['seed_labels']:,} seed + {t['human_labels']:,} human, "
+        f"feedback weight {t['feedback_weight']}) in {card['training_seconds']:.2f} s"
+    )
     for name, pc in card["metrics"]["per_class"].items():
-        print(f"      {name:<9} precision {pc['precision']:.3f}  recall {pc['recall']:.3f}  f1 {pc['f1']:.3f}  n={pc['support']}")
+        print(
+            f"      {name:<9} precision {pc['precision']:.3f}  recall {pc['recall']:.3f}  "
+            f"f1 {pc['f1']:.3f}  n={pc['support']}"
+        )
 
 
 def _before_after(old: dict | None, new: dict) -> None:
@@ -68,13 +76,17 @@ def _before_after(old: dict | None, new: dict) -> None:
     print(f"{'metric':<12} {'v' + str(old['version']):>10} {'v' + str(new['version']):>10} {'change':>9}")
     keys = [("accuracy", "accuracy"), ("macro-F1", "f1_macro"), ("weighted-F1", "f1_weighted")]
     rows = [(label, old["metrics"][k], new["metrics"][k]) for label, k in keys]
-    rows += [(f"F1 {n}", old["metrics"]["per_class"][n]["f1"], new["metrics"]["per_class"][n]["f1"])
-             for n in new["metrics"]["per_class"]]
+    rows += [
+        (f"F1 {n}", old["metrics"]["per_class"][n]["f1"], new["metrics"]["per_class"][n]["f1"])
+        for n in new["metrics"]["per_class"]
+    ]
     for label, a, b in rows:
         print(f"{label:<12} {a:>10.4f} {b:>10.4f} {b - a:>+9.4f}")
     t = new["training"]
-    print(f"v{new['version']}: {t['seed_labels']:,} seed + {t['human_labels']:,} human labels "
-          f"(weight {t['feedback_weight']}), {new['training_seconds']:.2f} s")
+    print(
+        f"v{new['version']}: {t['seed_labels']:,} seed + {t['human_labels']:,} human labels "
+        f"(weight {t['feedback_weight']}), {new['training_seconds']:.2f} s"
+    )
 
 
 @command("train", "Load the dataset, split it, fill the label store and train a model version (v1 at first).")
@@ -111,7 +123,8 @@ def _label(args, services) -> int:
     result = services.label(args.example, args.label, args.annotator, source="cli")
     _print_json(result) if args.json else print(
         f"example {result['example_id']} -> {result['label']} by {result['annotator']} "
-        f"(label {result['label_id']}; {result['labels_since_retrain']} human labels since the last retrain)")
+        f"(label {result['label_id']}; {result['labels_since_retrain']} human labels since the last retrain)"
+    )
     return 0
 
 
@@ -137,11 +150,16 @@ def _status(args, services) -> int:
     if not cards:
         print("No model yet: run `python -m hloop train`.")
         return 0
-    print(f"{'version':<8} {'created (UTC)':<26} {'seed':>6} {'human':>6} {'weight':>6} {'accuracy':>9} {'macro-F1':>9}  current")
+    print(
+        f"{'version':<8} {'created (UTC)':<26} {'seed':>6} {'human':>6} {'weight':>6} "
+        f"{'accuracy':>9} {'macro-F1':>9}  current"
+    )
     for c in cards:
         t, m = c["training"], c["metrics"]
-        print(f"v{c['version']:<7} {c['created_at']:<26} {t['seed_labels']:>6} {t['human_labels']:>6} "
-              f"{t['feedback_weight']:>6} {m['accuracy']:>9.4f} {m['f1_macro']:>9.4f}  {'*' if c['current'] else ''}")
+        print(
+            f"v{c['version']:<7} {c['created_at']:<26} {t['seed_labels']:>6} {t['human_labels']:>6} "
+            f"{t['feedback_weight']:>6} {m['accuracy']:>9.4f} {m['f1_macro']:>9.4f}  {'*' if c['current'] else ''}"
+        )
     return 0
 
 
@@ -190,18 +208,26 @@ def _simulate(args, services) -> int:
     from hloop.simulation import SimulationConfig
 
     config = SimulationConfig(
-        strategies=tuple(s.strip() for s in args.strategies.split(",") if s.strip()), repeats=args.repeats,
-        seed_size=args.seed_size, batch=args.batch, budget=args.budget, annotator=args.annotator,
+        strategies=tuple(s.strip() for s in args.strategies.split(",") if s.strip()),
+        repeats=args.repeats,
+        seed_size=args.seed_size,
+        batch=args.batch,
+        budget=args.budget,
+        annotator=args.annotator,
         feedback_weight=services.settings.feedback_weight if args.feedback_weight is None else args.feedback_weight,
-        random_seed=services.settings.random_seed if args.seed is None else args.seed, workers=args.workers,
+        random_seed=services.settings.random_seed if args.seed is None else args.seed,
+        workers=args.workers,
         engine=args.engine,
     )
     with _progress_bar() as progress:
         run = services.simulate(config, out_dir=args.out, target=args.target, progress=progress)
     print(run["table"])
-    print(f"\n{len(run['results']['checkpoints'])} checkpoints in {run['results']['wall_seconds']:.1f} s; "
-          f"default = {run['results']['default_strategy']}; results.json, curves.png, table.md in {run['out_dir']}")
+    print(
+        f"\n{len(run['results']['checkpoints'])} checkpoints in {run['results']['wall_seconds']:.1f} s; "
+        f"default = {run['results']['default_strategy']}; results.json, curves.png, table.md in {run['out_dir']}"
+    )
     return 0
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
@@ -209,12 +235,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = {name: sub.add_parser(name, help=fn.cli_help, description=fn.cli_help) for name, fn in COMMANDS.items()}
     for name in ("train", "retrain"):
-        p[name].add_argument("--feedback-weight", type=float, default=None,
-                             help="weight of each human label relative to a seed label (default: HLOOP_FEEDBACK_WEIGHT)")
+        p[name].add_argument(
+            "--feedback-weight",
+            type=float,
+            default=None,
+            help="weight of each human label relative to a seed label (default: HLOOP_FEEDBACK_WEIGHT)",
+        )
     p["retrain"].add_argument("--force", action="store_true", help="retrain even without new human labels")
     p["queue"].add_argument("--n", type=int, default=10, help="how many items (default 10)")
-    p["queue"].add_argument("--strategy", default="default", choices=[*STRATEGIES, "default"],
-                            help=f"query strategy (default: {DEFAULT_STRATEGY})")
+    p["queue"].add_argument(
+        "--strategy",
+        default="default",
+        choices=[*STRATEGIES, "default"],
+        help=f"query strategy (default: {DEFAULT_STRATEGY})",
+    )
     p["label"].add_argument("--example", type=int, required=True, help="example id (from `queue`)")
     p["label"].add_argument("--label", required=True, help="World, Sports, Business or Sci/Tech")
     p["label"].add_argument("--annotator", default="cli", help="who gives the label (default: cli)")
@@ -226,8 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     p["predict"].add_argument("text")
     p["undo"].add_argument("--annotator", default="cli")
     sim = p["simulate"]
-    sim.add_argument("--strategies", default="random,least_confidence,margin,entropy,default",
-                     help="comma-separated strategies; 'default' is the default strategy (default: all of them)")
+    sim.add_argument(
+        "--strategies",
+        default="random,least_confidence,margin,entropy,default",
+        help="comma-separated strategies; 'default' is the default strategy (default: all of them)",
+    )
     sim.add_argument("--repeats", type=int, default=3, help="runs per strategy, each with its own seed (default 3)")
     sim.add_argument("--seed-size", type=int, default=100, help="labelled rows to start from (default 100)")
     sim.add_argument("--batch", type=int, default=50, help="items labelled between retrains (default 50)")
@@ -238,9 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--feedback-weight", type=float, default=None, help="weight of a human label (default: setting)")
     sim.add_argument("--seed", type=int, default=None, help="first repeat's seed (default: HLOOP_RANDOM_SEED)")
     sim.add_argument("--workers", type=int, default=2, help="processes running repeats in parallel (default 2)")
-    sim.add_argument("--engine", default="cached", choices=["cached", "services"],
-                     help="cached: texts tokenized once, the product's TF-IDF and classifier rebuilt each step (fast, "
-                          "default); services: the app's own Services on a throw-away store and registry (slow)")
+    sim.add_argument(
+        "--engine",
+        default="cached",
+        choices=["cached", "services"],
+        help="cached: texts tokenized once, the product's TF-IDF and classifier rebuilt each step (fast, "
+        "default); services: the app's own Services on a throw-away store and registry (slow)",
+    )
     for name in ("train", "retrain", "queue", "label", "import", "status", "metrics", "predict"):
         p[name].add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
@@ -268,8 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an unexpected bug: still one line, the trace only on request
         if os.environ.get("HLOOP_DEBUG"):
             raise
-        print(f"error: unexpected {type(exc).__name__}: {str(exc)[:300]} (set HLOOP_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(
+            f"error: unexpected {type(exc).__name__}: {str(exc)[:300]} (set HLOOP_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -27,8 +27,15 @@ def _score_lines(cards: list[dict], x: list[float], xlabel: str, title: str) -> 
         ax.plot(x, [card["metrics"][key] for card in cards], style, label=name, markersize=5)
     ax.margins(x=0.08, y=0.2)  # room for the version labels above the points
     for xi, card in zip(x, cards, strict=True):
-        ax.annotate(f"v{card['version']}", (xi, card["metrics"]["accuracy"]), textcoords="offset points",
-                    xytext=(0, 6), ha="center", fontsize=8, fontweight="bold" if card.get("current") else "normal")
+        ax.annotate(
+            f"v{card['version']}",
+            (xi, card["metrics"]["accuracy"]),
+            textcoords="offset points",
+            xytext=(0, 6),
+            ha="center",
+            fontsize=8,
+            fontweight="bold" if card.get("current") else "normal",
+        )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("score on the held-out eval split")
@@ -50,8 +57,12 @@ def scores_by_human_labels(cards: list[dict]) -> Figure:
     if not cards:
         return _empty("Accuracy and macro-F1 by human labels")
     ordered = sorted(cards, key=lambda card: (card["training"]["human_labels"], card["version"]))
-    return _score_lines(ordered, [card["training"]["human_labels"] for card in ordered],
-                        "human labels used for training", "Accuracy and macro-F1 by human labels")
+    return _score_lines(
+        ordered,
+        [card["training"]["human_labels"] for card in ordered],
+        "human labels used for training",
+        "Accuracy and macro-F1 by human labels",
+    )
 
 
 def confusion_heatmap(card: dict | None) -> Figure:
@@ -71,8 +82,9 @@ def confusion_heatmap(card: dict | None) -> Figure:
     ax.set_ylabel("true topic")
     threshold = matrix.max() / 2 if matrix.size else 0
     for (row, col), count in np.ndenumerate(matrix):
-        ax.text(col, row, str(count), ha="center", va="center", fontsize=9,
-                color="white" if count > threshold else "black")
+        ax.text(
+            col, row, str(count), ha="center", va="center", fontsize=9, color="white" if count > threshold else "black"
+        )
     ax.set_title(f"Confusion matrix of v{card['version']}")
     return fig
 
@@ -88,8 +100,9 @@ def per_class_f1(card: dict | None, parent: dict | None) -> Figure:
     width = 0.8 / len(shown)
     for i, (each, colour) in enumerate(shown):
         scores = [each["metrics"]["per_class"][name]["f1"] for name in LABELS]
-        bars = ax.bar(positions + (i - (len(shown) - 1) / 2) * width, scores, width, label=f"v{each['version']}",
-                      color=colour)
+        bars = ax.bar(
+            positions + (i - (len(shown) - 1) / 2) * width, scores, width, label=f"v{each['version']}", color=colour
+        )
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
     ax.set_xticks(positions, LABELS)
     ax.set_ylim(0, 1.1)

@@ -27,8 +27,17 @@ from training.trainer import train_version
 
 Progress = Callable[[float, str], None]
 EXPORT_COLUMNS = [
-    "label_id", "example_id", "text", "label", "annotator", "source", "model_version",
-    "model_prediction", "model_confidence", "created_at", "undone_at",
+    "label_id",
+    "example_id",
+    "text",
+    "label",
+    "annotator",
+    "source",
+    "model_version",
+    "model_prediction",
+    "model_confidence",
+    "created_at",
+    "undone_at",
 ]
 
 
@@ -135,8 +144,9 @@ class Services:
         version = self.registry.require_current()
         return version, self.registry.load(version)
 
-    def train(self, feedback_weight: float | None = None, *, require_new: bool = False,
-              progress: Progress = _no_progress) -> dict:
+    def train(
+        self, feedback_weight: float | None = None, *, require_new: bool = False, progress: Progress = _no_progress
+    ) -> dict:
         """Train a new version on the seed labels and every human label; returns its card."""
         weight = self.settings.feedback_weight if feedback_weight is None else float(feedback_weight)
         progress(0.05, "loading the dataset")
@@ -155,9 +165,15 @@ class Services:
             rows = store.latest_labels(session=session, up_to_id=snapshot)
         progress(0.2, f"training on {len(rows):,} labelled texts")
         model, card = train_version(
-            [r.text for r in rows], [r.label for r in rows], [r.human for r in rows],
-            feedback_weight=weight, eval_texts=corpus.test_texts, eval_labels=corpus.test_labels,
-            parent=parent, data_fingerprint=corpus.fingerprint, random_state=self.settings.random_seed,
+            [r.text for r in rows],
+            [r.label for r in rows],
+            [r.human for r in rows],
+            feedback_weight=weight,
+            eval_texts=corpus.test_texts,
+            eval_labels=corpus.test_labels,
+            parent=parent,
+            data_fingerprint=corpus.fingerprint,
+            random_state=self.settings.random_seed,
         )
         card["training"]["last_label_id"] = snapshot
         progress(0.9, "saving the new version")
@@ -165,8 +181,9 @@ class Services:
         progress(1.0, f"v{saved['version']} ready")
         return saved
 
-    def retrain(self, feedback_weight: float | None = None, *, force: bool = False,
-                progress: Progress = _no_progress) -> dict:
+    def retrain(
+        self, feedback_weight: float | None = None, *, force: bool = False, progress: Progress = _no_progress
+    ) -> dict:
         """A new version from seed + human labels; refuses when no human label arrived since the last one."""
         return self.train(feedback_weight, require_new=not force, progress=progress)
 
@@ -257,8 +274,16 @@ class Services:
                     "That text belongs to the held-out eval split, which is never trained on; "
                     "its label was not stored. Try another text."
                 )
-            row = store.add_label(example.id, wanted, annotator, "correction", session=session,
-                                  model_version=version, model_prediction=prediction, model_confidence=confidence)
+            row = store.add_label(
+                example.id,
+                wanted,
+                annotator,
+                "correction",
+                session=session,
+                model_version=version,
+                model_prediction=prediction,
+                model_confidence=confidence,
+            )
             session.commit()
             return self._label_result(session, row, example)
 
@@ -270,8 +295,16 @@ class Services:
             if example.origin == "eval":
                 raise InvalidInputError(f"Example {example_id} is in the held-out eval split and cannot be labelled.")
             version, prediction, confidence = self._model_guess(example.text)
-            row = store.add_label(example.id, wanted, annotator, source, session=session,
-                                  model_version=version, model_prediction=prediction, model_confidence=confidence)
+            row = store.add_label(
+                example.id,
+                wanted,
+                annotator,
+                source,
+                session=session,
+                model_version=version,
+                model_prediction=prediction,
+                model_confidence=confidence,
+            )
             claims.release(example.id, session=session)
             session.commit()
             return self._label_result(session, row, example)
@@ -289,10 +322,16 @@ class Services:
         with self.session() as session:
             return [
                 {
-                    "label_id": lab.id, "example_id": ex.id, "text": ex.text, "label": LABELS[lab.label],
+                    "label_id": lab.id,
+                    "example_id": ex.id,
+                    "text": ex.text,
+                    "label": LABELS[lab.label],
                     "model_prediction": None if lab.model_prediction is None else LABELS[lab.model_prediction],
-                    "model_confidence": lab.model_confidence, "annotator": lab.annotator, "source": lab.source,
-                    "model_version": lab.model_version, "created_at": lab.created_at.isoformat(timespec="seconds"),
+                    "model_confidence": lab.model_confidence,
+                    "annotator": lab.annotator,
+                    "source": lab.source,
+                    "model_version": lab.model_version,
+                    "created_at": lab.created_at.isoformat(timespec="seconds"),
                     "undone": lab.undone_at is not None,
                 }
                 for lab, ex in store.label_history(session=session, limit=limit)
@@ -346,8 +385,12 @@ class Services:
         probs = cache.probs[pos]
         best = int(np.argmax(probs))
         return {
-            "example_id": example.id, "text": example.text, "score": score,
-            "prediction": LABELS[best], "confidence": float(probs[best]), "model_version": version,
+            "example_id": example.id,
+            "text": example.text,
+            "score": score,
+            "prediction": LABELS[best],
+            "confidence": float(probs[best]),
+            "model_version": version,
         }
 
     def next_item(self, annotator: str, strategy: str = "default") -> dict | None:
@@ -374,8 +417,14 @@ class Services:
             else:  # only a claim older than the pool cache can miss it; score it directly
                 example = store.get_example(claim.example_id, session=session)
                 guess = self.predict(example.text)
-                item = {"example_id": example.id, "text": example.text, "score": None, "model_version": version,
-                        "prediction": guess["label"], "confidence": guess["confidence"]}
+                item = {
+                    "example_id": example.id,
+                    "text": example.text,
+                    "score": None,
+                    "model_version": version,
+                    "prediction": guess["label"],
+                    "confidence": guess["confidence"],
+                }
             item["claim_expires_at"] = claim.expires_at.isoformat(timespec="seconds")
             return item
 
@@ -385,11 +434,21 @@ class Services:
         with self._lock, self.session() as session:
             example = store.get_example(example_id, session=session)
             if store.queue_labelled(example.id, session=session):
-                raise InvalidInputError(f"Item {example_id} was already labelled through the queue; ask for the next item.")
+                raise InvalidInputError(
+                    f"Item {example_id} was already labelled through the queue; ask for the next item."
+                )
             claims.check_claim(example.id, annotator, session=session)
             version, prediction, confidence = self._model_guess(example.text)
-            row = store.add_label(example.id, wanted, annotator, "queue", session=session,
-                                  model_version=version, model_prediction=prediction, model_confidence=confidence)
+            row = store.add_label(
+                example.id,
+                wanted,
+                annotator,
+                "queue",
+                session=session,
+                model_version=version,
+                model_prediction=prediction,
+                model_confidence=confidence,
+            )
             claims.release(example.id, session=session)
             session.commit()
             return self._label_result(session, row, example)
@@ -426,8 +485,13 @@ class Services:
                     progress(done / len(rows), f"{done:,} of {len(rows):,} rows")
             session.commit()
         progress(1.0, "imported")
-        return {"rows": len(rows), "added": added, "duplicates": duplicates, "rejected": len(rejected),
-                "rejections": rejected[:100]}
+        return {
+            "rows": len(rows),
+            "added": added,
+            "duplicates": duplicates,
+            "rejected": len(rejected),
+            "rejections": rejected[:100],
+        }
 
     def export(self, path: str | Path, history: bool = False) -> dict:
         """Write the human labels (the counting ones, or every event with ``history``) as CSV or JSONL."""
@@ -435,13 +499,21 @@ class Services:
             events = store.label_history(session=session)
         records = []
         for lab, ex in reversed(events):
-            records.append({
-                "label_id": lab.id, "example_id": ex.id, "text": ex.text, "label": LABELS[lab.label],
-                "annotator": lab.annotator, "source": lab.source, "model_version": lab.model_version,
-                "model_prediction": None if lab.model_prediction is None else LABELS[lab.model_prediction],
-                "model_confidence": lab.model_confidence, "created_at": lab.created_at.isoformat(timespec="seconds"),
-                "undone_at": None if lab.undone_at is None else lab.undone_at.isoformat(timespec="seconds"),
-            })
+            records.append(
+                {
+                    "label_id": lab.id,
+                    "example_id": ex.id,
+                    "text": ex.text,
+                    "label": LABELS[lab.label],
+                    "annotator": lab.annotator,
+                    "source": lab.source,
+                    "model_version": lab.model_version,
+                    "model_prediction": None if lab.model_prediction is None else LABELS[lab.model_prediction],
+                    "model_confidence": lab.model_confidence,
+                    "created_at": lab.created_at.isoformat(timespec="seconds"),
+                    "undone_at": None if lab.undone_at is None else lab.undone_at.isoformat(timespec="seconds"),
+                }
+            )
         if not history:
             latest: dict[int, dict] = {}
             for record in records:
@@ -452,8 +524,9 @@ class Services:
         return {"path": str(path), "labels": count}
 
     # -- simulation -----------------------------------------------------------------------------------
-    def simulate(self, config=None, *, out_dir: str | Path | None = None, target: float = 0.85,
-                 progress: Progress = _no_progress) -> dict:
+    def simulate(
+        self, config=None, *, out_dir: str | Path | None = None, target: float = 0.85, progress: Progress = _no_progress
+    ) -> dict:
         """Simulate the loop on this dataset (the label store and the registry are never touched);
         ``config=None`` runs the small simulation of the app's "Simulate" button.
 
@@ -465,13 +538,17 @@ class Services:
         from hloop.simulation import format_table, quick_config, save_figure, simulate, summary, write_results
 
         if config is None:  # the app's button: a small run from the app's own seed size
-            config = quick_config(len(self.corpus().train_texts), self.settings.seed_size, self.settings.random_seed,
-                                  self.settings.feedback_weight)
+            config = quick_config(
+                len(self.corpus().train_texts),
+                self.settings.seed_size,
+                self.settings.random_seed,
+                self.settings.feedback_weight,
+            )
         config = config.validated()  # before loading the dataset: a typo fails fast
-        folder = Path(out_dir) if out_dir else Path(self.settings.runs_dir) / datetime.now(UTC).strftime(
-            "sim-%Y%m%d-%H%M%S")
-        results = simulate(self.corpus(), config, human_labels_file=self.settings.human_labels_file,
-                           progress=progress)
+        folder = (
+            Path(out_dir) if out_dir else Path(self.settings.runs_dir) / datetime.now(UTC).strftime("sim-%Y%m%d-%H%M%S")
+        )
+        results = simulate(self.corpus(), config, human_labels_file=self.settings.human_labels_file, progress=progress)
         write_results(results, folder)
         save_figure(results, folder / "curves.png")
         rows = summary(results, target)

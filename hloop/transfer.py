@@ -43,7 +43,9 @@ def _read_csv(content: str, suffix: str) -> list[tuple[int, object]]:
     try:
         fields = reader.fieldnames or []
         if "text" not in fields:
-            raise InvalidInputError(f"The CSV has no 'text' column (columns: {fields or 'none'}); add a header row with 'text'.")
+            raise InvalidInputError(
+                f"The CSV has no 'text' column (columns: {fields or 'none'}); add a header row with 'text'."
+            )
         return [(i, row.get("text")) for i, row in enumerate(reader, start=2)]
     except csv.Error as exc:
         raise InvalidInputError(f"Malformed CSV at line {reader.line_num}: {exc}.") from exc

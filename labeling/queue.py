@@ -46,8 +46,12 @@ def blocked_ids(annotator: str, *, session: Session) -> set[int]:
 def claim_first(annotator: str, ranked_ids: Iterable[int], minutes: float, *, session: Session) -> Claim | None:
     """Claim the first id of ``ranked_ids`` nobody holds; commits the claim. None when all are taken."""
     for example_id in ranked_ids:
-        values = {"example_id": int(example_id), "annotator": annotator, "created_at": utcnow(),
-                  "expires_at": utcnow() + timedelta(minutes=minutes)}
+        values = {
+            "example_id": int(example_id),
+            "annotator": annotator,
+            "created_at": utcnow(),
+            "expires_at": utcnow() + timedelta(minutes=minutes),
+        }
         try:
             # a plain INSERT: the primary key makes a concurrent claim of the same item fail, not overwrite
             session.execute(insert(Claim).values(**values))

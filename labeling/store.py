@@ -62,9 +62,7 @@ def bulk_add_examples(rows: Iterable[tuple[str, str, int | None]], *, session: S
 
 def bulk_add_seed_labels(rows: Sequence[tuple[int, int]], *, session: Session) -> int:
     """Insert the seed labels: (dataset_row, label) of origin-seed examples, source ``seed``."""
-    ids = dict(
-        session.exec(select(Example.dataset_row, Example.id).where(Example.origin == "seed")).all()
-    )
+    ids = dict(session.exec(select(Example.dataset_row, Example.id).where(Example.origin == "seed")).all())
     now = utcnow()
     payload = [
         {"example_id": ids[row], "label": int(lab), "annotator": "dataset", "source": "seed", "created_at": now}
@@ -173,8 +171,10 @@ def queue_labelled(example_id: int, *, session: Session) -> bool:
 
 def count_human_labels(*, session: Session, after_id: int = 0) -> int:
     """Live human label events with an id above ``after_id`` (0 = all of them)."""
-    stmt = select(func.count()).select_from(Label).where(
-        Label.source != "seed", col(Label.undone_at).is_(None), Label.id > after_id
+    stmt = (
+        select(func.count())
+        .select_from(Label)
+        .where(Label.source != "seed", col(Label.undone_at).is_(None), Label.id > after_id)
     )
     return session.exec(stmt).one()
 
@@ -200,7 +200,9 @@ def undo_last(annotator: str, *, session: Session) -> Label:
     return row
 
 
-def label_history(*, session: Session, limit: int | None = None, human_only: bool = True) -> list[tuple[Label, Example]]:
+def label_history(
+    *, session: Session, limit: int | None = None, human_only: bool = True
+) -> list[tuple[Label, Example]]:
     """Label events with their examples, newest first (undone ones included, flagged by ``undone_at``)."""
     stmt = select(Label, Example).join(Example, Example.id == Label.example_id).order_by(col(Label.id).desc())
     if human_only:
@@ -218,5 +220,3 @@ def examples_by_origin(origins: Sequence[str], *, session: Session, after_id: in
         .order_by(Example.id)
     )
     return list(session.exec(stmt).all())
-
-

@@ -9,7 +9,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = {
-    "hloop/core": {"gradio", "sqlmodel", "sqlalchemy", "labeling", "training", "hloop.services", "hloop.ui", "datasets"},
+    "hloop/core": {
+        "gradio",
+        "sqlmodel",
+        "sqlalchemy",
+        "labeling",
+        "training",
+        "hloop.services",
+        "hloop.ui",
+        "datasets",
+    },
     "labeling": {"training", "gradio", "hloop.services", "hloop.ui"},
     "training": {"labeling", "gradio", "hloop.services", "hloop.ui"},
 }
@@ -36,7 +45,9 @@ def test_forbidden_imports(package):
 
 
 def test_importing_core_pulls_in_nothing_heavy():
-    code = ("import sys, hloop.core.strategies, hloop.core.metrics, hloop.core.labels, hloop.core.errors; "
-            "print(sorted(m for m in ('gradio', 'sqlmodel', 'sqlalchemy', 'datasets', 'matplotlib') if m in sys.modules))")
+    code = (
+        "import sys, hloop.core.strategies, hloop.core.metrics, hloop.core.labels, hloop.core.errors; "
+        "print(sorted(m for m in ('gradio', 'sqlmodel', 'sqlalchemy', 'datasets', 'matplotlib') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

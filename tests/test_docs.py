@@ -41,3 +41,15 @@ def test_every_setting_is_documented():
 def test_spaces_front_matter():
     front = README.split("---")[1]
     assert "sdk: gradio" in front and "app_file: app.py" in front and re.search(r"sdk_version: \d", front)
+
+
+def test_code_passes_the_linter():
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    result = subprocess.run(
+        [ruff, "check", "--output-format", "concise", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-2000:]

@@ -91,7 +91,9 @@ def fit_pipeline(
     """Fit a fresh pipeline on raw texts; every class needs at least one example."""
     y = np.asarray(labels, dtype=np.int64)
     if len(texts) != y.shape[0] or y.shape[0] == 0:
-        raise InvalidInputError(f"Need as many labels as texts, and at least one ({len(texts)} texts, {y.shape[0]} labels).")
+        raise InvalidInputError(
+            f"Need as many labels as texts, and at least one ({len(texts)} texts, {y.shape[0]} labels)."
+        )
     missing = sorted(set(range(len(LABELS))) - set(y.tolist()))
     if missing:
         names = ", ".join(LABELS[i] for i in missing)

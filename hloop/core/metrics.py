@@ -30,9 +30,7 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int]) -> dict
     return {
         "accuracy": float(accuracy_score(y_true_arr, y_pred_arr)),
         "f1_macro": float(f1_score(y_true_arr, y_pred_arr, labels=labels, average="macro", zero_division=0)),
-        "f1_weighted": float(
-            f1_score(y_true_arr, y_pred_arr, labels=labels, average="weighted", zero_division=0)
-        ),
+        "f1_weighted": float(f1_score(y_true_arr, y_pred_arr, labels=labels, average="weighted", zero_division=0)),
         "per_class": per_class,
         "confusion_matrix": {"labels": list(LABELS), "matrix": matrix.tolist()},
         "n_eval": int(y_true_arr.shape[0]),

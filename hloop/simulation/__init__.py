@@ -8,6 +8,16 @@ from hloop.simulation.report import curves, curves_figure, format_table, save_fi
 from hloop.simulation.runner import SimulationConfig, quick_config, simulate, write_results
 
 __all__ = [
-    "AnnotatorSpec", "SimulationConfig", "curves", "curves_figure", "format_table", "make_annotator",
-    "parse_annotator", "quick_config", "save_figure", "simulate", "summary", "write_results",
+    "AnnotatorSpec",
+    "SimulationConfig",
+    "curves",
+    "curves_figure",
+    "format_table",
+    "make_annotator",
+    "parse_annotator",
+    "quick_config",
+    "save_figure",
+    "simulate",
+    "summary",
+    "write_results",
 ]

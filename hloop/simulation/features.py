@@ -55,8 +55,10 @@ def fit_vectorizer(corpus: Corpus, usable: np.ndarray):
 def featurize(corpus: Corpus) -> Features:
     """Count the terms of both splits once, with the vocabulary of the usable train texts."""
     tfidf = make_pipeline().named_steps["tfidf"]
-    params = {k: tfidf.get_params()[k] for k in ("smooth_idf", "sublinear_tf", "norm", "use_idf", "min_df",
-                                                  "max_df", "max_features")}
+    params = {
+        k: tfidf.get_params()[k]
+        for k in ("smooth_idf", "sublinear_tf", "norm", "use_idf", "min_df", "max_df", "max_features")
+    }
     if params["max_features"] is not None:
         raise InvalidInputError("The cached engine cannot mirror max_features; use --engine services.")
     usable = usable_rows(corpus)

@@ -37,8 +37,9 @@ class TrainingSet:
     human: np.ndarray
 
 
-def training_set(seed_rows: np.ndarray, seed_labels: np.ndarray, asked: np.ndarray, answers: np.ndarray,
-                 feedback_weight: float) -> TrainingSet:
+def training_set(
+    seed_rows: np.ndarray, seed_labels: np.ndarray, asked: np.ndarray, answers: np.ndarray, feedback_weight: float
+) -> TrainingSet:
     """The product's composition: seed labels (weight 1) plus human answers (weight ``feedback_weight``),
     in the order the label store returns them (by example id, which follows the train row)."""
     rows = np.concatenate([seed_rows, asked])
@@ -90,9 +91,20 @@ class RunResult:
     last_training: TrainingSet
 
 
-def run_loop(features: Features, seed_rows: np.ndarray, seed_labels: np.ndarray, pool_rows: np.ndarray,
-             annotator: Annotator, strategy: Strategy, *, batch: int, budget: int, feedback_weight: float,
-             seed: int, on_step: StepCallback | None = None) -> RunResult:
+def run_loop(
+    features: Features,
+    seed_rows: np.ndarray,
+    seed_labels: np.ndarray,
+    pool_rows: np.ndarray,
+    annotator: Annotator,
+    strategy: Strategy,
+    *,
+    batch: int,
+    budget: int,
+    feedback_weight: float,
+    seed: int,
+    on_step: StepCallback | None = None,
+) -> RunResult:
     """Run until ``budget`` human labels (or an empty pool); evaluate every version on the eval split."""
     start = time.perf_counter()
     pool = pool_rows[annotator.answerable[pool_rows]]
@@ -104,8 +116,15 @@ def run_loop(features: Features, seed_rows: np.ndarray, seed_labels: np.ndarray,
         data = training_set(seed_rows, seed_labels, asked, answers, feedback_weight)
         vectorizer, clf = fit_version(features, data, seed)
         metrics = classification_metrics(features.eval_labels, clf.predict(vectorizer.transform(features.eval)))
-        checkpoints.append(Checkpoint(int(data.rows.size), int(asked.size), metrics["accuracy"],
-                                      metrics["f1_macro"], round(time.perf_counter() - start, 4)))
+        checkpoints.append(
+            Checkpoint(
+                int(data.rows.size),
+                int(asked.size),
+                metrics["accuracy"],
+                metrics["f1_macro"],
+                round(time.perf_counter() - start, 4),
+            )
+        )
         if on_step is not None:
             on_step(step)
         want = min(batch, budget - asked.size, int((~is_asked).sum()))

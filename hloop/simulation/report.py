@@ -88,28 +88,40 @@ def summary(results: dict, target: float = 0.85, budgets: tuple[int, ...] = (300
         needs = labels_to_reach(curve, target)
         at, gap, spread = gaps_to(curve, base) if base and name != "random" else (np.empty(0),) * 3
         dips = at[gap < -spread]  # below random by more than random's spread over repeats
-        rows.append({
-            "strategy": display_name(name, results["default_strategy"]),
-            "labels_to_target": needs,
-            "vs_random": None if needs is None or base is None else needs / (base_needs or int(base.labels[-1])),
-            "vs_random_is_bound": bound,
-            "auc_accuracy": area_under(curve),
-            "auc_f1_macro": area_under(f1[name]),
-            "auc_vs_random": area_under(curve) - area_under(base) if base else None,
-            "accuracy_at": {b: value_at(curve, b) for b in budgets},
-            "worst_gap": float(gap.min()) if gap.size else None,
-            "worst_gap_at": int(at[np.argmin(gap)]) if gap.size else None,
-            "dips": dips.astype(int).tolist(),
-            "max_labels": int(curve.labels[-1]), "repeats": curve.repeats,
-        })
+        rows.append(
+            {
+                "strategy": display_name(name, results["default_strategy"]),
+                "labels_to_target": needs,
+                "vs_random": None if needs is None or base is None else needs / (base_needs or int(base.labels[-1])),
+                "vs_random_is_bound": bound,
+                "auc_accuracy": area_under(curve),
+                "auc_f1_macro": area_under(f1[name]),
+                "auc_vs_random": area_under(curve) - area_under(base) if base else None,
+                "accuracy_at": {b: value_at(curve, b) for b in budgets},
+                "worst_gap": float(gap.min()) if gap.size else None,
+                "worst_gap_at": int(at[np.argmin(gap)]) if gap.size else None,
+                "dips": dips.astype(int).tolist(),
+                "max_labels": int(curve.labels[-1]),
+                "repeats": curve.repeats,
+            }
+        )
     return rows
 
 
 def format_table(rows: list[dict], target: float) -> str:
     """The summary as a Markdown table (printed by the CLI, pasted into the README)."""
     budgets = list(rows[0]["accuracy_at"]) if rows else []
-    head = ["strategy", f"labels to {target:.2f}", "vs random", "AUC acc", "AUC vs random", "AUC macro-F1",
-            *[f"acc@{b}" for b in budgets], "worst Δ vs random", "below random by > its spread at"]
+    head = [
+        "strategy",
+        f"labels to {target:.2f}",
+        "vs random",
+        "AUC acc",
+        "AUC vs random",
+        "AUC macro-F1",
+        *[f"acc@{b}" for b in budgets],
+        "worst Δ vs random",
+        "below random by > its spread at",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         needs = f"{r['labels_to_target']:,}" if r["labels_to_target"] else f"> {r['max_labels']:,}"
@@ -117,11 +129,32 @@ def format_table(rows: list[dict], target: float) -> str:
         delta = "–" if r["auc_vs_random"] is None else f"{r['auc_vs_random']:+.4f}"
         at = [("–" if r["accuracy_at"][b] is None else f"{r['accuracy_at'][b]:.4f}") for b in budgets]
         worst = "–" if r["worst_gap"] is None else f"{r['worst_gap']:+.4f} at {r['worst_gap_at']:,}"
-        dips = "–" if r["worst_gap"] is None else (
-            f"{len(r['dips'])}: {', '.join(f'{n:,}' for n in r['dips'][:4])}{' …' if len(r['dips']) > 4 else ''}"
-            if r["dips"] else "none")
-        lines.append("| " + " | ".join([r["strategy"], needs, ratio, f"{r['auc_accuracy']:.4f}", delta,
-                                        f"{r['auc_f1_macro']:.4f}", *at, worst, dips]) + " |")
+        dips = (
+            "–"
+            if r["worst_gap"] is None
+            else (
+                f"{len(r['dips'])}: {', '.join(f'{n:,}' for n in r['dips'][:4])}{' …' if len(r['dips']) > 4 else ''}"
+                if r["dips"]
+                else "none"
+            )
+        )
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r["strategy"],
+                    needs,
+                    ratio,
+                    f"{r['auc_accuracy']:.4f}",
+                    delta,
+                    f"{r['auc_f1_macro']:.4f}",
+                    *at,
+                    worst,
+                    dips,
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -139,8 +172,9 @@ def curves_figure(results: dict | None, real_run: list[tuple[int, float]] | None
         if results is not None:
             for name, c in curves(results, metric, by).items():
                 style = {"color": "0.2", "ls": "--", "zorder": 3} if name == "random" else {}  # the baseline
-                (line,) = ax.plot(c.labels, c.mean, label=display_name(name, results["default_strategy"]), lw=1.6,
-                                  **style)
+                (line,) = ax.plot(
+                    c.labels, c.mean, label=display_name(name, results["default_strategy"]), lw=1.6, **style
+                )
                 ax.fill_between(c.labels, c.low, c.high, color=line.get_color(), alpha=0.18, lw=0)
         if real_run and metric == "accuracy":
             xs, ys = zip(*real_run, strict=True)
@@ -150,9 +184,11 @@ def curves_figure(results: dict | None, real_run: list[tuple[int, float]] | None
         ax.grid(alpha=0.3)
     if results is not None:
         cfg = results.get("config", {})
-        fig.suptitle(f"simulated: annotator {cfg.get('annotator', '?')}, seed {cfg.get('seed_size', '?')}, "
-                     f"batch {cfg.get('batch', '?')}, {cfg.get('repeats', '?')} repeats (band: min-max over repeats)",
-                     fontsize=10)
+        fig.suptitle(
+            f"simulated: annotator {cfg.get('annotator', '?')}, seed {cfg.get('seed_size', '?')}, "
+            f"batch {cfg.get('batch', '?')}, {cfg.get('repeats', '?')} repeats (band: min-max over repeats)",
+            fontsize=10,
+        )
     axes[0].legend(fontsize=8, loc="lower right")
     return fig
 

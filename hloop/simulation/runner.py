@@ -50,8 +50,13 @@ class SimulationConfig:
         parse_annotator(self.annotator)
         if self.engine not in ENGINES:
             raise InvalidInputError(f"Unknown engine {self.engine!r}; use one of {', '.join(ENGINES)}.")
-        for field, value, low in (("repeats", self.repeats, 1), ("seed-size", self.seed_size, 4),
-                                  ("batch", self.batch, 1), ("budget", self.budget, 1), ("workers", self.workers, 1)):
+        for field, value, low in (
+            ("repeats", self.repeats, 1),
+            ("seed-size", self.seed_size, 4),
+            ("batch", self.batch, 1),
+            ("budget", self.budget, 1),
+            ("workers", self.workers, 1),
+        ):
             if int(value) < low:
                 raise InvalidInputError(f"--{field} must be at least {low}, got {value}.")
         if not 0 < self.feedback_weight <= 100:
@@ -96,18 +101,37 @@ def run_task(job: _Job, task: tuple[str, int], on_step: Callable[[int], None] | 
     annotator = make_annotator(job.annotator, np.asarray(corpus.train_labels), seed, job.crowd)
     if config.engine == "services":
         checkpoints, _asked = run_through_services(
-            corpus, annotator, name, seed_size=config.seed_size, batch=config.batch, budget=config.budget,
-            feedback_weight=config.feedback_weight, seed=seed, on_step=on_step)
+            corpus,
+            annotator,
+            name,
+            seed_size=config.seed_size,
+            batch=config.batch,
+            budget=config.budget,
+            feedback_weight=config.feedback_weight,
+            seed=seed,
+            on_step=on_step,
+        )
         return [{"strategy": name, "repeat": repeat, **asdict(c)} for c in checkpoints]
     seed_rows, pool_rows = split_rows(corpus, job.features.usable, config.seed_size, seed)
-    result = run_loop(job.features, seed_rows, np.asarray(corpus.train_labels)[seed_rows], pool_rows, annotator,
-                      get_strategy(name), batch=config.batch, budget=config.budget,
-                      feedback_weight=config.feedback_weight, seed=seed, on_step=on_step)
+    result = run_loop(
+        job.features,
+        seed_rows,
+        np.asarray(corpus.train_labels)[seed_rows],
+        pool_rows,
+        annotator,
+        get_strategy(name),
+        batch=config.batch,
+        budget=config.budget,
+        feedback_weight=config.feedback_weight,
+        seed=seed,
+        on_step=on_step,
+    )
     return [{"strategy": name, "repeat": repeat, **asdict(c)} for c in result.checkpoints]
 
 
-def simulate(corpus: Corpus, config: SimulationConfig, *, human_labels_file: Path | None = None,
-             progress: Progress | None = None) -> dict:
+def simulate(
+    corpus: Corpus, config: SimulationConfig, *, human_labels_file: Path | None = None, progress: Progress | None = None
+) -> dict:
     """Every checkpoint of every strategy and repeat, with the config and the default strategy's name."""
     config = config.validated()
     started = time.perf_counter()
@@ -168,5 +192,13 @@ def quick_config(n_train: int, seed_size: int | str, random_seed: int, feedback_
     """
     seed = min(int(seed_size) if seed_size != "all" else 100, max(4, n_train // 2))
     batch = int(np.clip(n_train // 200, 5, 50))
-    return SimulationConfig(strategies=("random", "default"), repeats=2, seed_size=seed, batch=batch,
-                            budget=10 * batch, random_seed=random_seed, feedback_weight=feedback_weight, workers=1)
+    return SimulationConfig(
+        strategies=("random", "default"),
+        repeats=2,
+        seed_size=seed,
+        batch=batch,
+        budget=10 * batch,
+        random_seed=random_seed,
+        feedback_weight=feedback_weight,
+        workers=1,
+    )

@@ -20,9 +20,18 @@ from hloop.simulation.loop import Checkpoint
 ANNOTATOR_NAME = "simulated-annotator"
 
 
-def run_through_services(corpus: Corpus, annotator: Annotator, strategy: str, *, seed_size: int, batch: int,
-                         budget: int, feedback_weight: float, seed: int,
-                         on_step=None) -> tuple[list[Checkpoint], list[int]]:
+def run_through_services(
+    corpus: Corpus,
+    annotator: Annotator,
+    strategy: str,
+    *,
+    seed_size: int,
+    batch: int,
+    budget: int,
+    feedback_weight: float,
+    seed: int,
+    on_step=None,
+) -> tuple[list[Checkpoint], list[int]]:
     """Run the loop through ``Services`` in a temporary folder (deleted afterwards).
 
     Returns one checkpoint per model version and the train rows asked, in order.
@@ -34,9 +43,15 @@ def run_through_services(corpus: Corpus, annotator: Annotator, strategy: str, *,
         row_of.setdefault(text.strip(), i)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hloop-sim-") as tmp:
-        settings = Settings(dataset=corpus.source, database_url=f"sqlite:///{Path(tmp) / 'sim.db'}",
-                            models_dir=Path(tmp) / "models", runs_dir=Path(tmp) / "runs", seed_size=seed_size,
-                            random_seed=seed, feedback_weight=feedback_weight)
+        settings = Settings(
+            dataset=corpus.source,
+            database_url=f"sqlite:///{Path(tmp) / 'sim.db'}",
+            models_dir=Path(tmp) / "models",
+            runs_dir=Path(tmp) / "runs",
+            seed_size=seed_size,
+            random_seed=seed,
+            feedback_weight=feedback_weight,
+        )
         services = Services(settings, corpus=corpus)
         card, checkpoints, asked = services.train(), [], []
         while True:
@@ -67,5 +82,4 @@ def _label_batch(services, annotator: Annotator, strategy: str, row_of: dict[str
 
 def _checkpoint(card: dict, start: float) -> Checkpoint:
     t, m = card["training"], card["metrics"]
-    return Checkpoint(t["rows"], t["human_labels"], m["accuracy"], m["f1_macro"],
-                      round(time.perf_counter() - start, 4))
+    return Checkpoint(t["rows"], t["human_labels"], m["accuracy"], m["f1_macro"], round(time.perf_counter() - start, 4))

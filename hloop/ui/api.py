@@ -70,15 +70,32 @@ def build(services) -> None:
 
     def model_version() -> dict:
         """The current version, every version number and the label counters."""
-        return {"version": services.registry.current_version(), "versions": services.registry.versions(),
-                **user_errors(services.counters)}
+        return {
+            "version": services.registry.current_version(),
+            "versions": services.registry.versions(),
+            **user_errors(services.counters),
+        }
 
     def rollback(version: int) -> dict:
         """Make ``version`` current again; returns its card."""
         return user_errors(services.rollback, int(version))
 
-    for fn in (predict, explain, feedback, next_item, submit_label, skip, undo, label, history, counters, metrics,
-               versions, model_version, rollback):
+    for fn in (
+        predict,
+        explain,
+        feedback,
+        next_item,
+        submit_label,
+        skip,
+        undo,
+        label,
+        history,
+        counters,
+        metrics,
+        versions,
+        model_version,
+        rollback,
+    ):
         gr.api(fn, api_name=fn.__name__)
     gr.api(retrain, api_name="retrain", concurrency_id="training", concurrency_limit=1)
 

@@ -14,8 +14,13 @@ def history_rows(services) -> list[list]:
     """The newest label events as table rows (undone ones included, marked)."""
     return [
         [
-            event["label_id"], event["example_id"], event["text"], event["model_prediction"] or "",
-            event["label"], event["annotator"], event["created_at"].replace("T", " ")[:19],
+            event["label_id"],
+            event["example_id"],
+            event["text"],
+            event["model_prediction"] or "",
+            event["label"],
+            event["annotator"],
+            event["created_at"].replace("T", " ")[:19],
             "" if event["model_version"] is None else f"v{event['model_version']}",
             "undone" if event["undone"] else event["source"],
         ]
@@ -28,22 +33,30 @@ def relabel(services, example_id: float | None, topic: str | None, typed_name: s
     if not example_id or not topic:
         raise gr.Error("Pick a row of the table (or type its example number) and the right topic first.")
     saved = user_errors(services.label, int(example_id), topic, annotator_name(typed_name, request), "correction")
-    return f"Example {saved['example_id']} is now **{saved['label']}** (label #{saved['label_id']}).", \
-        history_rows(services)
+    return f"Example {saved['example_id']} is now **{saved['label']}** (label #{saved['label_id']}).", history_rows(
+        services
+    )
 
 
 def undo_last(services, typed_name: str, request: gr.Request):
     """Undo the annotator's latest label; returns a status line and the refreshed table."""
     undone = user_errors(services.undo, annotator_name(typed_name, request))
-    return f"Undid label #{undone['label_id']} (**{undone['label']}** on example {undone['example_id']}).", \
-        history_rows(services)
+    return (
+        f"Undid label #{undone['label_id']} (**{undone['label']}** on example {undone['example_id']}).",
+        history_rows(services),
+    )
 
 
 def build(services, annotator: gr.Textbox) -> Refresh:
     """Render the Correct tab; returns what the app re-reads when the tab is shown."""
-    table = gr.Dataframe(headers=COLUMNS, label="Recent predictions and labels (click a row to change it)",
-                         interactive=False, wrap=True, elem_id="correct-table",
-                         column_widths=["6%", "7%", "33%", "9%", "8%", "7%", "12%", "8%", "10%"])
+    table = gr.Dataframe(
+        headers=COLUMNS,
+        label="Recent predictions and labels (click a row to change it)",
+        interactive=False,
+        wrap=True,
+        elem_id="correct-table",
+        column_widths=["6%", "7%", "33%", "9%", "8%", "7%", "12%", "8%", "10%"],
+    )
     with gr.Row():
         example = gr.Number(None, label="Example", precision=0, minimum=1, elem_id="correct-example", scale=1)
         topic = gr.Radio(TOPICS, label="Right topic", elem_id="correct-topic", scale=3)

@@ -30,8 +30,10 @@ def import_report(services, upload: str | None, progress: gr.Progress):
     if not upload:
         raise gr.Error("Choose a .csv or .jsonl file with a 'text' column first.")
     report = user_errors(services.import_texts, upload, progress=progress_callback(progress))
-    line = (f"Read **{report['rows']:,}** rows: **{report['added']:,}** added to the pool, "
-            f"**{report['duplicates']:,}** duplicates, **{report['rejected']:,}** rejected.")
+    line = (
+        f"Read **{report['rows']:,}** rows: **{report['added']:,}** added to the pool, "
+        f"**{report['duplicates']:,}** duplicates, **{report['rejected']:,}** rejected."
+    )
     if report["rejected"] > len(report["rejections"]):
         line += f" The first {len(report['rejections'])} rejections are listed."
     return line, [[r["row"], r["reason"]] for r in report["rejections"]]
@@ -41,18 +43,22 @@ def build(services) -> None:
     """Render the Data tab inside the current Blocks context."""
     gr.Markdown("### Export labels")
     with gr.Row(equal_height=True):
-        fmt = gr.Radio([(name, key) for key, name in FORMATS.items()], value="csv", label="Format",
-                       elem_id="data-format")
+        fmt = gr.Radio(
+            [(name, key) for key, name in FORMATS.items()], value="csv", label="Format", elem_id="data-format"
+        )
         history = gr.Checkbox(label="Full history (undone and replaced labels too)", elem_id="data-history")
         export_button = gr.Button("Export labels", variant="primary", elem_id="data-export")
     download = gr.File(label="Download", interactive=False, elem_id="data-download")
-    gr.Markdown("### Import unlabelled texts\nA CSV with a `text` column or JSONL with a `text` field per line; "
-                "new texts join the label queue's pool.")
+    gr.Markdown(
+        "### Import unlabelled texts\nA CSV with a `text` column or JSONL with a `text` field per line; "
+        "new texts join the label queue's pool."
+    )
     upload = gr.File(label="Texts to import", file_types=UPLOAD_TYPES, type="filepath", elem_id="data-upload")
     import_button = gr.Button("Import", elem_id="data-import")
     report = gr.Markdown(elem_id="data-report")
-    rejected = gr.Dataframe(headers=["row", "reason"], label="Rejected rows", interactive=False,
-                            elem_id="data-rejected")
+    rejected = gr.Dataframe(
+        headers=["row", "reason"], label="Rejected rows", interactive=False, elem_id="data-rejected"
+    )
 
     def on_export(fmt_key: str, full_history: bool):
         return export_file(services, fmt_key, full_history)

@@ -9,18 +9,31 @@ from hloop.core.labels import LABELS
 from hloop.ui import simulation
 from hloop.ui.common import UI, Refresh, progress_callback, user_errors
 
-COLUMNS = ["version", "created (UTC)", "parent", "seed labels", "human labels", "feedback weight", "accuracy",
-           "macro-F1", "current"]
+COLUMNS = [
+    "version",
+    "created (UTC)",
+    "parent",
+    "seed labels",
+    "human labels",
+    "feedback weight",
+    "accuracy",
+    "macro-F1",
+    "current",
+]
 
 
 def version_rows(cards: list[dict]) -> list[list]:
     """One table row per version, newest first."""
     return [
         [
-            f"v{card['version']}", card["created_at"].replace("T", " ")[:19],
-            "" if card["parent"] is None else f"v{card['parent']}", card["training"]["seed_labels"],
-            card["training"]["human_labels"], card["training"]["feedback_weight"],
-            round(card["metrics"]["accuracy"], 4), round(card["metrics"]["f1_macro"], 4),
+            f"v{card['version']}",
+            card["created_at"].replace("T", " ")[:19],
+            "" if card["parent"] is None else f"v{card['parent']}",
+            card["training"]["seed_labels"],
+            card["training"]["human_labels"],
+            card["training"]["feedback_weight"],
+            round(card["metrics"]["accuracy"], 4),
+            round(card["metrics"]["f1_macro"], 4),
             "✓" if card.get("current") else "",
         ]
         for card in reversed(cards)
@@ -67,16 +80,23 @@ def overview(services, version: str | None = None):
     names = [f"v{card['version']}" for card in cards]
     current = next((f"v{card['version']}" for card in cards if card.get("current")), None)
     picked = version if version in names else current
-    return (version_rows(cards), gr.Dropdown(choices=names, value=picked), plots.scores_by_version(cards),
-            plots.scores_by_human_labels(cards), *version_view(services, picked))
+    return (
+        version_rows(cards),
+        gr.Dropdown(choices=names, value=picked),
+        plots.scores_by_version(cards),
+        plots.scores_by_human_labels(cards),
+        *version_view(services, picked),
+    )
 
 
 def retrain(services, weight: float, progress: gr.Progress) -> str:
     """Train a new version from seed + human labels; returns a status line."""
     card = user_errors(services.retrain, weight, progress=progress_callback(progress))
     m = card["metrics"]
-    return (f"Trained **v{card['version']}** on {card['training']['human_labels']:,} human labels: accuracy "
-            f"{m['accuracy']:.4f}, macro-F1 {m['f1_macro']:.4f}.")
+    return (
+        f"Trained **v{card['version']}** on {card['training']['human_labels']:,} human labels: accuracy "
+        f"{m['accuracy']:.4f}, macro-F1 {m['f1_macro']:.4f}."
+    )
 
 
 def rollback(services, version: str | None) -> str:
@@ -90,9 +110,15 @@ def rollback(services, version: str | None) -> str:
 def build(services) -> Refresh:
     """Render the Model tab; returns what the app re-reads when the tab is shown."""
     with gr.Row():
-        weight = gr.Slider(0.1, 10.0, value=services.settings.feedback_weight, step=0.1, scale=3,
-                           label="Feedback weight (a human label counts this many seed labels)",
-                           elem_id="model-weight")
+        weight = gr.Slider(
+            0.1,
+            10.0,
+            value=services.settings.feedback_weight,
+            step=0.1,
+            scale=3,
+            label="Feedback weight (a human label counts this many seed labels)",
+            elem_id="model-weight",
+        )
         retrain_button = gr.Button("Retrain", variant="primary", scale=1, elem_id="model-retrain")
     status = gr.Markdown(elem_id="model-status")
     table = gr.Dataframe(headers=COLUMNS, label="Versions", interactive=False, elem_id="model-versions")
@@ -122,11 +148,17 @@ def build(services) -> Refresh:
         return rollback(services, version)
 
     shown = [table, picked, by_version, by_labels, metrics, confusion, per_class]
-    retrain_button.click(on_retrain, inputs=weight, outputs=status, api_name="ui_retrain",
-                         concurrency_id="training", concurrency_limit=1, **UI
-                         ).success(lambda: on_overview(None), outputs=shown, api_name="ui_versions_after_retrain", **UI)
+    retrain_button.click(
+        on_retrain,
+        inputs=weight,
+        outputs=status,
+        api_name="ui_retrain",
+        concurrency_id="training",
+        concurrency_limit=1,
+        **UI,
+    ).success(lambda: on_overview(None), outputs=shown, api_name="ui_versions_after_retrain", **UI)
     picked.input(on_pick, inputs=picked, outputs=[metrics, confusion, per_class], api_name="ui_pick_version", **UI)
-    rollback_button.click(on_rollback, inputs=picked, outputs=status, api_name="ui_rollback", **UI
-                          ).success(on_overview, inputs=picked, outputs=shown, api_name="ui_versions_after_rollback",
-                                    **UI)
+    rollback_button.click(on_rollback, inputs=picked, outputs=status, api_name="ui_rollback", **UI).success(
+        on_overview, inputs=picked, outputs=shown, api_name="ui_versions_after_rollback", **UI
+    )
     return Refresh(on_overview, [picked], shown)

@@ -44,15 +44,21 @@ def build(services, annotator: gr.Textbox) -> None:
     """Render the Predict tab inside the current Blocks context."""
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(label="News text", lines=5, max_lines=12, placeholder="Paste a headline or article",
-                              elem_id="predict-text")
+            text = gr.Textbox(
+                label="News text",
+                lines=5,
+                max_lines=12,
+                placeholder="Paste a headline or article",
+                elem_id="predict-text",
+            )
             predict_button = gr.Button("Predict", variant="primary", elem_id="predict-button")
             gr.Examples(EXAMPLES, inputs=text, label="Examples")
         with gr.Column():
             confidences = gr.Label(num_top_classes=len(TOPICS), label="Predicted topic", elem_id="predict-label")
             version = gr.Markdown(elem_id="predict-version")
-            words = gr.HighlightedText(label="Words that drove it (red: towards the topic, blue: away)",
-                                       elem_id="predict-words")
+            words = gr.HighlightedText(
+                label="Words that drove it (red: towards the topic, blue: away)", elem_id="predict-words"
+            )
     with gr.Group():
         gr.Markdown("**Wrong? Pick the right topic** and save it as a correction for the next retrain.")
         with gr.Row():
@@ -66,6 +72,12 @@ def build(services, annotator: gr.Textbox) -> None:
     def on_save(text: str, topic: str | None, typed_name: str, request: gr.Request):
         return save_correction(services, text, topic, typed_name, request)
 
-    gr.on([predict_button.click, text.submit], on_predict, inputs=text, outputs=[confidences, version, words],
-          api_name="ui_predict", **UI)
+    gr.on(
+        [predict_button.click, text.submit],
+        on_predict,
+        inputs=text,
+        outputs=[confidences, version, words],
+        api_name="ui_predict",
+        **UI,
+    )
     save.click(on_save, inputs=[text, topic, annotator], outputs=status, api_name="ui_feedback", **UI)

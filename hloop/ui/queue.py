@@ -40,8 +40,10 @@ def strategy_choices() -> list[tuple[str, str]]:
 def counters_line(services, session_count: int) -> str:
     """Labelled this session, human labels in total and since the last retrain."""
     counts = user_errors(services.counters)
-    return (f"Labelled this session: **{session_count}** · Human labels total: **{counts['labels_total']}** · "
-            f"Since last retrain: **{counts['labels_since_retrain']}**")
+    return (
+        f"Labelled this session: **{session_count}** · Human labels total: **{counts['labels_total']}** · "
+        f"Since last retrain: **{counts['labels_since_retrain']}**"
+    )
 
 
 def shown_item(services, item: dict | None, session_count: int, note: str = ""):
@@ -49,8 +51,10 @@ def shown_item(services, item: dict | None, session_count: int, note: str = ""):
     if item is None:
         guess = "The queue is empty: every pool item is labelled or held by someone else. Import more texts."
         return None, "", f"{note}{guess}", counters_line(services, session_count)
-    guess = (f"Model v{item['model_version']} guesses **{item['prediction']}** ({item['confidence']:.0%}). "
-             f"Item {item['example_id']}, yours until {item['claim_expires_at'].replace('T', ' ')[:19]} UTC.")
+    guess = (
+        f"Model v{item['model_version']} guesses **{item['prediction']}** ({item['confidence']:.0%}). "
+        f"Item {item['example_id']}, yours until {item['claim_expires_at'].replace('T', ' ')[:19]} UTC."
+    )
     return item, item["text"], f"{note}{guess}", counters_line(services, session_count)
 
 
@@ -60,8 +64,15 @@ def next_item(services, typed_name: str, strategy: str, session_count: int, requ
     return shown_item(services, item, session_count, note)
 
 
-def submit(services, item: dict | None, topic: str, typed_name: str, strategy: str, session_count: int,
-           request: gr.Request | None):
+def submit(
+    services,
+    item: dict | None,
+    topic: str,
+    typed_name: str,
+    strategy: str,
+    session_count: int,
+    request: gr.Request | None,
+):
     """Label the shown item with ``topic`` and show the next one; returns the new session count too."""
     if item is None:
         raise gr.Error("No item is shown: enter your name and press Next item.")
@@ -71,8 +82,7 @@ def submit(services, item: dict | None, topic: str, typed_name: str, strategy: s
     return *next_item(services, typed_name, strategy, count, request, note), count
 
 
-def skip(services, item: dict | None, typed_name: str, strategy: str, session_count: int,
-         request: gr.Request | None):
+def skip(services, item: dict | None, typed_name: str, strategy: str, session_count: int, request: gr.Request | None):
     """Give the shown item back and show the next one."""
     if item is None:
         raise gr.Error("No item is shown: enter your name and press Next item.")
@@ -94,8 +104,9 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     item = gr.State(None)
     session_count = gr.State(0)
     with gr.Row():
-        strategy = gr.Dropdown(strategy_choices(), value=DEFAULT_STRATEGY, label="Which items first",
-                               elem_id="queue-strategy", scale=2)
+        strategy = gr.Dropdown(
+            strategy_choices(), value=DEFAULT_STRATEGY, label="Which items first", elem_id="queue-strategy", scale=2
+        )
         fetch = gr.Button("Next item", variant="primary", elem_id="queue-next", scale=1)
     text = gr.Textbox(label="Item to label", lines=4, max_lines=12, interactive=False, elem_id="queue-text")
     guess = gr.Markdown(elem_id="queue-guess")
@@ -103,8 +114,11 @@ def build(services, annotator: gr.Textbox) -> Refresh:
         topics = [gr.Button(f"{i + 1} · {name}", elem_id=f"queue-topic-{i + 1}") for i, name in enumerate(TOPICS)]
         skip_button = gr.Button("Skip (S)", elem_id="queue-skip", variant="secondary")
         undo_button = gr.Button("Undo (U)", elem_id="queue-undo", variant="stop")
-    gr.Markdown("Keyboard: **1–4** pick a topic · **S** skip · **U** undo your last label "
-                "(while the focus is not in a text field).", elem_id="queue-shortcuts")
+    gr.Markdown(
+        "Keyboard: **1–4** pick a topic · **S** skip · **U** undo your last label "
+        "(while the focus is not in a text field).",
+        elem_id="queue-shortcuts",
+    )
     counters = gr.Markdown(elem_id="queue-counters")
 
     def on_next(typed_name: str, strategy_name: str, count: int, request: gr.Request):
@@ -122,12 +136,27 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     shown = [item, text, guess, counters]
     fetch.click(on_next, inputs=[annotator, strategy, session_count], outputs=shown, api_name="ui_next_item", **UI)
     for i, (button, name) in enumerate(zip(topics, TOPICS, strict=True)):
-        button.click(_submitter(services, name), inputs=[item, annotator, strategy, session_count],
-                     outputs=[*shown, session_count], api_name=f"ui_label_{i + 1}", **UI)
-    skip_button.click(on_skip, inputs=[item, annotator, strategy, session_count], outputs=[*shown, session_count],
-                      api_name="ui_skip", **UI)
-    undo_button.click(on_undo, inputs=[annotator, session_count], outputs=[guess, counters, session_count],
-                      api_name="ui_undo_queue", **UI)
+        button.click(
+            _submitter(services, name),
+            inputs=[item, annotator, strategy, session_count],
+            outputs=[*shown, session_count],
+            api_name=f"ui_label_{i + 1}",
+            **UI,
+        )
+    skip_button.click(
+        on_skip,
+        inputs=[item, annotator, strategy, session_count],
+        outputs=[*shown, session_count],
+        api_name="ui_skip",
+        **UI,
+    )
+    undo_button.click(
+        on_undo,
+        inputs=[annotator, session_count],
+        outputs=[guess, counters, session_count],
+        api_name="ui_undo_queue",
+        **UI,
+    )
     return Refresh(on_show, [session_count], [counters])
 
 

@@ -18,9 +18,11 @@ def describe(results: dict | None, table: str | None = None) -> str:
     if results is None:
         return "No simulation yet: press **Simulate** (seconds on AG News) or run `python -m hloop simulate`."
     cfg = results.get("config", {})
-    line = (f"Latest simulation: `{results.get('out_dir', '?')}` · annotator {cfg.get('annotator')} · seed "
-            f"{cfg.get('seed_size')} · batch {cfg.get('batch')} · budget {cfg.get('budget')} · {cfg.get('repeats')} "
-            f"repeats · default strategy `{results['default_strategy']}`. Both panels count human labels only.")
+    line = (
+        f"Latest simulation: `{results.get('out_dir', '?')}` · annotator {cfg.get('annotator')} · seed "
+        f"{cfg.get('seed_size')} · batch {cfg.get('batch')} · budget {cfg.get('budget')} · {cfg.get('repeats')} "
+        f"repeats · default strategy `{results['default_strategy']}`. Both panels count human labels only."
+    )
     return line if table is None else f"{line}\n\n{table}"
 
 
@@ -39,8 +41,10 @@ def run_small_simulation(services, progress: gr.Progress):
 
 def build(services) -> None:
     """Render the simulation panel inside the current Blocks context."""
-    gr.Markdown("Simulated loops (a simulated annotator answers the queue; random vs the default strategy) beside "
-                "this app's own model versions, by number of human labels.")
+    gr.Markdown(
+        "Simulated loops (a simulated annotator answers the queue; random vs the default strategy) beside "
+        "this app's own model versions, by number of human labels."
+    )
     plot = gr.Plot(value=lambda: panel(services)[0], label="Simulated vs this app", elem_id="simulation-plot")
     text = gr.Markdown(value=lambda: describe(user_errors(services.latest_simulation)), elem_id="simulation-text")
     with gr.Row():
@@ -53,6 +57,7 @@ def build(services) -> None:
     def on_refresh():
         return panel(services)
 
-    simulate_button.click(on_simulate, outputs=[plot, text], api_name="simulate", concurrency_id="simulation",
-                          concurrency_limit=1, **UI)
+    simulate_button.click(
+        on_simulate, outputs=[plot, text], api_name="simulate", concurrency_id="simulation", concurrency_limit=1, **UI
+    )
     refresh_button.click(on_refresh, outputs=[plot, text], api_name="simulation_refresh", **UI)

@@ -48,8 +48,10 @@ def test_the_loop_from_the_command_line(cli_env, capsys, tmp_path):
     assert set(items[0]) == {"example_id", "text", "score", "prediction", "confidence"}
     assert items[0]["score"] >= items[1]["score"] >= items[2]["score"]
     for item in items:
-        assert run(capsys, "label", "--example", str(item["example_id"]), "--label", "Business",
-                   "--annotator", "ana")[0] == 0
+        assert (
+            run(capsys, "label", "--example", str(item["example_id"]), "--label", "Business", "--annotator", "ana")[0]
+            == 0
+        )
     csv = tmp_path / "texts.csv"
     csv.write_text("text\nfresh imported headline\nfresh imported headline\n\n")
     code, out, _ = run(capsys, "import", str(csv))
@@ -107,8 +109,9 @@ def test_bad_setting_is_one_line(cli_env, capsys, monkeypatch):
 
 def test_every_command_has_help():
     for name in COMMANDS:
-        result = subprocess.run([sys.executable, "-m", "hloop", name, "--help"], cwd=ROOT, capture_output=True,
-                                text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "hloop", name, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 0, result.stderr
         assert COMMANDS[name].cli_help.split(" ")[0] in result.stdout
 

@@ -44,8 +44,9 @@ def test_the_store_holds_no_gold_label_for_the_pool(trained, tiny_corpus):
         pool = set(session.exec(select(Example.id).where(Example.origin == "pool")).all())
     assert pool and not labelled & pool
     items = trained.ranked_pool(n=5)
-    assert all(set(item) == {"example_id", "text", "score", "prediction", "confidence", "model_version"}
-               for item in items)
+    assert all(
+        set(item) == {"example_id", "text", "score", "prediction", "confidence", "model_version"} for item in items
+    )
 
 
 def test_retraining_uses_seed_plus_human_labels_with_the_weight(trained):

@@ -103,8 +103,13 @@ def test_history_lists_events_newest_first(trained):
 
 def test_import_reports_added_duplicates_and_rejections(trained, tmp_path):
     path = tmp_path / "in.jsonl"
-    lines = [{"text": "an imported headline about chips"}, {"text": "an imported headline about chips"},
-             {"text": "   "}, {"other": 1}, {"text": "x" * 30_000}]
+    lines = [
+        {"text": "an imported headline about chips"},
+        {"text": "an imported headline about chips"},
+        {"text": "   "},
+        {"other": 1},
+        {"text": "x" * 30_000},
+    ]
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\nnot json\n")
     report = trained.import_texts(path)
     assert (report["added"], report["duplicates"], report["rejected"]) == (1, 1, 4)
@@ -114,8 +119,11 @@ def test_import_reports_added_duplicates_and_rejections(trained, tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
-    [("in.txt", "text\nx", "Unsupported file type"), ("in.csv", "body\nx", "no 'text' column"),
-     ("in.csv", b"\xff\xfe\x00bad", "not UTF-8")],
+    [
+        ("in.txt", "text\nx", "Unsupported file type"),
+        ("in.csv", "body\nx", "no 'text' column"),
+        ("in.csv", b"\xff\xfe\x00bad", "not UTF-8"),
+    ],
 )
 def test_malformed_uploads_are_refused_whole(trained, tmp_path, name, content, message):
     path = tmp_path / name

@@ -16,8 +16,12 @@ def engine():
 def session(engine):
     with Session(engine) as session:
         store.bulk_add_examples(
-            [("seed text one", "seed", 0), ("pool text two", "pool", 1), ("pool text three", "pool", 2),
-             ("eval text four", "eval", 0)],
+            [
+                ("seed text one", "seed", 0),
+                ("pool text two", "pool", 1),
+                ("pool text three", "pool", 2),
+                ("eval text four", "eval", 0),
+            ],
             session=session,
         )
         store.bulk_add_seed_labels([(0, 2)], session=session)

@@ -40,8 +40,13 @@ def _annotate(url: str, models: str, name: str, out) -> None:
 def _backends():
     yield pytest.param("sqlite", id="sqlite-file")
     url = os.environ.get("HLOOP_TEST_POSTGRES_URL")
-    yield pytest.param(url, id="postgresql", marks=pytest.mark.skipif(
-        not url, reason="set HLOOP_TEST_POSTGRES_URL (CI starts PostgreSQL and sets it) to test PostgreSQL"))
+    yield pytest.param(
+        url,
+        id="postgresql",
+        marks=pytest.mark.skipif(
+            not url, reason="set HLOOP_TEST_POSTGRES_URL (CI starts PostgreSQL and sets it) to test PostgreSQL"
+        ),
+    )
 
 
 @pytest.mark.parametrize("backend", list(_backends()))

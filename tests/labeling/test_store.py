@@ -72,8 +72,9 @@ def test_bad_labels_store_nothing(session, kwargs, error):
     args = {"example_id": _ids(session)["pool text two"], "label": "World", "annotator": "ana", "source": "queue"}
     args.update(kwargs)
     with pytest.raises(error):
-        store.add_label(args.pop("example_id"), args.pop("label"), args.pop("annotator"), args.pop("source"),
-                        session=session)
+        store.add_label(
+            args.pop("example_id"), args.pop("label"), args.pop("annotator"), args.pop("source"), session=session
+        )
     session.rollback()
     assert _label_count(session) == before
 

@@ -12,8 +12,12 @@ from hloop.simulation.annotators import AnnotatorSpec, crowd_labels, make_annota
 
 @pytest.mark.parametrize(
     ("spec", "expected"),
-    [("oracle", AnnotatorSpec("oracle")), ("Human", AnnotatorSpec("human")),
-     ("noisy:0.2", AnnotatorSpec("noisy", 0.2)), ("noisy:0", AnnotatorSpec("noisy", 0.0))],
+    [
+        ("oracle", AnnotatorSpec("oracle")),
+        ("Human", AnnotatorSpec("human")),
+        ("noisy:0.2", AnnotatorSpec("noisy", 0.2)),
+        ("noisy:0", AnnotatorSpec("noisy", 0.0)),
+    ],
 )
 def test_parse_annotator(spec, expected):
     assert parse_annotator(spec) == expected

@@ -12,13 +12,31 @@ def test_simulate_writes_results_curves_and_a_table(ag_news_dir, tmp_path, monke
     monkeypatch.setenv("HLOOP_DATABASE_URL", f"sqlite:///{tmp_path / 'user.db'}")
     monkeypatch.setenv("HLOOP_MODELS_DIR", str(tmp_path / "models"))
     out = tmp_path / "sim"
-    code = main(["simulate", "--strategies", "random,default", "--repeats", "1", "--seed-size", "100",
-                 "--batch", "50", "--budget", "100", "--workers", "1", "--out", str(out)])
+    code = main(
+        [
+            "simulate",
+            "--strategies",
+            "random,default",
+            "--repeats",
+            "1",
+            "--seed-size",
+            "100",
+            "--batch",
+            "50",
+            "--budget",
+            "100",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     results = json.loads((out / "results.json").read_text())
     assert results["default_strategy"] == "warmup_margin"
     assert {(c["strategy"], c["labels"]) for c in results["checkpoints"]} == {
-        (s, n) for s in ("random", "default") for n in (100, 150, 200)}
+        (s, n) for s in ("random", "default") for n in (100, 150, 200)
+    }
     assert set(results["checkpoints"][0]) >= {"strategy", "repeat", "labels", "accuracy", "f1_macro", "seconds"}
     assert all(0.4 < c["accuracy"] < 0.95 for c in results["checkpoints"])
     assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"

@@ -14,8 +14,18 @@ def run(corpus, features, strategy="default", *, seed_size=12, batch=10, budget=
     seed_rows, pool_rows = split_rows(corpus, features.usable, seed_size, seed)
     gold = np.asarray(corpus.train_labels)
     who = make_annotator(parse_annotator(annotator), gold, seed)
-    result = run_loop(features, seed_rows, gold[seed_rows], pool_rows, who, get_strategy(strategy), batch=batch,
-                      budget=budget, feedback_weight=2.0, seed=seed)
+    result = run_loop(
+        features,
+        seed_rows,
+        gold[seed_rows],
+        pool_rows,
+        who,
+        get_strategy(strategy),
+        batch=batch,
+        budget=budget,
+        feedback_weight=2.0,
+        seed=seed,
+    )
     return result, seed_rows, pool_rows
 
 

@@ -13,8 +13,18 @@ def test_the_model_trains_on_the_annotators_answers_not_gold(tiny_corpus, tiny_f
     gold = np.asarray(tiny_corpus.train_labels)
     seed_rows, pool_rows = split_rows(tiny_corpus, tiny_features.usable, 12, 0)
     always_wrong = make_annotator(parse_annotator("noisy:1"), gold, seed=0)
-    result = run_loop(tiny_features, seed_rows, gold[seed_rows], pool_rows, always_wrong, lambda p, r, c: r.random(
-        p.shape[0]), batch=10, budget=30, feedback_weight=1.0, seed=0)
+    result = run_loop(
+        tiny_features,
+        seed_rows,
+        gold[seed_rows],
+        pool_rows,
+        always_wrong,
+        lambda p, r, c: r.random(p.shape[0]),
+        batch=10,
+        budget=30,
+        feedback_weight=1.0,
+        seed=0,
+    )
     last = result.last_training
     pool_part = last.human
     answer_of = dict(zip(result.asked.tolist(), result.answers.tolist(), strict=True))
@@ -28,7 +38,8 @@ def test_the_model_trains_on_the_annotators_answers_not_gold(tiny_corpus, tiny_f
 def test_the_vectorizer_never_sees_eval_text(tiny_corpus):
     vocabulary = fit_vectorizer(tiny_corpus, usable_rows(tiny_corpus)).vocabulary_
     eval_only = {w for t in tiny_corpus.test_texts for w in t.lower().split()} - {
-        w for t in tiny_corpus.train_texts for w in t.lower().split()}
+        w for t in tiny_corpus.train_texts for w in t.lower().split()
+    }
     assert eval_only, "the tiny corpus has words only its eval texts use"
     assert not eval_only & set(vocabulary)
 

@@ -9,18 +9,29 @@ from hloop.simulation.report import area_under, curves, format_table, labels_to_
 
 def results_from(table: dict[str, list[list[float]]], labels=(100, 150, 200)) -> dict:
     checkpoints = [
-        {"strategy": name, "repeat": r, "labels": n, "human_labels": n - labels[0], "accuracy": acc,
-         "f1_macro": acc - 0.01, "seconds": 0.0}
-        for name, runs in table.items() for r, run in enumerate(runs) for n, acc in zip(labels, run, strict=True)
+        {
+            "strategy": name,
+            "repeat": r,
+            "labels": n,
+            "human_labels": n - labels[0],
+            "accuracy": acc,
+            "f1_macro": acc - 0.01,
+            "seconds": 0.0,
+        }
+        for name, runs in table.items()
+        for r, run in enumerate(runs)
+        for n, acc in zip(labels, run, strict=True)
     ]
     return {"default_strategy": "warmup_margin", "checkpoints": checkpoints}
 
 
-RESULTS = results_from({
-    "random": [[0.60, 0.70, 0.80], [0.60, 0.72, 0.84]],
-    "default": [[0.60, 0.74, 0.86], [0.60, 0.76, 0.88]],
-    "margin": [[0.60, 0.50, 0.90], [0.60, 0.52, 0.90]],
-})
+RESULTS = results_from(
+    {
+        "random": [[0.60, 0.70, 0.80], [0.60, 0.72, 0.84]],
+        "default": [[0.60, 0.74, 0.86], [0.60, 0.76, 0.88]],
+        "margin": [[0.60, 0.50, 0.90], [0.60, 0.52, 0.90]],
+    }
+)
 
 
 def test_curves_give_mean_and_band_over_repeats():

@@ -20,16 +20,27 @@ def test_services_and_the_cached_engine_ask_the_same_items(tiny_corpus, tiny_fea
     annotator = make_annotator(parse_annotator("noisy:0.3"), gold, RUN["seed"])
     checkpoints, asked = run_through_services(tiny_corpus, annotator, strategy, **RUN)
     seed_rows, pool_rows = split_rows(tiny_corpus, tiny_features.usable, RUN["seed_size"], RUN["seed"])
-    cached = run_loop(tiny_features, seed_rows, gold[seed_rows], pool_rows, annotator, get_strategy(strategy),
-                      **{k: v for k, v in RUN.items() if k != "seed_size"})
+    cached = run_loop(
+        tiny_features,
+        seed_rows,
+        gold[seed_rows],
+        pool_rows,
+        annotator,
+        get_strategy(strategy),
+        **{k: v for k, v in RUN.items() if k != "seed_size"},
+    )
     assert asked == cached.asked.tolist(), "same strategy, same generator, same pool order: same picks"
     assert [c.labels for c in checkpoints] == [c.labels for c in cached.checkpoints] == [12, 22, 32, 42]
 
 
 def test_the_services_engine_leaves_no_store_behind(tiny_corpus, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    results = simulate(tiny_corpus, SimulationConfig(strategies=("margin",), repeats=1, seed_size=12, batch=10,
-                                                      budget=20, workers=1, engine="services"))
+    results = simulate(
+        tiny_corpus,
+        SimulationConfig(
+            strategies=("margin",), repeats=1, seed_size=12, batch=10, budget=20, workers=1, engine="services"
+        ),
+    )
     assert [c["human_labels"] for c in results["checkpoints"]] == [0, 10, 20]
     assert list(tmp_path.iterdir()) == [], "nothing written where the user's store or models would be"
 
@@ -40,7 +51,14 @@ def test_the_cached_engine_gives_the_products_numbers(tiny_corpus, tiny_features
     annotator = make_annotator(parse_annotator("oracle"), gold, RUN["seed"])
     checkpoints, asked = run_through_services(tiny_corpus, annotator, "margin", **RUN)
     seed_rows, pool_rows = split_rows(tiny_corpus, tiny_features.usable, RUN["seed_size"], RUN["seed"])
-    cached = run_loop(tiny_features, seed_rows, gold[seed_rows], pool_rows, annotator, get_strategy("margin"),
-                      **{k: v for k, v in RUN.items() if k != "seed_size"})
+    cached = run_loop(
+        tiny_features,
+        seed_rows,
+        gold[seed_rows],
+        pool_rows,
+        annotator,
+        get_strategy("margin"),
+        **{k: v for k, v in RUN.items() if k != "seed_size"},
+    )
     assert asked == cached.asked.tolist(), "the same uncertainty ranking"
     assert [(c.accuracy, c.f1_macro) for c in checkpoints] == [(c.accuracy, c.f1_macro) for c in cached.checkpoints]

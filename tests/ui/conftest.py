@@ -15,8 +15,16 @@ from tests.conftest import tiny_texts
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -33,8 +41,14 @@ def corpus_of(n_per_class: int) -> Corpus:
 
 
 def settings_in(folder: Path, **overrides) -> Settings:
-    return Settings(dataset="tiny", database_url=f"sqlite:///{folder / 'hloop.db'}", models_dir=folder / "models",
-                    seed_size=20, random_seed=0, **overrides)
+    return Settings(
+        dataset="tiny",
+        database_url=f"sqlite:///{folder / 'hloop.db'}",
+        models_dir=folder / "models",
+        seed_size=20,
+        random_seed=0,
+        **overrides,
+    )
 
 
 @pytest.fixture
@@ -47,8 +61,13 @@ def launch():
     def _launch(services) -> str:
         demo = app.build_demo(services)
         demos.append(demo)
-        _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(),
-                                quiet=True, **app.launch_options(services.settings))
+        _, url, _ = demo.launch(
+            prevent_thread_lock=True,
+            server_name="127.0.0.1",
+            server_port=free_port(),
+            quiet=True,
+            **app.launch_options(services.settings),
+        )
         return url
 
     yield _launch

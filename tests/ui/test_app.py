@@ -29,5 +29,16 @@ def test_every_event_with_a_function_has_an_api_name(trained):
     named = [fn.api_name for fn in demo.fns.values() if fn.fn is not None]
     assert all(named) and len(named) == len(set(named))
     api = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
-    assert {"predict", "feedback", "next_item", "submit_label", "skip", "undo", "retrain", "metrics", "versions",
-            "model_version", "export"} <= api
+    assert {
+        "predict",
+        "feedback",
+        "next_item",
+        "submit_label",
+        "skip",
+        "undo",
+        "retrain",
+        "metrics",
+        "versions",
+        "model_version",
+        "export",
+    } <= api

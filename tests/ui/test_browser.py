@@ -68,5 +68,6 @@ def test_the_loop_in_a_browser(launch, trained, tmp_path, browser_page):
     sources = sorted(e["source"] for e in trained.history())
     assert sources == ["correction", "correction", "queue", "queue"]
     assert trained.registry.current_version() == 2
-    assert sorted(p.name for p in shots.iterdir()) == [f"{n}.png" for n in
-                                                       ("1-predict", "2-correct", "3-queue", "4-model", "5-data")]
+    assert sorted(p.name for p in shots.iterdir()) == [
+        f"{n}.png" for n in ("1-predict", "2-correct", "3-queue", "4-model", "5-data")
+    ]

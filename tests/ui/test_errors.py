@@ -64,8 +64,9 @@ def test_malformed_upload_is_an_error_and_imports_nothing(client, tmp_path):
 
 def test_upload_report_counts_added_duplicate_and_rejected_rows(client, tmp_path):
     upload = tmp_path / "texts.jsonl"
-    upload.write_text('{"text": "a fresh headline"}\n{"text": "a fresh headline"}\nnot json\n{"body": "x"}\n',
-                      encoding="utf-8")
+    upload.write_text(
+        '{"text": "a fresh headline"}\n{"text": "a fresh headline"}\nnot json\n{"body": "x"}\n', encoding="utf-8"
+    )
     report, rejected = client.predict(handle_file(str(upload)), api_name="/ui_import")
     assert "**1** added" in report and "**1** duplicates" in report and "**2** rejected" in report
     assert [row[0] for row in rejected["data"]] == [3, 4]
