@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
+from data_option import add_data_option  # noqa: E402
 from gradio_client import Client  # noqa: E402
 
 import app  # noqa: E402
@@ -62,7 +63,7 @@ def timed(call) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=os.environ.get("HLOOP_DATASET", str(ROOT.parent / "shared/data/ag_news")))
+    add_data_option(parser)
     parser.add_argument("--runs", type=int, default=200, help="timed calls of each endpoint (default 200)")
     parser.add_argument("--retrains", type=int, default=3, help="timed retrains (default 3)")
     parser.add_argument("--pool", type=int, default=3000, help="texts imported as the queue's pool")

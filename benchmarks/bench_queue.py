@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -28,6 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from data_option import add_data_option  # noqa: E402
+
 from hloop.config import Settings  # noqa: E402
 from hloop.services import Services  # noqa: E402
 from labeling import queue as claims  # noqa: E402
@@ -35,11 +36,6 @@ from labeling import store  # noqa: E402
 
 TARGET_SECONDS = 1.0
 ANNOTATOR = "bench"
-
-
-def default_dataset() -> str:
-    """HLOOP_DATASET, else the shared local copy next to the repository."""
-    return os.environ.get("HLOOP_DATASET") or str(REPO.parent / "shared" / "data" / "ag_news")
 
 
 def repeated_pool(texts: Sequence[str], size: int, start: int = 0) -> list[str]:
@@ -99,11 +95,7 @@ def time_next_item(services: Services, strategy: str) -> float:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data",
-        default=default_dataset(),
-        help="AG News folder or hub id (default: $HLOOP_DATASET or <repo>/../shared/data/ag_news)",
-    )
+    add_data_option(parser)
     parser.add_argument("--pool-size", type=int, default=100_000, help="unlabelled texts to score (default 100000)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each step (default 5); medians reported")
     parser.add_argument("--strategy", default="least_confidence", help="query strategy (default least_confidence)")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -22,17 +21,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from data_option import add_data_option  # noqa: E402
+
 from hloop.dataset import load_corpus  # noqa: E402
 from training.evaluate import evaluate  # noqa: E402
 from training.pipeline import HYPERPARAMETERS, fit_pipeline  # noqa: E402
 
 TARGET_RATIO = 1.0
 TARGET_ACCURACY = 0.875
-
-
-def default_dataset() -> str:
-    """HLOOP_DATASET, else the shared local copy next to the repository."""
-    return os.environ.get("HLOOP_DATASET") or str(REPO.parent / "shared" / "data" / "ag_news")
 
 
 def write_fasttext_file(path: Path, texts: Sequence[str], labels: Sequence[int]) -> None:
@@ -68,11 +64,7 @@ def fasttext_accuracy(model, test_file: Path) -> float:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data",
-        default=default_dataset(),
-        help="AG News folder or hub id (default: $HLOOP_DATASET or <repo>/../shared/data/ag_news)",
-    )
+    add_data_option(parser)
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each model (default 3); medians reported")
     parser.add_argument(
         "--fasttext-lr",

@@ -236,18 +236,7 @@ class Services:
         return version, int(model.classes_[best]), float(probs[best])
 
     def _label_result(self, session: Session, row, example) -> dict:
-        return {
-            "label_id": row.id,
-            "example_id": example.id,
-            "label": LABELS[row.label],
-            "annotator": row.annotator,
-            "source": row.source,
-            "model_version": row.model_version,
-            "model_prediction": None if row.model_prediction is None else LABELS[row.model_prediction],
-            "model_confidence": row.model_confidence,
-            "created_at": row.created_at.isoformat(timespec="seconds"),
-            **self._counters(session),
-        }
+        return {**label_record(row, example), **self._counters(session)}
 
     def _counters(self, session: Session) -> dict:
         versions = self.registry.versions()
@@ -320,22 +309,7 @@ class Services:
     def history(self, limit: int = 50) -> list[dict]:
         """The newest human label events (undone ones included) for the Correct tab."""
         with self.session() as session:
-            return [
-                {
-                    "label_id": lab.id,
-                    "example_id": ex.id,
-                    "text": ex.text,
-                    "label": LABELS[lab.label],
-                    "model_prediction": None if lab.model_prediction is None else LABELS[lab.model_prediction],
-                    "model_confidence": lab.model_confidence,
-                    "annotator": lab.annotator,
-                    "source": lab.source,
-                    "model_version": lab.model_version,
-                    "created_at": lab.created_at.isoformat(timespec="seconds"),
-                    "undone": lab.undone_at is not None,
-                }
-                for lab, ex in store.label_history(session=session, limit=limit)
-            ]
+            return [label_record(lab, ex) for lab, ex in store.label_history(session=session, limit=limit)]
 
     # -- queue ----------------------------------------------------------------------------------------
     def _pool_cache(self, version: int, model) -> _PoolCache:
@@ -497,30 +471,14 @@ class Services:
         """Write the human labels (the counting ones, or every event with ``history``) as CSV or JSONL."""
         with self.session() as session:
             events = store.label_history(session=session)
-        records = []
-        for lab, ex in reversed(events):
-            records.append(
-                {
-                    "label_id": lab.id,
-                    "example_id": ex.id,
-                    "text": ex.text,
-                    "label": LABELS[lab.label],
-                    "annotator": lab.annotator,
-                    "source": lab.source,
-                    "model_version": lab.model_version,
-                    "model_prediction": None if lab.model_prediction is None else LABELS[lab.model_prediction],
-                    "model_confidence": lab.model_confidence,
-                    "created_at": lab.created_at.isoformat(timespec="seconds"),
-                    "undone_at": None if lab.undone_at is None else lab.undone_at.isoformat(timespec="seconds"),
-                }
-            )
+        records = [label_record(lab, ex) for lab, ex in reversed(events)]
         if not history:
             latest: dict[int, dict] = {}
             for record in records:
                 if record["undone_at"] is None:
                     latest[record["example_id"]] = record
             records = sorted(latest.values(), key=lambda r: r["label_id"])
-        count = write_records(path, records, EXPORT_COLUMNS)
+        count = write_records(path, ({k: r[k] for k in EXPORT_COLUMNS} for r in records), EXPORT_COLUMNS)
         return {"path": str(path), "labels": count}
 
     # -- simulation -----------------------------------------------------------------------------------
@@ -567,6 +525,24 @@ class Services:
             except (OSError, json.JSONDecodeError):
                 continue  # a run still being written, or a damaged file: show the one before it
         return None
+
+
+def label_record(lab, ex) -> dict:
+    """One label event with its example, as the API, the Correct tab and exports show it."""
+    return {
+        "label_id": lab.id,
+        "example_id": ex.id,
+        "text": ex.text,
+        "label": LABELS[lab.label],
+        "annotator": lab.annotator,
+        "source": lab.source,
+        "model_version": lab.model_version,
+        "model_prediction": None if lab.model_prediction is None else LABELS[lab.model_prediction],
+        "model_confidence": lab.model_confidence,
+        "created_at": lab.created_at.isoformat(timespec="seconds"),
+        "undone_at": None if lab.undone_at is None else lab.undone_at.isoformat(timespec="seconds"),
+        "undone": lab.undone_at is not None,
+    }
 
 
 def _annotator(name: str) -> str:
