@@ -189,7 +189,18 @@ def curves_figure(results: dict | None, real_run: list[tuple[int, float]] | None
             f"batch {cfg.get('batch', '?')}, {cfg.get('repeats', '?')} repeats (band: min-max over repeats)",
             fontsize=10,
         )
-    axes[0].legend(fontsize=8, loc="lower right")
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(fontsize=8, loc="lower right")
+    else:  # nothing to draw yet: no simulation and no model version
+        axes[0].text(
+            0.5,
+            0.5,
+            "no simulation or model version yet",
+            ha="center",
+            va="center",
+            transform=axes[0].transAxes,
+            color="0.4",
+        )
     return fig
 
 

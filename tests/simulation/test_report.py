@@ -68,3 +68,15 @@ def test_summary_compares_with_random_and_finds_the_dip():
 def test_budgets_outside_the_curves_are_dropped():
     assert list(summary(RESULTS, budgets=(150, 300))[0]["accuracy_at"]) == [150]
     assert list(summary(RESULTS, budgets=(5000,))[0]["accuracy_at"]) == [100, 200]
+
+
+def test_an_empty_figure_says_so_without_a_warning():
+    import warnings
+
+    from hloop.simulation.report import curves_figure
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = curves_figure(None, None)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["no simulation or model version yet"]
