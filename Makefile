@@ -11,6 +11,7 @@ lint:
 run:
 	$(PY) app.py
 bench:
+	$(PY) -m pip install -q -r requirements-bench.txt
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_queue.py
 	$(PY) benchmarks/bench_app.py

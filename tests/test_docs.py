@@ -16,7 +16,7 @@ def _bash_blocks() -> list[str]:
 
 def test_readme_has_the_run_and_test_commands():
     blocks = [b.strip() for b in _bash_blocks()]
-    assert any(b.endswith("app.py") and "bash .ci/setup" in b for b in blocks), "the command that runs the app"
+    assert any(b.endswith("app.py") and "requirements.txt" in b for b in blocks), "the command that runs the app"
     assert any("pytest" in b and "bash .ci/setup" in b for b in blocks), "the command that runs the tests"
 
 
