@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ class Corpus:
     test_labels: np.ndarray
     source: str
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """sha256 over every text and label of both splits: names the data a model saw."""
         digest = hashlib.sha256()

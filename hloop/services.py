@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from hloop.config import Settings
 from hloop.core.errors import HLoopError, InvalidInputError, NothingToTrainError, StoreBusyError, StoreMismatchError
 from hloop.core.labels import LABELS, clean_text, label_id
 from hloop.core.strategies import QueryContext, get_strategy, strategy_name, top_k
-from hloop.dataset import Corpus, load_corpus, split_train
+from hloop.dataset import Corpus, Split, load_corpus, split_train
 from hloop.transfer import read_texts, write_records
 from labeling import queue as claims
 from labeling import store
@@ -116,26 +116,15 @@ class Services:
                     )
                 return info
             split = split_train(corpus.train_labels, self.settings.seed_size, self.settings.random_seed)
-            origin = np.full(len(corpus.train_texts), "pool", dtype=object)
-            origin[split.seed] = "seed"
-            rows: list[tuple[str, str, int | None]] = []
-            seen: set[str] = set()
-            for i, text in enumerate(corpus.test_texts):
-                seen.add(store.text_hash(text))
-                rows.append((text.strip(), "eval", i))
-            seed_labels = []
-            for i, text in enumerate(corpus.train_texts):
-                key = store.text_hash(text)
-                if key in seen or not text.strip():
-                    continue  # a repeat of an eval text must never be trained on or queued; repeats collapse
-                seen.add(key)
-                rows.append((text.strip(), str(origin[i]), i))
-                if origin[i] == "seed":
-                    seed_labels.append((i, int(corpus.train_labels[i])))
-            store.bulk_add_examples(rows, session=session)
-            store.bulk_add_seed_labels(seed_labels, session=session)
-            store.set_info(facts, session=session)
-            session.commit()
+            rows, seed_labels = dataset_rows(corpus, split)
+            try:
+                store.bulk_add_examples(rows, session=session)
+                store.bulk_add_seed_labels(seed_labels, session=session)
+                store.set_info(facts, session=session)
+                session.commit()
+            except IntegrityError:  # another process filled the store at the same moment: use its rows
+                session.rollback()
+                return self.ensure_store()
             return facts
 
     # -- models ---------------------------------------------------------------------------------------
@@ -525,6 +514,28 @@ class Services:
             except (OSError, json.JSONDecodeError):
                 continue  # a run still being written, or a damaged file: show the one before it
         return None
+
+
+def dataset_rows(corpus: Corpus, split: Split) -> tuple[list[tuple[str, str, int]], list[tuple[int, int]]]:
+    """The store's (text, origin, dataset row) rows and the seed's (dataset row, label) pairs.
+
+    Eval texts come first; a train text that repeats an eval text is dropped (it must never be trained on or
+    queued), and exact repeats within train collapse into their first row.
+    """
+    origin = np.full(len(corpus.train_texts), "pool", dtype=object)
+    origin[split.seed] = "seed"
+    rows = [(text.strip(), "eval", i) for i, text in enumerate(corpus.test_texts)]
+    seen = {store.text_hash(text) for text in corpus.test_texts}
+    seed_labels = []
+    for i, text in enumerate(corpus.train_texts):
+        key = store.text_hash(text)
+        if key in seen or not text.strip():
+            continue
+        seen.add(key)
+        rows.append((text.strip(), str(origin[i]), i))
+        if origin[i] == "seed":
+            seed_labels.append((i, int(corpus.train_labels[i])))
+    return rows, seed_labels
 
 
 def label_record(lab, ex) -> dict:

@@ -68,3 +68,24 @@ def test_a_human_label_overrides_the_seed_label(trained):
     card = trained.retrain()
     assert card["training"]["human_labels"] == 1
     assert card["training"]["seed_labels"] == trained.settings.seed_size - 1
+
+
+def test_a_train_row_repeating_an_eval_text_is_never_stored_as_trainable():
+    from hloop.dataset import Corpus, Split
+    from hloop.services import dataset_rows
+
+    corpus = Corpus(
+        train_texts=("shared headline", "seed story", "pool story", "pool story", "  "),
+        train_labels=np.array([0, 1, 2, 2, 3]),
+        test_texts=("shared headline ", "eval only"),
+        test_labels=np.array([0, 3]),
+        source="inline",
+    )
+    rows, seed_labels = dataset_rows(corpus, Split(seed=np.array([0, 1]), pool=np.array([2, 3, 4])))
+    assert rows == [
+        ("shared headline", "eval", 0),
+        ("eval only", "eval", 1),
+        ("seed story", "seed", 1),
+        ("pool story", "pool", 2),
+    ]
+    assert seed_labels == [(1, 1)]  # the seed row that repeats an eval text is dropped with its label
