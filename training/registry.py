@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import joblib
@@ -22,6 +23,7 @@ from hloop.core.errors import ModelIntegrityError, NoModelError, NotFoundError
 ARTIFACT = "model.joblib"
 CARD = "card.json"
 _VERSION_DIR = re.compile(r"^v(\d+)$")
+STALE_SECONDS = 3600
 
 
 def sha256_file(path: Path) -> str:
@@ -119,6 +121,7 @@ class Registry:
     def save(self, pipeline: Pipeline, card: dict, make_current: bool = True) -> dict:
         """Write a new version atomically and return its card (with ``version`` and ``artifact_sha256``)."""
         self.root.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_temporaries()
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.root))
         try:
             artifact = tmp / ARTIFACT
@@ -144,6 +147,13 @@ class Registry:
         _fsync_dir(self.root)
         self._loaded[version] = pipeline
         return full
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete half-written versions left by a crash (an hour old: no live save takes that long)."""
+        cutoff = time.time() - STALE_SECONDS
+        for leftover in self.root.glob(".tmp-*"):
+            if leftover.is_dir() and leftover.stat().st_mtime < cutoff:
+                shutil.rmtree(leftover, ignore_errors=True)
 
     def set_current(self, version: int) -> None:
         """Point ``current`` at an existing version (rollback)."""

@@ -118,4 +118,9 @@ def test_killed_mid_save_leaves_the_registry_as_it_was(tmp_path, fitted):
     assert reg.versions() == [1]
     assert reg.current_version() == 1
     assert reg.load(1) is not None
+    (leftover,) = models.glob(".tmp-*")  # the half-written version, never renamed into place
+    assert (leftover / "model.joblib").exists() and not (leftover / "card.json").exists()
+    old = time.time() - 2 * 3600
+    os.utime(leftover, (old, old))
     assert reg.save(fitted, {})["version"] == 2
+    assert not leftover.exists(), "a crash's leftover is cleaned up once it is stale"
