@@ -192,14 +192,23 @@ class Services:
         return self.card(int(version))
 
     # -- prediction -----------------------------------------------------------------------------------
-    def predict(self, text: str) -> dict:
-        """The topic, the confidence of every topic and the model version for ``text``."""
+    def predict(self, text: str, *, record_for: str | None = None) -> dict:
+        """The topic, the confidence of every topic and the model version for ``text``.
+
+        ``record_for`` (an annotator name, or "" for anonymous) logs the prediction for the Correct tab.
+        """
         cleaned = clean_text(text)
         version, model = self.current_model()
         probs = model.predict_proba([cleaned])[0]
         classes = model.classes_.tolist()
         confidences = {LABELS[c]: float(probs[i]) for i, c in enumerate(classes)}
         best = max(confidences, key=confidences.get)
+        if record_for is not None:
+            with self._lock, self.session() as session:
+                store.add_prediction(
+                    cleaned, label_id(best), confidences[best], version, session=session, annotator=record_for
+                )
+                session.commit()
         return {"label": best, "confidence": confidences[best], "confidences": confidences, "model_version": version}
 
     def explain(self, text: str, top: int = 10) -> dict:
@@ -299,6 +308,16 @@ class Services:
         """The newest human label events (undone ones included) for the Correct tab."""
         with self.session() as session:
             return [label_record(lab, ex) for lab, ex in store.label_history(session=session, limit=limit)]
+
+    def recent_activity(self, limit: int = 50) -> list[dict]:
+        """Predictions shown in the app (not yet labelled) and human label events, newest first."""
+        with self.session() as session:
+            events = [
+                (lab.created_at, label_record(lab, ex)) for lab, ex in store.label_history(session=session, limit=limit)
+            ]
+            events += [(p.created_at, prediction_record(p)) for p in store.recent_predictions(limit, session=session)]
+        events.sort(key=lambda pair: pair[0], reverse=True)
+        return [record for _when, record in events[:limit]]
 
     # -- queue ----------------------------------------------------------------------------------------
     def _pool_cache(self, version: int, model) -> _PoolCache:
@@ -536,6 +555,24 @@ def dataset_rows(corpus: Corpus, split: Split) -> tuple[list[tuple[str, str, int
         if origin[i] == "seed":
             seed_labels.append((i, int(corpus.train_labels[i])))
     return rows, seed_labels
+
+
+def prediction_record(row) -> dict:
+    """A logged prediction in the shape of ``label_record`` (no example, no human label yet)."""
+    return {
+        "label_id": None,
+        "example_id": None,
+        "text": row.text,
+        "label": None,
+        "annotator": row.annotator or "",
+        "source": "prediction",
+        "model_version": row.model_version,
+        "model_prediction": LABELS[row.label],
+        "model_confidence": row.confidence,
+        "created_at": row.created_at.isoformat(timespec="seconds"),
+        "undone_at": None,
+        "undone": False,
+    }
 
 
 def label_record(lab, ex) -> dict:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from hloop.core.errors import InvalidInputError, NotFoundError
 from hloop.core.labels import clean_text, label_id
-from labeling.tables import ORIGINS, SOURCES, Example, Label, StoreInfo, utcnow
+from labeling.tables import ORIGINS, SOURCES, Example, Label, Prediction, StoreInfo, utcnow
 
 TRAINABLE_ORIGINS = ("seed", "pool", "user", "import")
 QUEUE_ORIGINS = ("pool", "import")
@@ -220,3 +220,35 @@ def examples_by_origin(origins: Sequence[str], *, session: Session, after_id: in
         .order_by(Example.id)
     )
     return list(session.exec(stmt).all())
+
+
+def add_prediction(
+    text: str, label: int, confidence: float, model_version: int, *, session: Session, annotator: str | None = None
+) -> Prediction:
+    """Log a prediction the app showed (the text must already be clean)."""
+    row = Prediction(
+        text=text,
+        text_hash=text_hash(text),
+        label=label_id(label),
+        confidence=float(confidence),
+        model_version=int(model_version),
+        annotator=(annotator or "").strip()[:100] or None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def recent_predictions(limit: int, *, session: Session) -> list[Prediction]:
+    """The newest logged prediction of each text that has no human label yet, newest first."""
+    labelled = select(Example.text_hash).where(col(Example.id).in_(human_labelled_ids(session=session)))
+    stmt = (
+        select(Prediction)
+        .where(col(Prediction.text_hash).not_in(labelled))
+        .order_by(col(Prediction.id).desc())
+        .limit(int(limit) * 4)
+    )
+    newest: dict[str, Prediction] = {}
+    for row in session.exec(stmt):
+        newest.setdefault(row.text_hash, row)
+    return list(newest.values())[: int(limit)]

@@ -41,6 +41,19 @@ class Label(SQLModel, table=True):
     undone_at: datetime | None = Field(default=None, index=True)
 
 
+class Prediction(SQLModel, table=True):
+    """A prediction shown to someone in the app, so they can find and correct it later."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str
+    text_hash: str = Field(index=True, max_length=64)
+    label: int
+    confidence: float
+    model_version: int
+    annotator: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class Claim(SQLModel, table=True):
     """An annotator's hold on a queue item, so no two annotators see it at once; it expires."""
 

@@ -7,32 +7,38 @@ import gradio as gr
 from hloop.ui.common import TOPICS, UI, Refresh, annotator_name, user_errors
 
 COLUMNS = ["label #", "example", "text", "model prediction", "human label", "who", "when", "model version", "status"]
+TEXT_COLUMN = COLUMNS.index("text")
 HISTORY_ROWS = 50
 
 
 def history_rows(services) -> list[list]:
-    """The newest label events as table rows (undone ones included, marked)."""
+    """The newest predictions shown in the app and label events as table rows (undone ones marked)."""
     return [
         [
-            event["label_id"],
-            event["example_id"],
+            event["label_id"] or "",
+            event["example_id"] or "",
             event["text"],
             event["model_prediction"] or "",
-            event["label"],
+            event["label"] or "",
             event["annotator"],
             event["created_at"].replace("T", " ")[:19],
             "" if event["model_version"] is None else f"v{event['model_version']}",
             "undone" if event["undone"] else event["source"],
         ]
-        for event in user_errors(services.history, HISTORY_ROWS)
+        for event in user_errors(services.recent_activity, HISTORY_ROWS)
     ]
 
 
-def relabel(services, example_id: float | None, topic: str | None, typed_name: str, request: gr.Request):
-    """Give stored example ``example_id`` a new label; returns a status line and the refreshed table."""
-    if not example_id or not topic:
+def relabel(services, example_id: float | None, text: str, topic: str | None, typed_name: str, request: gr.Request):
+    """Give stored example ``example_id`` (or, for a prediction row, its ``text``) a new label; returns a status
+    line and the refreshed table."""
+    if not (example_id or text) or not topic:
         raise gr.Error("Pick a row of the table (or type its example number) and the right topic first.")
-    saved = user_errors(services.label, int(example_id), topic, annotator_name(typed_name, request), "correction")
+    who = annotator_name(typed_name, request)
+    if example_id:
+        saved = user_errors(services.label, int(example_id), topic, who, "correction")
+    else:  # a prediction nobody labelled yet: store the text with its correction
+        saved = user_errors(services.feedback, text, topic, who)
     return f"Example {saved['example_id']} is now **{saved['label']}** (label #{saved['label_id']}).", history_rows(
         services
     )
@@ -65,21 +71,25 @@ def build(services, annotator: gr.Textbox) -> Refresh:
         undo = gr.Button("Undo my last label", elem_id="correct-undo")
         refresh = gr.Button("Refresh", elem_id="correct-refresh")
     status = gr.Markdown(elem_id="correct-status")
+    picked_text = gr.State("")  # the picked row's text: a prediction row has no example number yet
 
     def on_refresh():
         return history_rows(services)
 
     def on_select(event: gr.SelectData):
-        return event.row_value[1], event.row_value[4]
+        row = event.row_value
+        return row[1] or None, row[4] or None, row[TEXT_COLUMN]
 
-    def on_change(example_id: float | None, topic_name: str | None, typed_name: str, request: gr.Request):
-        return relabel(services, example_id, topic_name, typed_name, request)
+    def on_change(example_id: float | None, text: str, topic_name: str | None, typed_name: str, request: gr.Request):
+        return relabel(services, example_id, text, topic_name, typed_name, request)
 
     def on_undo(typed_name: str, request: gr.Request):
         return undo_last(services, typed_name, request)
 
     refresh.click(on_refresh, outputs=table, api_name="ui_history", **UI)
-    table.select(on_select, outputs=[example, topic], api_name="ui_pick_row", **UI)
-    change.click(on_change, inputs=[example, topic, annotator], outputs=[status, table], api_name="ui_relabel", **UI)
+    table.select(on_select, outputs=[example, topic, picked_text], api_name="ui_pick_row", **UI)
+    change.click(
+        on_change, inputs=[example, picked_text, topic, annotator], outputs=[status, table], api_name="ui_relabel", **UI
+    )
     undo.click(on_undo, inputs=annotator, outputs=[status, table], api_name="ui_undo", **UI)
     return Refresh(on_refresh, [], [table])

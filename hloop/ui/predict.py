@@ -20,9 +20,12 @@ def scaled_spans(spans: list) -> list[tuple[str, float | None]]:
     return [(token, None if score is None else score / largest) for token, score in spans]
 
 
-def predict_text(services, text: str):
-    """Label confidences, the model version line and the highlighted words for ``text``."""
-    result = user_errors(services.predict, text)
+def predict_text(services, text: str, who: str = ""):
+    """Label confidences, the model version line and the highlighted words for ``text``.
+
+    The prediction is logged (with ``who``) so the Correct tab can list it for a later correction.
+    """
+    result = user_errors(services.predict, text, record_for=who)
     explanation = user_errors(services.explain, text)
     version = f"Model **v{result['model_version']}** predicts **{result['label']}** ({result['confidence']:.0%})."
     return result["confidences"], version, scaled_spans(explanation["highlights"])
@@ -66,8 +69,8 @@ def build(services, annotator: gr.Textbox) -> None:
             save = gr.Button("Save correction", elem_id="predict-save", scale=1)
         status = gr.Markdown(elem_id="predict-status")
 
-    def on_predict(text: str):
-        return predict_text(services, text)
+    def on_predict(text: str, typed_name: str, request: gr.Request):
+        return predict_text(services, text, annotator_name(typed_name, request))
 
     def on_save(text: str, topic: str | None, typed_name: str, request: gr.Request):
         return save_correction(services, text, topic, typed_name, request)
@@ -75,7 +78,7 @@ def build(services, annotator: gr.Textbox) -> None:
     gr.on(
         [predict_button.click, text.submit],
         on_predict,
-        inputs=text,
+        inputs=[text, annotator],
         outputs=[confidences, version, words],
         api_name="ui_predict",
         **UI,

@@ -183,3 +183,20 @@ def test_a_locked_database_is_a_clear_error_and_loses_nothing(trained):
         other.close()
     assert [r["label"] for r in trained.history()] == ["World"]
     assert trained.feedback("a story written after the lock", "Sports", "ana")["labels_total"] == 2
+
+
+def test_recent_activity_lists_unlabelled_predictions_and_labels(trained):
+    trained.predict("goal match coach story", record_for="ana")
+    trained.predict("goal match coach story", record_for="ana")  # the same text twice: one row
+    trained.predict("not logged: a script's call")
+    trained.feedback("shares market profit story", "Business", "bob")
+    rows = trained.recent_activity()
+    assert [(r["source"], r["text"]) for r in rows] == [
+        ("correction", "shares market profit story"),
+        ("prediction", "goal match coach story"),
+    ]
+    prediction = rows[1]
+    assert prediction["label"] is None and prediction["model_prediction"] == "Sports"
+    assert prediction["annotator"] == "ana" and prediction["model_version"] == 1
+    trained.feedback("goal match coach story", "World", "ana")  # once labelled, it shows as a label
+    assert [r["source"] for r in trained.recent_activity()] == ["correction", "correction"]

@@ -28,6 +28,10 @@ def test_the_loop_in_a_browser(launch, trained, tmp_path, browser_page):
     page.locator("#predict-topic").get_by_text("Sports").click()
     page.locator("#predict-save").click()
     page.locator("#predict-status").get_by_text("Saved Sports", exact=False).wait_for()
+    # a second prediction, not corrected now: the Correct tab lists it for later
+    page.locator("#predict-text textarea").fill("rebels troops embassy minister talks story")
+    page.locator("#predict-button").click()
+    page.locator("#predict-version").get_by_text("Model v1 predicts World", exact=False).wait_for()
     shoot(page, shots, "1-predict")
 
     # Correct: the correction is in the table; change it
@@ -38,6 +42,12 @@ def test_the_loop_in_a_browser(launch, trained, tmp_path, browser_page):
     page.locator("#correct-topic").get_by_text("World").click()
     page.locator("#correct-change").click()
     page.locator("#correct-status").get_by_text("is now World", exact=False).wait_for()
+    # the uncorrected prediction is there too, without a human label; correcting it stores the text
+    table.locator("[role=gridcell]", has_text="rebels troops embassy").first.click()
+    expect(page.locator("#correct-example input")).to_have_value("")
+    page.locator("#correct-topic").get_by_text("Business").click()
+    page.locator("#correct-change").click()
+    page.locator("#correct-status").get_by_text("is now Business", exact=False).wait_for()
     shoot(page, shots, "2-correct")
 
     # Label queue: two items with the keyboard shortcuts (2 = Sports, 3 = Business)
@@ -66,7 +76,7 @@ def test_the_loop_in_a_browser(launch, trained, tmp_path, browser_page):
     shoot(page, shots, "5-data")
 
     sources = sorted(e["source"] for e in trained.history())
-    assert sources == ["correction", "correction", "queue", "queue"]
+    assert sources == ["correction", "correction", "correction", "queue", "queue"]
     assert trained.registry.current_version() == 2
     assert sorted(p.name for p in shots.iterdir()) == [
         f"{n}.png" for n in ("1-predict", "2-correct", "3-queue", "4-model", "5-data")
