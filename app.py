@@ -4,6 +4,7 @@ on GRADIO_SERVER_PORT (default 7860); ``gradio app.py`` reloads the Blocks named
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -55,6 +56,17 @@ def launch_options(settings: Settings) -> dict:
         "auth": auth_pairs(settings.auth),
         "auth_message": "Log in; your user name is recorded with every label you give.",
     }
+
+
+def serve_in_background(demo: gr.Blocks, settings: Settings) -> str:
+    """Serve ``demo`` on a free local port without blocking (tests, benchmarks); returns its URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    _, url, _ = demo.launch(
+        prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, **launch_options(settings)
+    )
+    return url
 
 
 def build_demo(services: Services) -> gr.Blocks:

@@ -29,7 +29,6 @@ from gradio_client import Client  # noqa: E402
 import app  # noqa: E402
 from hloop.config import Settings  # noqa: E402
 from hloop.services import Services  # noqa: E402
-from tests.ui.conftest import free_port  # noqa: E402
 
 
 def echo_demo() -> gr.Blocks:
@@ -42,17 +41,6 @@ def echo_demo() -> gr.Blocks:
         gr.api(echo, api_name="echo")
     demo.queue(default_concurrency_limit=app.CONCURRENCY)
     return demo
-
-
-def launch(demo: gr.Blocks, settings: Settings) -> str:
-    _, url, _ = demo.launch(
-        prevent_thread_lock=True,
-        server_name="127.0.0.1",
-        server_port=free_port(),
-        quiet=True,
-        **app.launch_options(settings),
-    )
-    return url
 
 
 def timed(call) -> float:
@@ -95,7 +83,7 @@ def main() -> None:
 
     demos = [app.build_demo(services), echo_demo()]
     try:
-        app_client, echo_client = (Client(launch(demo, settings), verbose=False) for demo in demos)
+        app_client, echo_client = (Client(app.serve_in_background(demo, settings), verbose=False) for demo in demos)
         texts = [corpus.test_texts[i % len(corpus.test_texts)] for i in range(args.runs)]
         for text in texts[:10]:  # warm both servers and the pool cache
             echo_client.predict(text, api_name="/echo")

@@ -37,24 +37,35 @@ def tiny_texts(n_per_class: int, seed: int) -> tuple[list[str], list[int]]:
     return texts, labels
 
 
-@pytest.fixture
-def tiny_corpus() -> Corpus:
-    """A 4-class corpus: 30 train and 10 test texts per class."""
-    train_texts, train_labels = tiny_texts(30, seed=1)
+def corpus_of(n_per_class: int) -> Corpus:
+    """A tiny learnable corpus with ``n_per_class`` train texts per topic (10 test texts per topic)."""
+    train_texts, train_labels = tiny_texts(n_per_class, seed=1)
     test_texts, test_labels = tiny_texts(10, seed=2)
     return Corpus(tuple(train_texts), np.array(train_labels), tuple(test_texts), np.array(test_labels), "tiny")
 
 
+def settings_in(folder: Path, **overrides) -> Settings:
+    """Settings whose store and models live in ``folder``; a seed of 20 labelled rows."""
+    defaults = {
+        "dataset": "tiny",
+        "database_url": f"sqlite:///{folder / 'hloop.db'}",
+        "models_dir": folder / "models",
+        "seed_size": 20,
+        "random_seed": 0,
+    }
+    return Settings(**{**defaults, **overrides})
+
+
+@pytest.fixture
+def tiny_corpus() -> Corpus:
+    """A 4-class corpus: 30 train and 10 test texts per class."""
+    return corpus_of(30)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings whose store and models live in tmp_path; seed of 20 labelled rows."""
-    return Settings(
-        dataset="tiny",
-        database_url=f"sqlite:///{tmp_path / 'hloop.db'}",
-        models_dir=tmp_path / "models",
-        seed_size=20,
-        random_seed=0,
-    )
+    """Settings whose store and models live in tmp_path."""
+    return settings_in(tmp_path)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from gradio_client import Client
 
 from hloop.core.labels import LABELS
 from hloop.services import Services
-from tests.ui.conftest import corpus_of, settings_in
+from tests.conftest import corpus_of, settings_in
 
 ANNOTATORS = 8
 ITEMS_EACH = 25
