@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from hloop.core.errors import DatasetUnavailableError
-from hloop.core.labels import LABELS
+from hloop.core.labels import LABELS, text_key
 
 
 @dataclass(frozen=True)
@@ -98,3 +98,17 @@ def split_train(labels: np.ndarray, seed_size: int | str, random_seed: int) -> S
         rows, train_size=int(seed_size), stratify=stratify, random_state=random_seed, shuffle=True
     )
     return Split(seed=np.sort(seed), pool=np.sort(pool))
+
+
+def kept_train_rows(corpus: Corpus) -> np.ndarray:
+    """Train rows the label store keeps: non-empty, not a repeat of an eval text (those must never be trained
+    on or queued), and the first of exact repeats."""
+    seen = {text_key(text) for text in corpus.test_texts}
+    kept = []
+    for i, text in enumerate(corpus.train_texts):
+        key = text_key(text)
+        if key in seen or not text.strip():
+            continue
+        seen.add(key)
+        kept.append(i)
+    return np.array(kept, dtype=np.int64)

@@ -16,7 +16,7 @@ from hloop.config import Settings
 from hloop.core.errors import HLoopError, InvalidInputError, NothingToTrainError, StoreBusyError, StoreMismatchError
 from hloop.core.labels import LABELS, clean_text, label_id
 from hloop.core.strategies import QueryContext, get_strategy, strategy_name, top_k
-from hloop.dataset import Corpus, Split, load_corpus, split_train
+from hloop.dataset import Corpus, Split, kept_train_rows, load_corpus, split_train
 from hloop.transfer import read_texts, write_records
 from labeling import queue as claims
 from labeling import store
@@ -536,24 +536,12 @@ class Services:
 
 
 def dataset_rows(corpus: Corpus, split: Split) -> tuple[list[tuple[str, str, int]], list[tuple[int, int]]]:
-    """The store's (text, origin, dataset row) rows and the seed's (dataset row, label) pairs.
-
-    Eval texts come first; a train text that repeats an eval text is dropped (it must never be trained on or
-    queued), and exact repeats within train collapse into their first row.
-    """
-    origin = np.full(len(corpus.train_texts), "pool", dtype=object)
-    origin[split.seed] = "seed"
+    """The store's (text, origin, dataset row) rows, eval first, and the seed's (dataset row, label) pairs."""
+    seed = set(split.seed.tolist())
     rows = [(text.strip(), "eval", i) for i, text in enumerate(corpus.test_texts)]
-    seen = {store.text_hash(text) for text in corpus.test_texts}
-    seed_labels = []
-    for i, text in enumerate(corpus.train_texts):
-        key = store.text_hash(text)
-        if key in seen or not text.strip():
-            continue
-        seen.add(key)
-        rows.append((text.strip(), str(origin[i]), i))
-        if origin[i] == "seed":
-            seed_labels.append((i, int(corpus.train_labels[i])))
+    kept = kept_train_rows(corpus).tolist()
+    rows += [(corpus.train_texts[i].strip(), "seed" if i in seed else "pool", i) for i in kept]
+    seed_labels = [(i, int(corpus.train_labels[i])) for i in kept if i in seed]
     return rows, seed_labels
 
 

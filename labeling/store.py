@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -10,16 +9,14 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from hloop.core.errors import InvalidInputError, NotFoundError
-from hloop.core.labels import clean_text, label_id
+from hloop.core.labels import clean_text, label_id, text_key
 from labeling.tables import ORIGINS, SOURCES, Example, Label, Prediction, StoreInfo, utcnow
 
 TRAINABLE_ORIGINS = ("seed", "pool", "user", "import")
 QUEUE_ORIGINS = ("pool", "import")
 
 
-def text_hash(text: str) -> str:
-    """The dedupe key of a text: sha256 of its stripped form."""
-    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+text_hash = text_key  # the store's dedupe key
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from hloop.core.errors import InvalidInputError
 
 LABELS: tuple[str, ...] = ("World", "Sports", "Business", "Sci/Tech")
@@ -44,3 +46,8 @@ def clean_text(text: object) -> str:
             f"Text is {len(stripped):,} characters long; the limit is {MAX_TEXT_CHARS:,}. Shorten it."
         )
     return stripped
+
+
+def text_key(text: str) -> str:
+    """The key that makes two texts the same example: sha256 of the stripped text."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()

@@ -17,8 +17,7 @@ from scipy import sparse
 from sklearn.preprocessing import normalize
 
 from hloop.core.errors import InvalidInputError
-from hloop.dataset import Corpus
-from labeling.store import text_hash
+from hloop.dataset import Corpus, kept_train_rows
 from training.pipeline import make_pipeline
 
 
@@ -35,15 +34,7 @@ class Features:
 
 def usable_rows(corpus: Corpus) -> np.ndarray:
     """Train rows the label store keeps (as ``Services.ensure_store`` does): eval repeats and duplicates go."""
-    seen = {text_hash(t) for t in corpus.test_texts}
-    keep = []
-    for i, text in enumerate(corpus.train_texts):
-        key = text_hash(text)
-        if key in seen or not text.strip():
-            continue
-        seen.add(key)
-        keep.append(i)
-    return np.array(keep, dtype=np.int64)
+    return kept_train_rows(corpus)
 
 
 def fit_vectorizer(corpus: Corpus, usable: np.ndarray):
