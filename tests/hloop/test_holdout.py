@@ -89,3 +89,12 @@ def test_a_train_row_repeating_an_eval_text_is_never_stored_as_trainable():
         ("pool story", "pool", 2),
     ]
     assert seed_labels == [(1, 1)]  # the seed row that repeats an eval text is dropped with its label
+
+
+def test_importing_an_eval_text_never_puts_it_in_the_pool(trained, tiny_corpus, tmp_path):
+    path = tmp_path / "eval.csv"
+    path.write_text("text\n" + "\n".join(tiny_corpus.test_texts[:3]) + "\n")
+    report = trained.import_texts(path)
+    assert (report["added"], report["duplicates"]) == (0, 3)
+    queued = {item["text"] for item in trained.ranked_pool(n=None)}
+    assert not queued & set(tiny_corpus.test_texts)
