@@ -40,11 +40,6 @@ def set_info(values: dict[str, str], *, session: Session) -> None:
         session.merge(StoreInfo(key=key, value=value))
 
 
-def count_examples(*, session: Session) -> int:
-    """How many examples the store holds."""
-    return session.exec(select(func.count()).select_from(Example)).one()
-
-
 def bulk_add_examples(rows: Iterable[tuple[str, str, int | None]], *, session: Session) -> int:
     """Insert (text, origin, dataset_row) rows in one statement, for loading a dataset; returns the count."""
     now = utcnow()

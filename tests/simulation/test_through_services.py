@@ -14,14 +14,14 @@ from hloop.simulation.through_services import run_through_services
 RUN = {"seed_size": 12, "batch": 10, "budget": 30, "feedback_weight": 1.0, "seed": 3}
 
 
-@pytest.mark.parametrize("strategy", ["random", "default"])
-def test_services_and_the_cached_engine_ask_the_same_items(tiny_corpus, tiny_features, strategy):
-    gold = np.asarray(tiny_corpus.train_labels)
-    annotator = make_annotator(parse_annotator("noisy:0.3"), gold, RUN["seed"])
-    checkpoints, asked = run_through_services(tiny_corpus, annotator, strategy, **RUN)
-    seed_rows, pool_rows = split_rows(tiny_corpus, tiny_features.usable, RUN["seed_size"], RUN["seed"])
+def both_engines(corpus, features, annotator_spec: str, strategy: str):
+    """The same run through Services and through the cached engine: (checkpoints, asked, cached result)."""
+    gold = np.asarray(corpus.train_labels)
+    annotator = make_annotator(parse_annotator(annotator_spec), gold, RUN["seed"])
+    checkpoints, asked = run_through_services(corpus, annotator, strategy, **RUN)
+    seed_rows, pool_rows = split_rows(corpus, features.usable, RUN["seed_size"], RUN["seed"])
     cached = run_loop(
-        tiny_features,
+        features,
         seed_rows,
         gold[seed_rows],
         pool_rows,
@@ -29,6 +29,12 @@ def test_services_and_the_cached_engine_ask_the_same_items(tiny_corpus, tiny_fea
         get_strategy(strategy),
         **{k: v for k, v in RUN.items() if k != "seed_size"},
     )
+    return checkpoints, asked, cached
+
+
+@pytest.mark.parametrize("strategy", ["random", "default"])
+def test_services_and_the_cached_engine_ask_the_same_items(tiny_corpus, tiny_features, strategy):
+    checkpoints, asked, cached = both_engines(tiny_corpus, tiny_features, "noisy:0.3", strategy)
     assert asked == cached.asked.tolist(), "same strategy, same generator, same pool order: same picks"
     assert [c.labels for c in checkpoints] == [c.labels for c in cached.checkpoints] == [12, 22, 32, 42]
 
@@ -47,18 +53,6 @@ def test_the_services_engine_leaves_no_store_behind(tiny_corpus, tmp_path, monke
 
 def test_the_cached_engine_gives_the_products_numbers(tiny_corpus, tiny_features):
     """Same picks, same TF-IDF, same row order, same classifier: the same accuracy at every version."""
-    gold = np.asarray(tiny_corpus.train_labels)
-    annotator = make_annotator(parse_annotator("oracle"), gold, RUN["seed"])
-    checkpoints, asked = run_through_services(tiny_corpus, annotator, "margin", **RUN)
-    seed_rows, pool_rows = split_rows(tiny_corpus, tiny_features.usable, RUN["seed_size"], RUN["seed"])
-    cached = run_loop(
-        tiny_features,
-        seed_rows,
-        gold[seed_rows],
-        pool_rows,
-        annotator,
-        get_strategy("margin"),
-        **{k: v for k, v in RUN.items() if k != "seed_size"},
-    )
+    checkpoints, asked, cached = both_engines(tiny_corpus, tiny_features, "oracle", "margin")
     assert asked == cached.asked.tolist(), "the same uncertainty ranking"
     assert [(c.accuracy, c.f1_macro) for c in checkpoints] == [(c.accuracy, c.f1_macro) for c in cached.checkpoints]
