@@ -14,15 +14,14 @@ from hloop.config import Settings
 from hloop.services import Services
 from hloop.ui import api, correct, data, model, predict, queue
 
-TITLE = "HumanLoopML"
 CONCURRENCY = 8  # events served at once; services are thread-safe and the database arbitrates claims
 CSS = """
 #queue-text textarea { font-size: 1.1rem; line-height: 1.5; }
 #queue-shortcuts, #queue-counters { opacity: 0.9; }
 """
 INTRO = (
-    "Topic classifier for news (World, Sports, Business, Sci/Tech) that learns from you: correct its "
-    "predictions, label the items it is least sure about, retrain, and compare versions."
+    "A text classifier ({labels}) that learns from you: correct its predictions, label the items it is least "
+    "sure about, retrain, and compare versions."
 )
 
 
@@ -71,8 +70,10 @@ def serve_in_background(demo: gr.Blocks, settings: Settings) -> str:
 
 def build_demo(services: Services) -> gr.Blocks:
     """The whole app over ``services``: five tabs and the API for scripts."""
-    with gr.Blocks(title=TITLE) as demo:
-        gr.Markdown(f"# {TITLE}\n{INTRO}")
+    names = services.label_set.names
+    shown = ", ".join(names[:12]) + (f", … ({len(names)} labels)" if len(names) > 12 else "")
+    with gr.Blocks(title=services.settings.title) as demo:
+        gr.Markdown(f"# {services.settings.title}\n{INTRO.format(labels=shown)}")
         annotator = gr.Textbox(
             label="Annotator (your name, saved with every label)",
             max_length=100,
@@ -101,7 +102,7 @@ def build_demo(services: Services) -> gr.Blocks:
                 api_visibility="undocumented",
             )
         demo.load(logged_in_annotator, outputs=annotator, api_name="ui_whoami", api_visibility="undocumented")
-        demo.load(None, js=queue.SHORTCUTS_JS)
+        demo.load(None, js=queue.shortcuts_js(len(names)))
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 
@@ -114,9 +115,13 @@ def logged_in_annotator(request: gr.Request):
 
 
 def ensure_model(services: Services) -> None:
-    """Train v1 when there is no model yet (progress in the terminal); check the label store otherwise."""
+    """Train v1 when there is no model yet and there are labels to train on (progress in the terminal); in a
+    cold start (no seed labels) say what v1 waits for; check the label store otherwise."""
+    services.ensure_store()
     if services.registry.current_version() is not None:
-        services.ensure_store()
+        return
+    if not services.has_seed_labels() and any(services.labels_needed().values()):
+        print(services.readiness(), file=sys.stderr, flush=True)
         return
     print("No model yet: training v1 (first start only).", file=sys.stderr, flush=True)
 
@@ -124,7 +129,8 @@ def ensure_model(services: Services) -> None:
         print(f"  [{fraction:4.0%}] {desc}", file=sys.stderr, flush=True)
 
     card = services.train(progress=report)
-    print(f"v{card['version']} ready: accuracy {card['metrics']['accuracy']:.4f}", file=sys.stderr, flush=True)
+    scores = f"accuracy {card['metrics']['accuracy']:.4f}" if card["metrics"] else "not enough eval labels yet"
+    print(f"v{card['version']} ready: {scores}", file=sys.stderr, flush=True)
 
 
 settings = app_settings()

@@ -84,7 +84,7 @@ def main() -> None:
     demos = [app.build_demo(services), echo_demo()]
     try:
         app_client, echo_client = (Client(app.serve_in_background(demo, settings), verbose=False) for demo in demos)
-        texts = [corpus.test_texts[i % len(corpus.test_texts)] for i in range(args.runs)]
+        texts = [corpus.eval_texts[i % len(corpus.eval_texts)] for i in range(args.runs)]
         for text in texts[:10]:  # warm both servers and the pool cache
             echo_client.predict(text, api_name="/echo")
             app_client.predict(text, api_name="/predict")

@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from data_option import add_data_option  # noqa: E402
 
-from hloop.dataset import load_corpus  # noqa: E402
+from hloop.data.corpus import DatasetSpec, load_corpus  # noqa: E402
 from training.evaluate import evaluate  # noqa: E402
 from training.pipeline import HYPERPARAMETERS, fit_pipeline  # noqa: E402
 
@@ -82,20 +82,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv)
-    corpus = load_corpus(args.data)
+    corpus = load_corpus(DatasetSpec(args.data))
     texts, labels = list(corpus.train_texts), corpus.train_labels.tolist()
     options = {"wordNgrams": 2}
     options["lr"] = args.fasttext_lr
     if args.fasttext_epoch is not None:
         options["epoch"] = args.fasttext_epoch
-    print(f"data: {args.data} ({len(texts):,} train rows, {len(corpus.test_texts):,} test rows)")
+    print(f"data: {args.data} ({len(texts):,} train rows, {len(corpus.eval_texts):,} test rows)")
     print(f"ours: TF-IDF + LogisticRegression {HYPERPARAMETERS}")
 
     ours_times, ft_times, ft_accuracies = [], [], []
     with tempfile.TemporaryDirectory(prefix="bench_train_") as tmp:
         workdir = Path(tmp)
         test_file = workdir / "test.txt"
-        write_fasttext_file(test_file, corpus.test_texts, corpus.test_labels.tolist())
+        write_fasttext_file(test_file, corpus.eval_texts, corpus.eval_labels.tolist())
         _seconds, fit = time_ours(texts, labels)  # warm-up: imports, caches, page faults
         _seconds, model = time_fasttext(texts, labels, workdir, options)
         settings = {k: getattr(model, k) for k in ("wordNgrams", "epoch", "lr", "thread", "dim", "bucket", "minCount")}
@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
                 f"run {run}: ours {ours_times[-1]:.3f} s, fastText {ft_times[-1]:.3f} s "
                 f"(fastText accuracy {ft_accuracies[-1]:.4f})"
             )
-    ours_accuracy = evaluate(fit.pipeline, corpus.test_texts, corpus.test_labels)["accuracy"]  # deterministic fit
+    ours_accuracy = evaluate(fit.pipeline, corpus.eval_texts, corpus.eval_labels, corpus.label_set)["accuracy"]  # deterministic fit
     ours_seconds, ft_seconds = statistics.median(ours_times), statistics.median(ft_times)
     result = {
         "ours_seconds": round(ours_seconds, 4),

@@ -51,8 +51,20 @@ def _print_json(value) -> None:
 
 def _metrics_row(card: dict) -> str:
     m = card["metrics"]
-    scores = f"accuracy {m['accuracy']:.4f}  macro-F1 {m['f1_macro']:.4f}  weighted-F1 {m['f1_weighted']:.4f}"
+    if m is None:
+        return f"v{card['version']:<4} {_not_enough(card)}"
+    low, high = m.get("accuracy_ci95", (None, None))
+    interval = f" [{low:.3f}-{high:.3f}]" if low is not None else ""
+    scores = (
+        f"accuracy {m['accuracy']:.4f}{interval}  macro-F1 {m['f1_macro']:.4f}  weighted-F1 {m['f1_weighted']:.4f}"
+        f"  on {m['n_eval']:,} eval texts"
+    )
     return f"v{card['version']:<4} {scores}"
+
+
+def _not_enough(card: dict) -> str:
+    e = card.get("evaluation", {})
+    return f"not enough held-out labels yet for metrics ({e.get('n_eval', 0)} of {e.get('min_eval', '?')})"
 
 
 def _print_card(card: dict) -> None:
@@ -62,26 +74,27 @@ def _print_card(card: dict) -> None:
         f"      trained on {t['rows']:,} rows ({t['seed_labels']:,} seed + {t['human_labels']:,} human, "
         f"feedback weight {t['feedback_weight']}) in {card['training_seconds']:.2f} s"
     )
-    for name, pc in card["metrics"]["per_class"].items():
+    for name, pc in (card["metrics"] or {}).get("per_class", {}).items():
         print(
-            f"      {name:<9} precision {pc['precision']:.3f}  recall {pc['recall']:.3f}  "
+            f"      {name[:20]:<20} precision {pc['precision']:.3f}  recall {pc['recall']:.3f}  "
             f"f1 {pc['f1']:.3f}  n={pc['support']}"
         )
 
 
 def _before_after(old: dict | None, new: dict) -> None:
-    if old is None:
+    if old is None or old["metrics"] is None or new["metrics"] is None:
         _print_card(new)
         return
-    print(f"{'metric':<12} {'v' + str(old['version']):>10} {'v' + str(new['version']):>10} {'change':>9}")
+    print(f"{'metric':<23} {'v' + str(old['version']):>10} {'v' + str(new['version']):>10} {'change':>9}")
     keys = [("accuracy", "accuracy"), ("macro-F1", "f1_macro"), ("weighted-F1", "f1_weighted")]
     rows = [(label, old["metrics"][k], new["metrics"][k]) for label, k in keys]
     rows += [
-        (f"F1 {n}", old["metrics"]["per_class"][n]["f1"], new["metrics"]["per_class"][n]["f1"])
+        (f"F1 {n[:20]}", old["metrics"]["per_class"][n]["f1"], new["metrics"]["per_class"][n]["f1"])
         for n in new["metrics"]["per_class"]
+        if n in old["metrics"]["per_class"]
     ]
     for label, a, b in rows:
-        print(f"{label:<12} {a:>10.4f} {b:>10.4f} {b - a:>+9.4f}")
+        print(f"{label:<23} {a:>10.4f} {b:>10.4f} {b - a:>+9.4f}")
     t = new["training"]
     print(
         f"v{new['version']}: {t['seed_labels']:,} seed + {t['human_labels']:,} human labels "
@@ -89,8 +102,23 @@ def _before_after(old: dict | None, new: dict) -> None:
     )
 
 
+_EVAL_ORIGIN = {
+    "split": "the dataset's eval split ({n:,} texts)",
+    "carved": "{n:,} labelled texts carved from train (HLOOP_EVAL_SHARE)",
+    "human": "held-out human labels (no gold labels; HLOOP_EVAL_SHARE of them)",
+}
+
+
 @command("train", "Load the dataset, split it, fill the label store and train a model version (v1 at first).")
 def _train(args, services) -> int:
+    if not args.json:
+        s = services.project_summary()
+        dropped = f"; {s['dropped_empty']:,} empty texts dropped" if s["dropped_empty"] else ""
+        print(
+            f"dataset {s['dataset']}: {s['train_texts']:,} train texts, {len(s['labels'])} labels "
+            f"({', '.join(s['labels'][:10])}{' …' if len(s['labels']) > 10 else ''}); eval: "
+            f"{_EVAL_ORIGIN[s['eval_origin']].format(n=s['eval_texts'])}{dropped}"
+        )
     with _progress_bar() as progress:
         card = services.train(args.feedback_weight, progress=progress)
     _print_json(card) if args.json else _print_card(card)
@@ -112,19 +140,25 @@ def _queue(args, services) -> int:
     if args.json:
         _print_json([{k: i[k] for k in ("example_id", "text", "score", "prediction", "confidence")} for i in items])
         return 0
+    if items and items[0]["prediction"] is None:
+        print(services.readiness())
     for i in items:
         text = i["text"] if len(i["text"]) <= 90 else i["text"][:87] + "..."
-        print(f"{i['example_id']:>7}  {i['score']:.3f}  {i['prediction']:<9} {i['confidence']:.2f}  {text}")
+        score = "  -  " if i["score"] is None else f"{i['score']:.3f}"
+        guess = "-" if i["prediction"] is None else f"{i['prediction'][:16]} {i['confidence']:.2f}"
+        print(f"{i['example_id']:>7}  {score}  {guess:<21}  {text}")
     return 0
 
 
-@command("label", "Label one stored example (by id) with a topic; the label history is kept.")
+@command("label", "Label one stored example (by id); the label history is kept.")
 def _label(args, services) -> int:
     result = services.label(args.example, args.label, args.annotator, source="cli")
     _print_json(result) if args.json else print(
         f"example {result['example_id']} -> {result['label']} by {result['annotator']} "
         f"(label {result['label_id']}; {result['labels_since_retrain']} human labels since the last retrain)"
     )
+    if result.get("trained_version"):
+        print(f"enough labels for a first model: v{result['trained_version']} trained")
     return 0
 
 
@@ -148,7 +182,7 @@ def _status(args, services) -> int:
         _print_json(cards)
         return 0
     if not cards:
-        print("No model yet: run `python -m hloop train`.")
+        print(services.readiness() or "No model yet: run `python -m hloop train`.")
         return 0
     print(
         f"{'version':<8} {'created (UTC)':<26} {'seed':>6} {'human':>6} {'weight':>6} "
@@ -156,9 +190,10 @@ def _status(args, services) -> int:
     )
     for c in cards:
         t, m = c["training"], c["metrics"]
+        scores = f"{m['accuracy']:>9.4f} {m['f1_macro']:>9.4f}" if m else f"{'-':>9} {'-':>9}"
         print(
             f"v{c['version']:<7} {c['created_at']:<26} {t['seed_labels']:>6} {t['human_labels']:>6} "
-            f"{t['feedback_weight']:>6} {m['accuracy']:>9.4f} {m['f1_macro']:>9.4f}  {'*' if c['current'] else ''}"
+            f"{t['feedback_weight']:>6} {scores}  {'*' if c['current'] else ''}"
         )
     return 0
 
@@ -184,7 +219,7 @@ def _export(args, services) -> int:
     return 0
 
 
-@command("predict", "Predict the topic of a text, with the words that drove the prediction.")
+@command("predict", "Predict the label of a text, with the words that drove the prediction.")
 def _predict(args, services) -> int:
     result = services.predict(args.text)
     if args.json:
@@ -205,7 +240,7 @@ def _undo(args, services) -> int:
 
 @command("simulate", "Simulate the loop (strategies x repeats, a simulated annotator); write results, curves, table.")
 def _simulate(args, services) -> int:
-    from hloop.simulation import SimulationConfig
+    from hloop.experiments import SimulationConfig, run_simulation
 
     config = SimulationConfig(
         strategies=tuple(s.strip() for s in args.strategies.split(",") if s.strip()),
@@ -220,10 +255,20 @@ def _simulate(args, services) -> int:
         engine=args.engine,
     )
     with _progress_bar() as progress:
-        run = services.simulate(config, out_dir=args.out, target=args.target, progress=progress)
+        run = run_simulation(
+            services,
+            config,
+            out_dir=args.out,
+            target=args.target,
+            relative_target=args.relative_target,
+            progress=progress,
+        )
     print(run["table"])
+    reference = run["results"]["reference_accuracy"]
+    how = "given" if args.target is not None else f"{args.relative_target:g} x the reference"
+    print(f"\ntarget accuracy {run['target']:.4f} ({how}); reference (all train rows, gold labels): {reference:.4f}")
     print(
-        f"\n{len(run['results']['checkpoints'])} checkpoints in {run['results']['wall_seconds']:.1f} s; "
+        f"{len(run['results']['checkpoints'])} checkpoints in {run['results']['wall_seconds']:.1f} s; "
         f"default = {run['results']['default_strategy']}; results.json, curves.png, table.md in {run['out_dir']}"
     )
     return 0
@@ -231,7 +276,7 @@ def _simulate(args, services) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(prog="hloop", description="HumanLoopML: human-in-the-loop AG News topics.")
+    parser = argparse.ArgumentParser(prog="hloop", description="HumanLoopML: human-in-the-loop text classification.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = {name: sub.add_parser(name, help=fn.cli_help, description=fn.cli_help) for name, fn in COMMANDS.items()}
     for name in ("train", "retrain"):
@@ -250,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"query strategy (default: {DEFAULT_STRATEGY})",
     )
     p["label"].add_argument("--example", type=int, required=True, help="example id (from `queue`)")
-    p["label"].add_argument("--label", required=True, help="World, Sports, Business or Sci/Tech")
+    p["label"].add_argument("--label", required=True, help="a label name (case-insensitive) or number")
     p["label"].add_argument("--annotator", default="cli", help="who gives the label (default: cli)")
     p["import"].add_argument("file", help="a .csv or .jsonl file with a 'text' column")
     p["metrics"].add_argument("--version", type=int, default=None, help="version number (default: current)")
@@ -271,7 +316,19 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--budget", type=int, default=2000, help="human labels per run (default 2000)")
     sim.add_argument("--annotator", default="oracle", help="oracle, human (crowd labels) or noisy:P (default oracle)")
     sim.add_argument("--out", default=None, help="output folder (default: a new folder under HLOOP_RUNS_DIR)")
-    sim.add_argument("--target", type=float, default=0.85, help="accuracy for 'labels to target' (default 0.85)")
+    sim.add_argument(
+        "--target",
+        type=float,
+        default=None,
+        help="accuracy for 'labels to target' (default: --relative-target x the accuracy of a model trained on "
+        "the whole train split, printed with the results)",
+    )
+    sim.add_argument(
+        "--relative-target",
+        type=float,
+        default=0.97,
+        help="the default target as a share of the whole-train-split model's accuracy (default 0.97)",
+    )
     sim.add_argument("--feedback-weight", type=float, default=None, help="weight of a human label (default: setting)")
     sim.add_argument("--seed", type=int, default=None, help="first repeat's seed (default: HLOOP_RANDOM_SEED)")
     sim.add_argument("--workers", type=int, default=2, help="processes running repeats in parallel (default 2)")

@@ -16,6 +16,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HLOOP_", extra="ignore")
 
     dataset: str = HUB_DATASET
+    text_column: str = "text"
+    label_column: str = "label"  # a dataset without this column is unlabelled
+    labels: str = ""  # comma-separated label names, in order; empty: from the dataset
+    train_split: str = "train"
+    eval_split: str = "test"  # when the dataset has no such split, an eval split is carved from train
+    eval_share: float = 0.2  # share carved for eval, or of human labels held out when there are no gold labels
+    min_per_label: int = 3  # cold start: human labels per label before v1 trains by itself
+    title: str = "HumanLoopML"
     database_url: str = "sqlite:///data/hloop.db"
     models_dir: Path = Path("models")
     seed_size: int | str = 1000
@@ -34,11 +42,32 @@ class Settings(BaseSettings):
             if value.strip().lower() == "all":
                 return "all"
             if not value.strip().isdigit():
-                raise ValueError("HLOOP_SEED_SIZE must be a positive integer or 'all'")
+                raise ValueError("HLOOP_SEED_SIZE must be 0 (cold start), a positive integer or 'all'")
             value = int(value)
-        if value < 1:
-            raise ValueError("HLOOP_SEED_SIZE must be a positive integer or 'all'")
+        if value < 0:
+            raise ValueError("HLOOP_SEED_SIZE must be 0 (cold start), a positive integer or 'all'")
         return value
+
+    @field_validator("eval_share")
+    @classmethod
+    def _eval_share(cls, value: float) -> float:
+        if not 0 < value < 1:
+            raise ValueError("HLOOP_EVAL_SHARE must be between 0 and 1 (exclusive), e.g. 0.2")
+        return value
+
+    @field_validator("min_per_label")
+    @classmethod
+    def _min_per_label(cls, value: int) -> int:
+        if not 1 <= value <= 1000:
+            raise ValueError("HLOOP_MIN_PER_LABEL must be between 1 and 1000")
+        return value
+
+    @field_validator("text_column", "label_column", "train_split", "eval_split", "title")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
 
     @field_validator("feedback_weight")
     @classmethod

@@ -6,7 +6,6 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from hloop.core.labels import LABELS
 
 SIZE = (5.6, 3.4)
 
@@ -21,6 +20,10 @@ def _empty(title: str, message: str = "No model versions yet") -> Figure:
 
 
 def _score_lines(cards: list[dict], x: list[float], xlabel: str, title: str) -> Figure:
+    scored = [(xi, card) for xi, card in zip(x, cards, strict=True) if card["metrics"]]
+    if not scored:
+        return _empty(title, "No version has enough eval labels for a score yet")
+    x, cards = [xi for xi, _ in scored], [card for _, card in scored]
     fig = Figure(figsize=SIZE, layout="constrained")
     ax = fig.add_subplot()
     for key, name, style in (("accuracy", "accuracy", "-o"), ("f1_macro", "macro-F1", "--s")):
@@ -66,22 +69,24 @@ def scores_by_human_labels(cards: list[dict]) -> Figure:
 
 
 def confusion_heatmap(card: dict | None) -> Figure:
-    """The version's confusion matrix on the eval split: rows are true topics, columns predicted ones."""
-    if card is None:
-        return _empty("Confusion matrix")
+    """The version's confusion matrix on the eval split: rows are true labels, columns predicted ones."""
+    if card is None or not card["metrics"]:
+        return _empty("Confusion matrix", "No metrics for this version yet")
     confusion = card["metrics"]["confusion_matrix"]
     matrix = np.asarray(confusion["matrix"])
     labels = confusion["labels"]
-    fig = Figure(figsize=(5.0, 4.2), layout="constrained")
+    side = min(12.0, 4.2 + 0.18 * len(labels))
+    fig = Figure(figsize=(side + 0.8, side), layout="constrained")
     ax = fig.add_subplot()
     image = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(image, ax=ax, shrink=0.8)
-    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("predicted topic")
-    ax.set_ylabel("true topic")
+    small = 7 if len(labels) > 12 else 9
+    ax.set_xticks(range(len(labels)), labels, rotation=30 if len(labels) <= 12 else 90, ha="right", fontsize=small)
+    ax.set_yticks(range(len(labels)), labels, fontsize=small)
+    ax.set_xlabel("predicted label")
+    ax.set_ylabel("true label")
     threshold = matrix.max() / 2 if matrix.size else 0
-    for (row, col), count in np.ndenumerate(matrix):
+    for (row, col), count in np.ndenumerate(matrix if len(labels) <= 15 else np.empty((0, 0))):  # numbers fit
         ax.text(
             col, row, str(count), ha="center", va="center", fontsize=9, color="white" if count > threshold else "black"
         )
@@ -90,24 +95,28 @@ def confusion_heatmap(card: dict | None) -> Figure:
 
 
 def per_class_f1(card: dict | None, parent: dict | None) -> Figure:
-    """Per-topic F1 of a version next to its parent's (when it has one)."""
-    if card is None:
-        return _empty("Per-topic F1")
-    fig = Figure(figsize=SIZE, layout="constrained")
+    """Per-label F1 of a version next to its parent's (when it has one and it was made for the same labels)."""
+    if card is None or not card["metrics"]:
+        return _empty("Per-label F1", "No metrics for this version yet")
+    names = list(card["metrics"]["per_class"])
+    if parent is not None and (not parent["metrics"] or list(parent["metrics"]["per_class"]) != names):
+        parent = None
+    fig = Figure(figsize=(max(SIZE[0], 0.35 * len(names)), SIZE[1]), layout="constrained")
     ax = fig.add_subplot()
-    positions = np.arange(len(LABELS))
+    positions = np.arange(len(names))
     shown = [(card, "tab:blue")] if parent is None else [(parent, "tab:grey"), (card, "tab:blue")]
     width = 0.8 / len(shown)
     for i, (each, colour) in enumerate(shown):
-        scores = [each["metrics"]["per_class"][name]["f1"] for name in LABELS]
+        scores = [each["metrics"]["per_class"][name]["f1"] for name in names]
         bars = ax.bar(
             positions + (i - (len(shown) - 1) / 2) * width, scores, width, label=f"v{each['version']}", color=colour
         )
-        ax.bar_label(bars, fmt="%.2f", fontsize=7)
-    ax.set_xticks(positions, LABELS)
+        if len(names) <= 12:
+            ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    ax.set_xticks(positions, names, rotation=0 if len(names) <= 6 else 60, ha="center" if len(names) <= 6 else "right")
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("F1 on the eval split")
-    title = f"Per-topic F1: v{card['version']}" + ("" if parent is None else f" vs its parent v{parent['version']}")
+    title = f"Per-label F1: v{card['version']}" + ("" if parent is None else f" vs its parent v{parent['version']}")
     ax.set_title(title)
     ax.legend(loc="lower right")
     return fig

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from hloop.core.errors import InvalidInputError, NotFoundError
-from hloop.core.labels import clean_text, label_id, text_key
+from hloop.core.labels import clean_text, text_key
 from labeling.tables import ORIGINS, SOURCES, Example, Label, Prediction, StoreInfo, utcnow
 
 TRAINABLE_ORIGINS = ("seed", "pool", "user", "import")
@@ -94,7 +94,7 @@ def add_example(text: str, origin: str, *, session: Session) -> tuple[Example, b
 
 def add_label(
     example_id: int,
-    label: str | int,
+    label: int,
     annotator: str,
     source: str,
     *,
@@ -103,7 +103,9 @@ def add_label(
     model_prediction: int | None = None,
     model_confidence: float | None = None,
 ) -> Label:
-    """Append a label event for an existing example and return it."""
+    """Append a label event (``label``: an index into the project's label set) for an existing example."""
+    if isinstance(label, bool) or not isinstance(label, int) or label < 0:
+        raise InvalidInputError(f"A stored label is a label index (0 or more), got {label!r}.")
     if source not in SOURCES:
         raise InvalidInputError(f"Unknown label source {source!r}; use one of {', '.join(SOURCES)}.")
     annotator = (annotator or "").strip()
@@ -111,7 +113,7 @@ def add_label(
         raise InvalidInputError("Annotator name must be 1-100 characters; enter your name.")
     row = Label(
         example_id=get_example(example_id, session=session).id,
-        label=label_id(label),
+        label=label,
         annotator=annotator,
         source=source,
         model_version=model_version,
@@ -221,7 +223,7 @@ def add_prediction(
     row = Prediction(
         text=text,
         text_hash=text_hash(text),
-        label=label_id(label),
+        label=int(label),
         confidence=float(confidence),
         model_version=int(model_version),
         annotator=(annotator or "").strip()[:100] or None,

@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 
 from hloop.config import Settings
-from hloop.dataset import Corpus
+from hloop.core.labels import LabelSet
+from hloop.data.corpus import Corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL_AG_NEWS = Path(os.environ.get("HLOOP_DATASET", ROOT.parent / "shared" / "data" / "ag_news"))
 
+TINY_LABELS = LabelSet(("alpha", "beta", "gamma", "delta"))  # made-up names: nothing may assume a dataset
 TOPIC_WORDS = {
     0: "president minister election war government troops embassy parliament rebels treaty",
     1: "match goal season coach team championship league players score olympic",
@@ -41,7 +43,9 @@ def corpus_of(n_per_class: int) -> Corpus:
     """A tiny learnable corpus with ``n_per_class`` train texts per topic (10 test texts per topic)."""
     train_texts, train_labels = tiny_texts(n_per_class, seed=1)
     test_texts, test_labels = tiny_texts(10, seed=2)
-    return Corpus(tuple(train_texts), np.array(train_labels), tuple(test_texts), np.array(test_labels), "tiny")
+    return Corpus(
+        tuple(train_texts), np.array(train_labels), tuple(test_texts), np.array(test_labels), TINY_LABELS, "tiny"
+    )
 
 
 def settings_in(folder: Path, **overrides) -> Settings:
@@ -89,3 +93,12 @@ def ag_news_dir() -> Path:
     if not (LOCAL_AG_NEWS / "train.parquet").exists():
         pytest.skip(f"local AG News copy not found at {LOCAL_AG_NEWS} (set HLOOP_DATASET to the folder)")
     return LOCAL_AG_NEWS
+
+
+@pytest.fixture(scope="session")
+def trec_dir() -> Path:
+    """The local TREC folder (../shared/data/trec); the test is skipped with the reason when it is absent."""
+    folder = Path(os.environ.get("HLOOP_TREC_DATASET", LOCAL_AG_NEWS.parent / "trec"))
+    if not (folder / "train.csv").exists():
+        pytest.skip(f"local TREC copy not found at {folder} (set HLOOP_TREC_DATASET to the folder)")
+    return folder

@@ -7,10 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from hloop.core.metrics import classification_metrics
+from hloop.core.labels import LabelSet
+from hloop.core.metrics import MIN_EVAL, classification_metrics
 
 
-def evaluate(pipeline: Pipeline, texts: Sequence[str], labels: Sequence[int]) -> dict:
-    """The metrics dict of ``pipeline`` on (texts, labels)."""
+def evaluate(pipeline: Pipeline, texts: Sequence[str], labels: Sequence[int], label_set: LabelSet) -> dict | None:
+    """The metrics dict of ``pipeline`` on (texts, labels); None when there are fewer than ``MIN_EVAL`` texts,
+    too few for a score worth showing."""
+    if len(texts) < MIN_EVAL:
+        return None
     predicted = pipeline.predict(list(texts))
-    return classification_metrics(np.asarray(labels), predicted)
+    return classification_metrics(np.asarray(labels), predicted, label_set)

@@ -16,7 +16,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import InvalidInputError
-from hloop.core.labels import LABELS
 
 HYPERPARAMETERS: dict = {
     "tfidf__ngram_range": (1, 2),
@@ -94,10 +93,11 @@ def fit_pipeline(
         raise InvalidInputError(
             f"Need as many labels as texts, and at least one ({len(texts)} texts, {y.shape[0]} labels)."
         )
-    missing = sorted(set(range(len(LABELS))) - set(y.tolist()))
-    if missing:
-        names = ", ".join(LABELS[i] for i in missing)
-        raise InvalidInputError(f"Training data has no example of {names}; label at least one of each topic.")
+    if np.unique(y).size < 2:
+        raise InvalidInputError(
+            f"Training needs labels of at least two different kinds; all {y.shape[0]} labelled texts have the same "
+            "label. Label some texts of other labels first."
+        )
     pipeline = make_pipeline(random_state)
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
     start = time.perf_counter()
@@ -107,6 +107,14 @@ def fit_pipeline(
     seconds = time.perf_counter() - start
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
     return FitResult(pipeline, seconds, converged)
+
+
+def full_probabilities(pipeline: Pipeline, texts: Sequence[str], n_labels: int) -> np.ndarray:
+    """predict_proba with one column per label of the project (a label the model never saw gets 0)."""
+    out = np.zeros((len(texts), n_labels))
+    if len(texts):
+        out[:, pipeline.classes_] = pipeline.predict_proba(list(texts))
+    return out
 
 
 @dataclass(frozen=True)

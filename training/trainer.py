@@ -14,6 +14,8 @@ import sklearn
 from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import InvalidInputError
+from hloop.core.labels import LabelSet
+from hloop.core.metrics import MIN_EVAL
 from training.evaluate import evaluate
 from training.pipeline import HYPERPARAMETERS, fit_pipeline
 
@@ -37,6 +39,8 @@ def train_version(
     feedback_weight: float,
     eval_texts: Sequence[str],
     eval_labels: Sequence[int],
+    label_set: LabelSet,
+    eval_origin: str = "split",
     parent: int | None,
     data_fingerprint: str,
     random_state: int = 0,
@@ -48,7 +52,7 @@ def train_version(
     weights = np.where(human_mask, float(feedback_weight), 1.0)
     fit = fit_pipeline(texts, labels, weights, random_state=random_state)
     start = time.perf_counter()
-    metrics = evaluate(fit.pipeline, eval_texts, eval_labels)
+    metrics = evaluate(fit.pipeline, eval_texts, eval_labels, label_set)
     eval_seconds = time.perf_counter() - start
     card = {
         "parent": parent,
@@ -58,7 +62,14 @@ def train_version(
             "seed_labels": int((~human_mask).sum()),
             "human_labels": int(human_mask.sum()),
             "feedback_weight": float(feedback_weight),
-            "class_counts": np.bincount(np.asarray(labels, dtype=np.int64), minlength=4).tolist(),
+            "class_counts": np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(label_set)).tolist(),
+        },
+        "labels": label_set.to_list(),
+        "evaluation": {
+            "origin": eval_origin,
+            "n_eval": len(eval_texts),
+            "min_eval": MIN_EVAL,
+            "enough": metrics is not None,
         },
         "hyperparameters": {**HYPERPARAMETERS, "random_state": random_state},
         "converged": fit.converged,

@@ -64,20 +64,26 @@ def random_scores(
     return generator.random(probs.shape[0])
 
 
-# Below this many labels a model's uncertainty mostly reflects what the seed missed, so picking by it skews the
-# labels toward odd items and one class; on AG News (seed 100, batch 50) least-confidence, entropy and margin
-# all fall below random there. Measured in the README's "Results".
-WARMUP_LABELS = 400
+# Below this many labels per label a model's uncertainty mostly reflects what the seed missed, so picking by it
+# skews the labels toward odd items and one class; on AG News (4 labels, seed 100, batch 50) least-confidence,
+# entropy and margin all fell below random there. Stated per label so it carries over to any label count
+# (AG News: 4 x 100 = 400 labels). Measured in the README's "Results".
+WARMUP_PER_LABEL = 100
+
+
+def warmup_labels(n_labels: int) -> int:
+    """Labels a model must be trained on before the default strategy trusts its uncertainty."""
+    return WARMUP_PER_LABEL * int(n_labels)
 
 
 def warmup_margin(
     probs: np.ndarray, rng: np.random.Generator | None = None, context: QueryContext | None = None
 ) -> np.ndarray:
-    """Random scores while the model was trained on fewer than ``WARMUP_LABELS`` labels, then ``margin``.
+    """Random scores while the model was trained on fewer than ``warmup_labels(n_labels)`` labels, then ``margin``.
 
     Scores lie in [0, 1]. Without a context (labels unknown) the model counts as warmed up.
     """
-    if context is not None and context.labelled < WARMUP_LABELS:
+    if context is not None and context.labelled < warmup_labels(probs.shape[1]):
         return random_scores(probs, rng)
     return margin(probs)
 
@@ -127,3 +133,13 @@ def top_k(scores: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     tiebreak = rng.random(n)
     order = np.lexsort((tiebreak, -scores))
     return order[:k].astype(np.int64)
+
+
+def interleave(first: np.ndarray, second: np.ndarray, share: float) -> np.ndarray:
+    """``first`` and ``second`` merged, each in its own order, so that about ``share`` of every prefix comes
+    from ``second`` (until one runs out)."""
+    if not 0 < share < 1:
+        raise InvalidInputError(f"share must be between 0 and 1, got {share}.")
+    keys = np.concatenate([(np.arange(first.size) + 0.5) / (1 - share), (np.arange(second.size) + 0.5) / share])
+    merged = np.concatenate([first, second])
+    return merged[np.argsort(keys, kind="stable")]

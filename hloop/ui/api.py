@@ -17,7 +17,7 @@ def build(services) -> None:
     """Register the API endpoints inside the current Blocks context."""
 
     def predict(text: str) -> dict:
-        """The topic of ``text``, the confidence of every topic and the model version."""
+        """The label of ``text``, the confidence of every label and the model version."""
         return user_errors(services.predict, text)
 
     def explain(text: str) -> dict:
@@ -25,7 +25,7 @@ def build(services) -> None:
         return user_errors(services.explain, text)
 
     def feedback(text: str, label: str, annotator: str = "", request: gr.Request = None) -> dict:
-        """Save the right topic for ``text`` as a correction (with the model's prediction and confidence)."""
+        """Save the right label for ``text`` as a correction (with the model's prediction and confidence)."""
         return user_errors(services.feedback, text, label, annotator_name(annotator, request))
 
     def next_item(annotator: str, strategy: str = DEFAULT_STRATEGY, request: gr.Request = None) -> dict | None:

@@ -1,4 +1,4 @@
-"""What every tab shares: turning HLoopError into gr.Error, who the annotator is, topic names."""
+"""What every tab shares: turning HLoopError into gr.Error, who the annotator is, the label choices."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from typing import NamedTuple, TypeVar
 import gradio as gr
 
 from hloop.core.errors import HLoopError
-from hloop.core.labels import LABELS
 
 T = TypeVar("T")
-TOPICS: list[str] = list(LABELS)
+MAX_RADIO_LABELS = 9  # up to this many labels show as radio buttons (and queue keys 1-9); more: a searchable dropdown
 # UI events are named (so scripts and tests can reach them) but kept out of the API page: the documented
 # API is hloop.ui.api, whose signatures do not depend on the layout.
 UI = {"api_visibility": "undocumented"}
@@ -50,3 +49,10 @@ class Refresh(NamedTuple):
     fn: Callable
     inputs: list
     outputs: list
+
+
+def label_picker(names: list[str], label: str, elem_id: str, **kwargs):
+    """Radio buttons for a few labels, a filterable dropdown for many."""
+    if len(names) <= MAX_RADIO_LABELS:
+        return gr.Radio(names, label=label, elem_id=elem_id, **kwargs)
+    return gr.Dropdown(names, label=label, elem_id=elem_id, filterable=True, **kwargs)

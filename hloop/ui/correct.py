@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from hloop.ui.common import TOPICS, UI, Refresh, annotator_name, user_errors
+from hloop.ui.common import UI, Refresh, annotator_name, label_picker, user_errors
 
 COLUMNS = ["label #", "example", "text", "model prediction", "human label", "who", "when", "model version", "status"]
 TEXT_COLUMN = COLUMNS.index("text")
@@ -33,7 +33,7 @@ def relabel(services, example_id: float | None, text: str, topic: str | None, ty
     """Give stored example ``example_id`` (or, for a prediction row, its ``text``) a new label; returns a status
     line and the refreshed table."""
     if not (example_id or text) or not topic:
-        raise gr.Error("Pick a row of the table (or type its example number) and the right topic first.")
+        raise gr.Error("Pick a row of the table (or type its example number) and the right label first.")
     who = annotator_name(typed_name, request)
     if example_id:
         saved = user_errors(services.label, int(example_id), topic, who, "correction")
@@ -65,7 +65,7 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     )
     with gr.Row():
         example = gr.Number(None, label="Example", precision=0, minimum=1, elem_id="correct-example", scale=1)
-        topic = gr.Radio(TOPICS, label="Right topic", elem_id="correct-topic", scale=3)
+        topic = label_picker(services.label_set.to_list(), "Right label", "correct-topic", scale=3)
     with gr.Row():
         change = gr.Button("Change label", variant="primary", elem_id="correct-change")
         undo = gr.Button("Undo my last label", elem_id="correct-undo")

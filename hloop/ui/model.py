@@ -5,7 +5,6 @@ from __future__ import annotations
 import gradio as gr
 
 from hloop import plots
-from hloop.core.labels import LABELS
 from hloop.ui import simulation
 from hloop.ui.common import UI, Refresh, progress_callback, user_errors
 
@@ -32,8 +31,8 @@ def version_rows(cards: list[dict]) -> list[list]:
             card["training"]["seed_labels"],
             card["training"]["human_labels"],
             card["training"]["feedback_weight"],
-            round(card["metrics"]["accuracy"], 4),
-            round(card["metrics"]["f1_macro"], 4),
+            round(card["metrics"]["accuracy"], 4) if card["metrics"] else "too few eval labels",
+            round(card["metrics"]["f1_macro"], 4) if card["metrics"] else "",
             "✓" if card.get("current") else "",
         ]
         for card in reversed(cards)
@@ -41,30 +40,41 @@ def version_rows(cards: list[dict]) -> list[list]:
 
 
 def metrics_text(card: dict | None) -> str:
-    """The version's headline scores and its per-topic table, as Markdown."""
+    """The version's headline scores (with 95% intervals) and its per-label table, as Markdown."""
     if card is None:
         return "No model yet: retrain (or start the app with `python app.py`) to create v1."
     m, t = card["metrics"], card["training"]
+    e = card.get("evaluation", {})
+    where = {"human": "held-out human labels", "carved": "texts carved from train"}.get(e.get("origin"), "eval texts")
     lines = [
         f"**v{card['version']}**{' (current)' if card.get('current') else ''} · parent "
         f"{'none' if card['parent'] is None else 'v' + str(card['parent'])} · trained on {t['rows']:,} texts "
         f"({t['seed_labels']:,} seed, {t['human_labels']:,} human, weight {t['feedback_weight']}) in "
         f"{card['training_seconds']:.2f} s",
         "",
-        f"Accuracy **{m['accuracy']:.4f}** · macro-F1 **{m['f1_macro']:.4f}** · weighted F1 {m['f1_weighted']:.4f} "
-        f"on {m['n_eval']:,} held-out texts",
+    ]
+    if m is None:
+        lines.append(
+            f"Not enough {where} for metrics yet: {e.get('n_eval', 0)} of the {e.get('min_eval', 30)} needed. "
+            "Keep labelling: a share of the human labels is held out to measure the model."
+        )
+        return "\n".join(lines)
+    ci = lambda key: "[{:.3f}–{:.3f}]".format(*m[key]) if key in m else ""  # noqa: E731
+    lines += [
+        f"Accuracy **{m['accuracy']:.4f}** {ci('accuracy_ci95')} · macro-F1 **{m['f1_macro']:.4f}** "
+        f"{ci('f1_macro_ci95')} · weighted F1 {m['f1_weighted']:.4f} on **{m['n_eval']:,}** {where} "
+        "(95% intervals: the fewer texts, the wider)",
         "",
-        "| topic | precision | recall | F1 | support |",
+        "| label | precision | recall | F1 | support |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for name in LABELS:
-        c = m["per_class"][name]
+    for name, c in m["per_class"].items():
         lines.append(f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |")
     return "\n".join(lines)
 
 
 def version_view(services, version: str | None):
-    """Metrics, confusion matrix and per-topic F1 against the parent, of ``version`` (None = current)."""
+    """Metrics, confusion matrix and per-label F1 against the parent, of ``version`` (None = current)."""
     if not services.registry.versions():
         return metrics_text(None), plots.confusion_heatmap(None), plots.per_class_f1(None, None)
     card = user_errors(services.card, int(version.lstrip("v")) if version else None)
@@ -131,7 +141,7 @@ def build(services) -> Refresh:
     metrics = gr.Markdown(elem_id="model-metrics")
     with gr.Row():
         confusion = gr.Plot(label="Confusion matrix", show_label=False, elem_id="model-confusion")
-        per_class = gr.Plot(label="Per-topic F1 vs parent", show_label=False, elem_id="model-per-class")
+        per_class = gr.Plot(label="Per-label F1 vs parent", show_label=False, elem_id="model-per-class")
     with gr.Accordion("Simulation", open=False):
         simulation.build(services)
 

@@ -1,17 +1,10 @@
-"""Predict tab: the topic of a text, the confidence of every topic, the words behind it, and corrections."""
+"""Predict tab: the label of a text, the confidence of every label, the words behind it, and corrections."""
 
 from __future__ import annotations
 
 import gradio as gr
 
-from hloop.ui.common import TOPICS, UI, annotator_name, user_errors
-
-EXAMPLES = [
-    "Stocks slid on Wall Street as oil prices climbed and investors worried about quarterly earnings.",
-    "The striker scored twice in the second half as the champions extended their lead at the top of the league.",
-    "Rebels and government troops agreed to a ceasefire after talks brokered by the UN in Geneva.",
-    "Researchers unveiled a faster computer chip that could make phones and laptops run cooler.",
-]
+from hloop.ui.common import UI, annotator_name, label_picker, user_errors
 
 
 def scaled_spans(spans: list) -> list[tuple[str, float | None]]:
@@ -24,48 +17,55 @@ def predict_text(services, text: str, who: str = ""):
     """Label confidences, the model version line and the highlighted words for ``text``.
 
     The prediction is logged (with ``who``) so the Correct tab can list it for a later correction.
+    Before the first model, the message says how many labels it still waits for.
     """
+    if services.registry.current_version() is None:
+        return {}, user_errors(services.readiness), []
     result = user_errors(services.predict, text, record_for=who)
     explanation = user_errors(services.explain, text)
     version = f"Model **v{result['model_version']}** predicts **{result['label']}** ({result['confidence']:.0%})."
     return result["confidences"], version, scaled_spans(explanation["highlights"])
 
 
-def save_correction(services, text: str, topic: str | None, typed_name: str, request: gr.Request):
-    """Store the right topic for ``text`` with the model's guess; returns a status line."""
-    if not topic:
-        raise gr.Error("Pick the right topic first, then save the correction.")
-    saved = user_errors(services.feedback, text, topic, annotator_name(typed_name, request))
+def save_correction(services, text: str, label: str | None, typed_name: str, request: gr.Request):
+    """Store the right label for ``text`` with the model's guess; returns a status line."""
+    if not label:
+        raise gr.Error("Pick the right label first, then save the correction.")
+    saved = user_errors(services.feedback, text, label, annotator_name(typed_name, request))
     guess = saved["model_prediction"] or "no model"
+    trained = f" Enough labels: **v{saved['trained_version']}** was trained." if saved.get("trained_version") else ""
     return (
         f"Saved **{saved['label']}** (label #{saved['label_id']}; the model said {guess}). "
-        f"{saved['labels_since_retrain']} human labels since the last retrain."
+        f"{saved['labels_since_retrain']} human labels since the last retrain.{trained}"
     )
 
 
 def build(services, annotator: gr.Textbox) -> None:
     """Render the Predict tab inside the current Blocks context."""
+    names = services.label_set.to_list()
     with gr.Row():
         with gr.Column():
             text = gr.Textbox(
-                label="News text",
+                label="Text",
                 lines=5,
                 max_lines=12,
-                placeholder="Paste a headline or article",
+                placeholder="Paste a text to classify",
                 elem_id="predict-text",
             )
             predict_button = gr.Button("Predict", variant="primary", elem_id="predict-button")
-            gr.Examples(EXAMPLES, inputs=text, label="Examples")
+            gr.Examples([[t] for t in services.example_texts()], inputs=text, label="Examples from the data")
         with gr.Column():
-            confidences = gr.Label(num_top_classes=len(TOPICS), label="Predicted topic", elem_id="predict-label")
+            confidences = gr.Label(
+                num_top_classes=min(len(names), 10), label="Predicted label", elem_id="predict-label"
+            )
             version = gr.Markdown(elem_id="predict-version")
             words = gr.HighlightedText(
-                label="Words that drove it (red: towards the topic, blue: away)", elem_id="predict-words"
+                label="Words that drove it (red: towards the label, blue: away)", elem_id="predict-words"
             )
     with gr.Group():
-        gr.Markdown("**Wrong? Pick the right topic** and save it as a correction for the next retrain.")
+        gr.Markdown("**Wrong? Pick the right label** and save it as a correction for the next retrain.")
         with gr.Row():
-            topic = gr.Radio(TOPICS, label="Right topic", elem_id="predict-topic", scale=3)
+            topic = label_picker(names, "Right label", "predict-topic", scale=3)
             save = gr.Button("Save correction", elem_id="predict-save", scale=1)
         status = gr.Markdown(elem_id="predict-status")
 

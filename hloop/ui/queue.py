@@ -1,4 +1,5 @@
-"""Label queue tab: one pool item at a time (most uncertain first), four topic buttons, Skip and Undo."""
+"""Label queue tab: one pool item at a time (most uncertain first), a button per label (keys 1-9 for the first
+nine; a searchable dropdown for the rest), Skip and Undo."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import json
 import gradio as gr
 
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
-from hloop.ui.common import TOPICS, UI, Refresh, annotator_name, user_errors
+from hloop.ui.common import MAX_RADIO_LABELS, UI, Refresh, annotator_name, user_errors
 
-SHORTCUTS = {**{str(i + 1): f"queue-topic-{i + 1}" for i in range(len(TOPICS))}, "s": "queue-skip", "u": "queue-undo"}
 # Installed once per page: a key press clicks the matching button, but only while the queue tab is showing
 # and the focus is not in a text field (so typing a name or a text never labels anything).
 SHORTCUTS_JS = """
@@ -29,7 +29,18 @@ SHORTCUTS_JS = """
     button.click();
   });
 }
-""".replace("__IDS__", json.dumps(SHORTCUTS))
+"""
+
+
+def shortcuts(n_labels: int) -> dict[str, str]:
+    """Key -> button id: 1-9 for the first nine labels, S to skip, U to undo."""
+    keys = {str(i + 1): f"queue-topic-{i + 1}" for i in range(min(n_labels, MAX_RADIO_LABELS))}
+    return {**keys, "s": "queue-skip", "u": "queue-undo"}
+
+
+def shortcuts_js(n_labels: int) -> str:
+    """The page script that installs the keyboard shortcuts."""
+    return SHORTCUTS_JS.replace("__IDS__", json.dumps(shortcuts(n_labels)))
 
 
 def strategy_choices() -> list[tuple[str, str]]:
@@ -51,6 +62,12 @@ def shown_item(services, item: dict | None, session_count: int, note: str = ""):
     if item is None:
         guess = "The queue is empty: every pool item is labelled or held by someone else. Import more texts."
         return None, "", f"{note}{guess}", counters_line(services, session_count)
+    if item["prediction"] is None:
+        guess = (
+            f"{user_errors(services.readiness)} Item {item['example_id']}, yours until "
+            f"{item['claim_expires_at'].replace('T', ' ')[:19]} UTC."
+        )
+        return item, item["text"], f"{note}{guess}", counters_line(services, session_count)
     guess = (
         f"Model v{item['model_version']} guesses **{item['prediction']}** ({item['confidence']:.0%}). "
         f"Item {item['example_id']}, yours until {item['claim_expires_at'].replace('T', ' ')[:19]} UTC."
@@ -76,9 +93,13 @@ def submit(
     """Label the shown item with ``topic`` and show the next one; returns the new session count too."""
     if item is None:
         raise gr.Error("No item is shown: enter your name and press Next item.")
+    if not topic:
+        raise gr.Error("Pick a label first.")
     saved = user_errors(services.submit_label, item["example_id"], topic, annotator_name(typed_name, request))
     count = session_count + 1
     note = f"Saved **{saved['label']}** for item {saved['example_id']}. "
+    if saved.get("trained_version"):
+        note += f"Enough labels for a first model: **v{saved['trained_version']}** trained; ranking by it now. "
     return *next_item(services, typed_name, strategy, count, request, note), count
 
 
@@ -101,6 +122,7 @@ def undo(services, typed_name: str, session_count: int, request: gr.Request | No
 
 def build(services, annotator: gr.Textbox) -> Refresh:
     """Render the Label queue tab; returns what the app re-reads when the tab is shown."""
+    names = services.label_set.to_list()
     item = gr.State(None)
     session_count = gr.State(0)
     with gr.Row():
@@ -110,12 +132,18 @@ def build(services, annotator: gr.Textbox) -> Refresh:
         fetch = gr.Button("Next item", variant="primary", elem_id="queue-next", scale=1)
     text = gr.Textbox(label="Item to label", lines=4, max_lines=12, interactive=False, elem_id="queue-text")
     guess = gr.Markdown(elem_id="queue-guess")
+    keyed = names[:MAX_RADIO_LABELS]
     with gr.Row():
-        topics = [gr.Button(f"{i + 1} · {name}", elem_id=f"queue-topic-{i + 1}") for i, name in enumerate(TOPICS)]
+        topics = [gr.Button(f"{i + 1} · {name}", elem_id=f"queue-topic-{i + 1}") for i, name in enumerate(keyed)]
         skip_button = gr.Button("Skip (S)", elem_id="queue-skip", variant="secondary")
         undo_button = gr.Button("Undo (U)", elem_id="queue-undo", variant="stop")
+    picker = None
+    if len(names) > MAX_RADIO_LABELS:  # more labels than keys: every label in a searchable dropdown
+        with gr.Row(equal_height=True):
+            picker = gr.Dropdown(names, label="Any label (type to search)", filterable=True, elem_id="queue-picker")
+            pick_button = gr.Button("Save this label", elem_id="queue-pick-save")
     gr.Markdown(
-        "Keyboard: **1–4** pick a topic · **S** skip · **U** undo your last label "
+        f"Keyboard: **1–{len(keyed)}** pick a label · **S** skip · **U** undo your last label "
         "(while the focus is not in a text field).",
         elem_id="queue-shortcuts",
     )
@@ -135,12 +163,24 @@ def build(services, annotator: gr.Textbox) -> Refresh:
 
     shown = [item, text, guess, counters]
     fetch.click(on_next, inputs=[annotator, strategy, session_count], outputs=shown, api_name="ui_next_item", **UI)
-    for i, (button, name) in enumerate(zip(topics, TOPICS, strict=True)):
+    for i, (button, name) in enumerate(zip(topics, keyed, strict=True)):
         button.click(
             _submitter(services, name),
             inputs=[item, annotator, strategy, session_count],
             outputs=[*shown, session_count],
             api_name=f"ui_label_{i + 1}",
+            **UI,
+        )
+    if picker is not None:
+
+        def on_pick(current, chosen, typed_name, strategy_name, count, request: gr.Request):
+            return submit(services, current, chosen, typed_name, strategy_name, count, request)
+
+        pick_button.click(
+            on_pick,
+            inputs=[item, picker, annotator, strategy, session_count],
+            outputs=[*shown, session_count],
+            api_name="ui_label_picked",
             **UI,
         )
     skip_button.click(

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import gradio as gr
 
-from hloop.simulation import curves_figure
+from hloop.experiments import curves_figure, latest_simulation, run_simulation
 from hloop.ui.common import UI, progress_callback, user_errors
 
 
 def real_run(services) -> list[tuple[int, float]]:
     """(human labels, accuracy) of every model version of this app, oldest first."""
-    return [(c["training"]["human_labels"], c["metrics"]["accuracy"]) for c in user_errors(services.versions)]
+    cards = user_errors(services.versions)
+    return [(c["training"]["human_labels"], c["metrics"]["accuracy"]) for c in cards if c["metrics"]]
 
 
 def describe(results: dict | None, table: str | None = None) -> str:
     """A Markdown line naming the shown simulation (and its table when just run)."""
     if results is None:
-        return "No simulation yet: press **Simulate** (seconds on AG News) or run `python -m hloop simulate`."
+        return "No simulation yet: press **Simulate** (a few seconds) or run `python -m hloop simulate`."
     cfg = results.get("config", {})
     line = (
         f"Latest simulation: `{results.get('out_dir', '?')}` · annotator {cfg.get('annotator')} · seed "
@@ -28,13 +29,13 @@ def describe(results: dict | None, table: str | None = None) -> str:
 
 def panel(services):
     """The figure (simulated curves + this app's versions) and the description of the latest simulation."""
-    latest = user_errors(services.latest_simulation)
+    latest = latest_simulation(services.settings.runs_dir)
     return curves_figure(latest, real_run(services), by="human_labels"), describe(latest)
 
 
 def run_small_simulation(services, progress: gr.Progress):
     """Run the small simulation; returns the new figure and its table."""
-    run = user_errors(services.simulate, progress=progress_callback(progress))
+    run = user_errors(run_simulation, services, progress=progress_callback(progress))
     results = {**run["results"], "out_dir": run["out_dir"]}
     return curves_figure(results, real_run(services), by="human_labels"), describe(results, run["table"])
 
@@ -46,7 +47,7 @@ def build(services) -> None:
         "this app's own model versions, by number of human labels."
     )
     plot = gr.Plot(value=lambda: panel(services)[0], label="Simulated vs this app", elem_id="simulation-plot")
-    text = gr.Markdown(value=lambda: describe(user_errors(services.latest_simulation)), elem_id="simulation-text")
+    text = gr.Markdown(value=lambda: describe(latest_simulation(services.settings.runs_dir)), elem_id="simulation-text")
     with gr.Row():
         simulate_button = gr.Button("Simulate", elem_id="simulation-run")
         refresh_button = gr.Button("Refresh", elem_id="simulation-refresh")

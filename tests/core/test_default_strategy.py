@@ -11,13 +11,16 @@ from hypothesis.extra.numpy import arrays
 from hloop.core.strategies import (
     DEFAULT_STRATEGY,
     STRATEGIES,
-    WARMUP_LABELS,
+    WARMUP_PER_LABEL,
     QueryContext,
     get_strategy,
     margin,
     random_scores,
+    warmup_labels,
     warmup_margin,
 )
+
+WARMUP_LABELS = warmup_labels(4)  # the matrices below have 4 columns
 
 
 @st.composite
@@ -52,6 +55,18 @@ def test_after_the_warm_up_it_is_margin(probs, labelled):
     uniform = warmup_margin(np.full((1, 4), 0.25), None, context)[0]
     one_hot = warmup_margin(np.eye(4)[:1], None, context)[0]
     assert np.all(scores <= uniform + 1e-9) and np.all(scores >= one_hot - 1e-9)
+
+
+@pytest.mark.parametrize(
+    ("n_labels", "labelled", "warming"),
+    [(2, 199, True), (2, 200, False), (6, 500, True), (50, 4999, True), (50, 5000, False)],
+)
+def test_the_warm_up_is_stated_per_label(n_labels, labelled, warming):
+    probs = np.random.default_rng(0).dirichlet(np.ones(n_labels), size=30)
+    scores = warmup_margin(probs, np.random.default_rng(3), QueryContext(labelled))
+    assert WARMUP_PER_LABEL * n_labels == warmup_labels(n_labels)
+    expected = random_scores(probs, np.random.default_rng(3)) if warming else margin(probs)
+    np.testing.assert_array_equal(scores, expected)
 
 
 @pytest.mark.parametrize("labelled", [0, WARMUP_LABELS - 1, WARMUP_LABELS, 5000])

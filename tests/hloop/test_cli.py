@@ -27,6 +27,7 @@ def cli_env(tmp_path, monkeypatch):
         "HLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
         "HLOOP_MODELS_DIR": str(tmp_path / "models"),
         "HLOOP_SEED_SIZE": "20",
+        "HLOOP_LABELS": "alpha,beta,gamma,delta",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -49,8 +50,7 @@ def test_the_loop_from_the_command_line(cli_env, capsys, tmp_path):
     assert items[0]["score"] >= items[1]["score"] >= items[2]["score"]
     for item in items:
         assert (
-            run(capsys, "label", "--example", str(item["example_id"]), "--label", "Business", "--annotator", "ana")[0]
-            == 0
+            run(capsys, "label", "--example", str(item["example_id"]), "--label", "gamma", "--annotator", "ana")[0] == 0
         )
     csv = tmp_path / "texts.csv"
     csv.write_text("text\nfresh imported headline\nfresh imported headline\n\n")
@@ -79,7 +79,7 @@ def test_the_loop_from_the_command_line(cli_env, capsys, tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["label", "--example", "999999", "--label", "World"], "No example with id 999999"),
+        (["label", "--example", "999999", "--label", "alpha"], "No example with id 999999"),
         (["label", "--example", "1", "--label", "Politics"], "Unknown label"),
         (["metrics", "--version", "9"], "No model version 9"),
         (["rollback", "9"], "No model version 9"),
@@ -97,7 +97,9 @@ def test_failures_print_one_line_and_exit_2(cli_env, capsys, argv, message):
 
 
 def test_no_model_yet(cli_env, capsys):
-    code, _out, err = run(capsys, "queue")
+    code, out, _err = run(capsys, "queue")
+    assert code == 0 and "hloop train" in out
+    code, _out, err = run(capsys, "predict", "some text")
     assert code == 2 and "hloop train" in err
 
 

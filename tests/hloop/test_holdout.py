@@ -1,6 +1,7 @@
 """The honesty rules: eval never trained on, queued or used for the vectorizer; pool gold never visible."""
 
 import numpy as np
+from tests.conftest import TINY_LABELS
 from sqlmodel import select
 
 from labeling.tables import Example, Label
@@ -17,7 +18,7 @@ def test_eval_texts_never_reach_training_the_vectorizer_or_the_queue(trained, ti
     assert not any(token.startswith("story2x") for token in vocab), "no token that only eval texts carry"
     with trained.session() as session:
         eval_ids = set(session.exec(select(Example.id).where(Example.origin == "eval")).all())
-    assert len(eval_ids) == len(tiny_corpus.test_texts)
+    assert len(eval_ids) == len(tiny_corpus.eval_texts)
     queued = {item["example_id"] for item in trained.ranked_pool(n=None)}
     assert queued and not queued & eval_ids
     seen = set()
@@ -33,7 +34,7 @@ def test_feedback_on_an_eval_text_is_refused_and_not_stored(trained, tiny_corpus
     from hloop.core.errors import InvalidInputError
 
     with pytest.raises(InvalidInputError, match="held-out eval"):
-        trained.feedback(tiny_corpus.test_texts[0], "World", "ana")
+        trained.feedback(tiny_corpus.eval_texts[0], "alpha", "ana")
     with trained.session() as session:
         assert session.exec(select(Label).where(Label.source == "correction")).first() is None
 
@@ -51,7 +52,7 @@ def test_the_store_holds_no_gold_label_for_the_pool(trained, tiny_corpus):
 
 def test_retraining_uses_seed_plus_human_labels_with_the_weight(trained):
     item = trained.next_item("ana")
-    trained.submit_label(item["example_id"], "Sci/Tech", "ana")
+    trained.submit_label(item["example_id"], "delta", "ana")
     card = trained.retrain(3.0)
     assert card["training"]["human_labels"] == 1
     assert card["training"]["seed_labels"] == trained.settings.seed_size
@@ -71,14 +72,16 @@ def test_a_human_label_overrides_the_seed_label(trained):
 
 
 def test_a_train_row_repeating_an_eval_text_is_never_stored_as_trainable():
-    from hloop.dataset import Corpus, Split
+    from hloop.data.corpus import Corpus
+    from hloop.data.splits import Split
     from hloop.services import dataset_rows
 
     corpus = Corpus(
         train_texts=("shared headline", "seed story", "pool story", "pool story", "  "),
         train_labels=np.array([0, 1, 2, 2, 3]),
-        test_texts=("shared headline ", "eval only"),
-        test_labels=np.array([0, 3]),
+        eval_texts=("shared headline ", "eval only"),
+        eval_labels=np.array([0, 3]),
+        label_set=TINY_LABELS,
         source="inline",
     )
     rows, seed_labels = dataset_rows(corpus, Split(seed=np.array([0, 1]), pool=np.array([2, 3, 4])))
@@ -93,8 +96,8 @@ def test_a_train_row_repeating_an_eval_text_is_never_stored_as_trainable():
 
 def test_importing_an_eval_text_never_puts_it_in_the_pool(trained, tiny_corpus, tmp_path):
     path = tmp_path / "eval.csv"
-    path.write_text("text\n" + "\n".join(tiny_corpus.test_texts[:3]) + "\n")
+    path.write_text("text\n" + "\n".join(tiny_corpus.eval_texts[:3]) + "\n")
     report = trained.import_texts(path)
     assert (report["added"], report["duplicates"]) == (0, 3)
     queued = {item["text"] for item in trained.ranked_pool(n=None)}
-    assert not queued & set(tiny_corpus.test_texts)
+    assert not queued & set(tiny_corpus.eval_texts)

@@ -12,8 +12,8 @@ from labeling.tables import Claim, Label, utcnow
 
 def test_predict_returns_every_topic_and_the_version(trained):
     result = trained.predict("  shares profit market investors earnings ")
-    assert result["label"] == "Business" and result["model_version"] == 1
-    assert set(result["confidences"]) == {"World", "Sports", "Business", "Sci/Tech"}
+    assert result["label"] == "gamma" and result["model_version"] == 1
+    assert set(result["confidences"]) == {"alpha", "beta", "gamma", "delta"}
     assert sum(result["confidences"].values()) == pytest.approx(1.0)
 
 
@@ -28,29 +28,29 @@ def test_next_item_claims_and_returns_the_same_item_until_answered(trained):
     assert trained.next_item("ana")["example_id"] == first["example_id"]
     other = trained.next_item("bob")
     assert other["example_id"] != first["example_id"]
-    result = trained.submit_label(first["example_id"], "World", "ana")
+    result = trained.submit_label(first["example_id"], "alpha", "ana")
     assert result["labels_total"] == 1 and result["labels_since_retrain"] == 1
     assert trained.next_item("ana")["example_id"] not in (first["example_id"], other["example_id"])
 
 
 def test_an_item_is_labelled_once_through_the_queue(trained):
     item = trained.next_item("ana")
-    trained.submit_label(item["example_id"], "World", "ana")
+    trained.submit_label(item["example_id"], "alpha", "ana")
     with pytest.raises(InvalidInputError, match="already labelled"):
-        trained.submit_label(item["example_id"], "Sports", "ana")
+        trained.submit_label(item["example_id"], "beta", "ana")
 
 
 def test_submitting_without_the_claim_is_refused(trained):
     item = trained.next_item("ana")
     with pytest.raises(ClaimError, match="do not hold"):
-        trained.submit_label(item["example_id"], "World", "bob")
+        trained.submit_label(item["example_id"], "alpha", "bob")
     with trained.session() as session:
         claim = session.get(Claim, item["example_id"])
         claim.expires_at = utcnow() - timedelta(seconds=5)
         session.add(claim)
         session.commit()
     with pytest.raises(ClaimError, match="expired"):
-        trained.submit_label(item["example_id"], "World", "ana")
+        trained.submit_label(item["example_id"], "alpha", "ana")
     with trained.session() as session:
         assert session.exec(select(Label).where(Label.source == "queue")).first() is None
 
@@ -83,7 +83,7 @@ def test_queue_scores_are_recomputed_for_a_new_model(trained):
 def test_undo_and_retrain_without_new_labels(trained):
     with pytest.raises(NothingToTrainError, match="No new human labels"):
         trained.retrain()
-    correction = trained.feedback("a brand new story about the coach and the goal", "Sports", "ana")
+    correction = trained.feedback("a brand new story about the coach and the goal", "beta", "ana")
     assert correction["model_prediction"] is not None and correction["source"] == "correction"
     undone = trained.undo("ana")
     assert undone["undone"] and undone["label_id"] == correction["label_id"]
@@ -94,11 +94,11 @@ def test_undo_and_retrain_without_new_labels(trained):
 
 
 def test_history_lists_events_newest_first(trained):
-    trained.feedback("first story about shares", "Business", "ana")
-    trained.feedback("second story about goals", "Sports", "bob")
+    trained.feedback("first story about shares", "gamma", "ana")
+    trained.feedback("second story about goals", "beta", "bob")
     rows = trained.history()
     assert [r["annotator"] for r in rows] == ["bob", "ana"]
-    assert rows[0]["model_version"] == 1 and rows[0]["label"] == "Sports"
+    assert rows[0]["model_version"] == 1 and rows[0]["label"] == "beta"
 
 
 def test_import_reports_added_duplicates_and_rejections(trained, tmp_path):
@@ -134,16 +134,16 @@ def test_malformed_uploads_are_refused_whole(trained, tmp_path, name, content, m
 
 @pytest.mark.parametrize("suffix", ["csv", "jsonl"])
 def test_export_writes_the_counting_human_labels(trained, tmp_path, suffix):
-    trained.feedback("a story about rockets and space", "Sci/Tech", "ana")
-    trained.feedback("a story about rockets and space", "World", "ana")
-    trained.feedback("another story about shares", "Business", "bob")
+    trained.feedback("a story about rockets and space", "delta", "ana")
+    trained.feedback("a story about rockets and space", "alpha", "ana")
+    trained.feedback("another story about shares", "gamma", "bob")
     out = tmp_path / f"labels.{suffix}"
     assert trained.export(out)["labels"] == 2
     assert trained.export(tmp_path / f"all.{suffix}", history=True)["labels"] == 3
     import pandas as pd
 
     frame = pd.read_csv(out) if suffix == "csv" else pd.read_json(out, lines=True)
-    assert frame["label"].tolist() == ["World", "Business"]
+    assert frame["label"].tolist() == ["alpha", "gamma"]
     assert frame["text"].tolist() == ["a story about rockets and space", "another story about shares"]
 
 
@@ -169,7 +169,7 @@ def test_a_locked_database_is_a_clear_error_and_loses_nothing(trained):
 
     from hloop.core.errors import StoreBusyError
 
-    trained.feedback("a story kept before the lock", "World", "ana")
+    trained.feedback("a story kept before the lock", "alpha", "ana")
     trained.settings.db_timeout = 0.2
     trained._engine = None  # reconnect with the short timeout
     path = trained.settings.database_url.removeprefix("sqlite:///")
@@ -177,26 +177,26 @@ def test_a_locked_database_is_a_clear_error_and_loses_nothing(trained):
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
         with pytest.raises(StoreBusyError, match="nothing was saved"):
-            trained.feedback("a story written during the lock", "Sports", "ana")
+            trained.feedback("a story written during the lock", "beta", "ana")
     finally:
         other.rollback()
         other.close()
-    assert [r["label"] for r in trained.history()] == ["World"]
-    assert trained.feedback("a story written after the lock", "Sports", "ana")["labels_total"] == 2
+    assert [r["label"] for r in trained.history()] == ["alpha"]
+    assert trained.feedback("a story written after the lock", "beta", "ana")["labels_total"] == 2
 
 
 def test_recent_activity_lists_unlabelled_predictions_and_labels(trained):
     trained.predict("goal match coach story", record_for="ana")
     trained.predict("goal match coach story", record_for="ana")  # the same text twice: one row
     trained.predict("not logged: a script's call")
-    trained.feedback("shares market profit story", "Business", "bob")
+    trained.feedback("shares market profit story", "gamma", "bob")
     rows = trained.recent_activity()
     assert [(r["source"], r["text"]) for r in rows] == [
         ("correction", "shares market profit story"),
         ("prediction", "goal match coach story"),
     ]
     prediction = rows[1]
-    assert prediction["label"] is None and prediction["model_prediction"] == "Sports"
+    assert prediction["label"] is None and prediction["model_prediction"] == "beta"
     assert prediction["annotator"] == "ana" and prediction["model_version"] == 1
-    trained.feedback("goal match coach story", "World", "ana")  # once labelled, it shows as a label
+    trained.feedback("goal match coach story", "alpha", "ana")  # once labelled, it shows as a label
     assert [r["source"] for r in trained.recent_activity()] == ["correction", "correction"]

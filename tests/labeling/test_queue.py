@@ -46,7 +46,7 @@ def test_someone_elses_claim_is_refused(session):
 
 def test_labelled_and_skipped_items_are_blocked(session):
     ids = _pool_ids(session)
-    store.add_label(ids[0], "World", "bob", "queue", session=session)
+    store.add_label(ids[0], 0, "bob", "queue", session=session)
     claims.add_skip(ids[1], "ana", session=session)
     session.commit()
     assert claims.blocked_ids("ana", session=session) == {ids[0], ids[1]}

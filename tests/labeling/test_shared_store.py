@@ -13,13 +13,13 @@ ITEMS_PER_WORKER = 12
 
 def _services(url: str, models: Path):
     from hloop.config import Settings
-    from hloop.dataset import Corpus
+    from hloop.data.corpus import Corpus
     from hloop.services import Services
-    from tests.conftest import tiny_texts
+    from tests.conftest import TINY_LABELS, tiny_texts
 
     train, train_labels = tiny_texts(30, seed=1)
     test, test_labels = tiny_texts(10, seed=2)
-    corpus = Corpus(tuple(train), np.array(train_labels), tuple(test), np.array(test_labels), "tiny")
+    corpus = Corpus(tuple(train), np.array(train_labels), tuple(test), np.array(test_labels), TINY_LABELS, "tiny")
     return Services(Settings(dataset="tiny", database_url=url, models_dir=models, seed_size=20), corpus=corpus)
 
 

@@ -18,8 +18,8 @@ def _label_count(session):
 
 def test_latest_label_counts_and_history_is_kept(session):
     pool = _ids(session)["pool text two"]
-    store.add_label(pool, "World", "ana", "queue", session=session)
-    store.add_label(pool, "Business", "bob", "correction", session=session)
+    store.add_label(pool, 0, "ana", "queue", session=session)
+    store.add_label(pool, 2, "bob", "correction", session=session)
     session.commit()
     latest = {r.example_id: r for r in store.latest_labels(session=session)}
     assert latest[pool].label == 2 and latest[pool].human
@@ -35,7 +35,7 @@ def test_seed_labels_are_not_human(session):
 
 def test_eval_examples_never_appear_in_training_rows(session):
     ev = _ids(session)["eval text four"]
-    store.add_label(ev, "World", "ana", "cli", session=session)
+    store.add_label(ev, 0, "ana", "cli", session=session)
     session.commit()
     assert ev not in {r.example_id for r in store.latest_labels(session=session)}
     assert ev not in {r.example_id for r in store.latest_labels(session=session, origins=("eval", "pool"))}
@@ -43,8 +43,8 @@ def test_eval_examples_never_appear_in_training_rows(session):
 
 def test_undo_marks_the_label_and_the_previous_one_counts_again(session):
     pool = _ids(session)["pool text three"]
-    store.add_label(pool, "Sports", "ana", "queue", session=session)
-    store.add_label(pool, "World", "ana", "correction", session=session)
+    store.add_label(pool, 1, "ana", "queue", session=session)
+    store.add_label(pool, 0, "ana", "correction", session=session)
     undone = store.undo_last("ana", session=session)
     session.commit()
     assert undone.undone_at is not None and undone.label == 0
@@ -61,7 +61,8 @@ def test_undo_with_nothing_to_undo(session):
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [
-        ({"label": "Politics"}, InvalidInputError),
+        ({"label": "alpha"}, InvalidInputError),
+        ({"label": -1}, InvalidInputError),
         ({"annotator": "  "}, InvalidInputError),
         ({"source": "magic"}, InvalidInputError),
         ({"example_id": 999}, NotFoundError),
@@ -69,7 +70,7 @@ def test_undo_with_nothing_to_undo(session):
 )
 def test_bad_labels_store_nothing(session, kwargs, error):
     before = _label_count(session)
-    args = {"example_id": _ids(session)["pool text two"], "label": "World", "annotator": "ana", "source": "queue"}
+    args = {"example_id": _ids(session)["pool text two"], "label": 0, "annotator": "ana", "source": "queue"}
     args.update(kwargs)
     with pytest.raises(error):
         store.add_label(
@@ -91,8 +92,8 @@ def test_add_example_dedupes_exact_text(session):
 
 def test_counters_after_an_id(session):
     pool = _ids(session)["pool text two"]
-    first = store.add_label(pool, "World", "ana", "queue", session=session)
-    store.add_label(pool, "Sports", "ana", "correction", session=session)
+    first = store.add_label(pool, 0, "ana", "queue", session=session)
+    store.add_label(pool, 1, "ana", "correction", session=session)
     session.commit()
     assert store.count_human_labels(session=session) == 2
     assert store.count_human_labels(session=session, after_id=first.id) == 1

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from hloop.core.errors import InvalidInputError
-from training.pipeline import explain, fit_pipeline, highlight, make_pipeline
+from training.pipeline import explain, fit_pipeline, full_probabilities, highlight, make_pipeline
 
 
 def test_predict_proba_rows_sum_to_one_in_label_order(fitted):
@@ -40,9 +40,16 @@ def test_sample_weights_change_the_fit():
     assert not np.allclose(base, weighted)
 
 
-def test_training_without_every_class_is_refused():
-    with pytest.raises(InvalidInputError, match="no example of Business, Sci/Tech"):
-        fit_pipeline(["a goal", "a war"], [1, 0])
+def test_training_needs_two_kinds_of_label():
+    with pytest.raises(InvalidInputError, match="at least two different kinds"):
+        fit_pipeline(["a goal", "a war"], [1, 1])
+
+
+def test_a_label_without_examples_gets_probability_zero():
+    fit = fit_pipeline(["a goal", "a war", "goal again"], [1, 3, 1])
+    probs = full_probabilities(fit.pipeline, ["goal"], 5)
+    assert probs.shape == (1, 5) and probs[0, [0, 2, 4]].tolist() == [0, 0, 0]
+    assert np.isclose(probs.sum(), 1.0) and probs[0, 1] > probs[0, 3]
 
 
 def test_explain_names_the_words_that_pushed_the_prediction(fitted):
@@ -52,7 +59,7 @@ def test_explain_names_the_words_that_pushed_the_prediction(fitted):
     assert {"shares", "profit", "market"} & set(top)
     assert all(c.weight > 0 for c in contributions if c.feature in ("shares", "profit", "market"))
     coach = [c.weight for c in contributions if c.feature == "coach"]
-    assert coach and coach[0] < 0, "a Sports word pushes away from Business"
+    assert coach and coach[0] < 0, "a word of another label pushes away"
     weights = [abs(c.weight) for c in contributions]
     assert weights == sorted(weights, reverse=True)
 

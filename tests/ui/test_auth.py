@@ -24,9 +24,9 @@ def test_login_required_and_user_is_the_annotator(launch, trained, settings):
         Client(url, auth=("ana", "wrong"), verbose=False)
 
     client = Client(url, auth=("ben", "secret2"), verbose=False)
-    saved = client.predict("a new text about the league", "Sports", "mallory", api_name="/feedback")
+    saved = client.predict("a new text about the league", "beta", "mallory", api_name="/feedback")
     assert saved["annotator"] == "ben"
     item = client.predict("mallory", api_name="/next_item")
-    labelled = client.predict(item["example_id"], "World", "", api_name="/submit_label")
+    labelled = client.predict(item["example_id"], "alpha", "", api_name="/submit_label")
     assert labelled["annotator"] == "ben"
     assert {e["annotator"] for e in trained.history()} == {"ben"}

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from gradio_client import Client
 
-from hloop.core.labels import LABELS
+from tests.conftest import TINY_LABELS
 from hloop.services import Services
 from tests.conftest import corpus_of, settings_in
 
@@ -20,7 +20,7 @@ def label_items(url: str, annotator: str) -> list[int]:
     for i in range(ITEMS_EACH):
         item = client.predict(annotator, api_name="/next_item")
         assert item is not None, f"{annotator} found the queue empty after {i} items"
-        client.predict(item["example_id"], LABELS[i % len(LABELS)], annotator, api_name="/submit_label")
+        client.predict(item["example_id"], TINY_LABELS.names[i % len(TINY_LABELS)], annotator, api_name="/submit_label")
         done.append(item["example_id"])
     return done
 

@@ -14,9 +14,9 @@ from hloop.core.labels import MAX_TEXT_CHARS
     [
         ("/predict", ("   ",), "Text is empty"),
         ("/predict", ("x" * (MAX_TEXT_CHARS + 1),), "the limit is"),
-        ("/feedback", ("", "World", "ana"), "Text is empty"),
+        ("/feedback", ("", "alpha", "ana"), "Text is empty"),
         ("/feedback", ("some new text", "Cooking", "ana"), "Unknown label 'Cooking'"),
-        ("/feedback", ("some new text", "World", "  "), "Annotator name"),
+        ("/feedback", ("some new text", "alpha", "  "), "Annotator name"),
         ("/next_item", ("ana", "most_fun"), "Unknown strategy"),
         ("/metrics", (9,), "No model version 9"),
         ("/rollback", (9,), "No model version 9"),
@@ -39,7 +39,7 @@ def test_retrain_without_new_labels_says_to_label_first(client):
 def test_label_of_an_item_held_by_someone_else_is_refused(client):
     item = client.predict("ana", api_name="/next_item")
     with pytest.raises(AppError, match="do not hold item"):
-        client.predict(item["example_id"], "World", "ben", api_name="/submit_label")
+        client.predict(item["example_id"], "alpha", "ben", api_name="/submit_label")
     assert client.predict(api_name="/counters")["labels_total"] == 0
 
 
@@ -51,7 +51,7 @@ def test_expired_claim_is_refused(launch, services, settings):
     client = Client(launch(services), verbose=False)
     item = client.predict("ana", api_name="/next_item")
     with pytest.raises(AppError, match="expired"):
-        client.predict(item["example_id"], "World", "ana", api_name="/submit_label")
+        client.predict(item["example_id"], "alpha", "ana", api_name="/submit_label")
     assert client.predict(api_name="/counters")["labels_total"] == 0
 
 

@@ -8,17 +8,17 @@ from pathlib import Path
 
 def test_predict_feedback_queue_retrain_reaches_v2(client):
     guess = client.predict("the match goal season coach team", api_name="/predict")
-    assert set(guess["confidences"]) == {"World", "Sports", "Business", "Sci/Tech"}
+    assert set(guess["confidences"]) == {"alpha", "beta", "gamma", "delta"}
     assert guess["label"] == max(guess["confidences"], key=guess["confidences"].get)
     assert guess["model_version"] == 1
 
-    saved = client.predict("a brand new text about the election", "World", "ana", api_name="/feedback")
+    saved = client.predict("a brand new text about the election", "alpha", "ana", api_name="/feedback")
     assert saved["label_id"] > 0 and saved["source"] == "correction" and saved["labels_since_retrain"] == 1
 
     item = client.predict("ana", "least_confidence", api_name="/next_item")
     assert {"example_id", "text", "prediction", "confidence", "claim_expires_at"} <= set(item)
     assert "gold" not in item and "label" not in item
-    labelled = client.predict(item["example_id"], "Business", "ana", api_name="/submit_label")
+    labelled = client.predict(item["example_id"], "gamma", "ana", api_name="/submit_label")
     assert labelled["labels_total"] == 2 and labelled["labels_since_retrain"] == 2
 
     card = client.predict(2.0, api_name="/retrain")
@@ -31,11 +31,11 @@ def test_predict_feedback_queue_retrain_reaches_v2(client):
 
 
 def test_export_returns_the_labels_as_a_file(client):
-    client.predict("a brand new text about the election", "World", "ana", api_name="/feedback")
+    client.predict("a brand new text about the election", "alpha", "ana", api_name="/feedback")
     path = Path(client.predict("csv", False, api_name="/export"))
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     assert [(r["text"], r["label"], r["annotator"]) for r in rows] == [
-        ("a brand new text about the election", "World", "ana")
+        ("a brand new text about the election", "alpha", "ana")
     ]
 
 
@@ -44,10 +44,10 @@ def test_skip_undo_and_relabel(client):
     assert client.predict(first["example_id"], "ana", api_name="/skip")["skipped"] is True
     second = client.predict("ana", api_name="/next_item")
     assert second["example_id"] != first["example_id"]
-    client.predict(second["example_id"], "Sports", "ana", api_name="/submit_label")
-    changed = client.predict(second["example_id"], "World", "ana", api_name="/label")
-    assert changed["label"] == "World" and changed["example_id"] == second["example_id"]
+    client.predict(second["example_id"], "beta", "ana", api_name="/submit_label")
+    changed = client.predict(second["example_id"], "alpha", "ana", api_name="/label")
+    assert changed["label"] == "alpha" and changed["example_id"] == second["example_id"]
     undone = client.predict("ana", api_name="/undo")
-    assert undone["undone"] is True and undone["label"] == "World"
+    assert undone["undone"] is True and undone["label"] == "alpha"
     events = client.predict(10, api_name="/history")
-    assert [(e["label"], e["undone"]) for e in events] == [("World", True), ("Sports", False)]
+    assert [(e["label"], e["undone"]) for e in events] == [("alpha", True), ("beta", False)]

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 
 from hloop.core.errors import DatasetUnavailableError, InvalidInputError
-from hloop.core.labels import LABELS
 
 
 @dataclass(frozen=True)
@@ -45,14 +44,16 @@ def parse_annotator(spec: str) -> AnnotatorSpec:
 class Annotator:
     """Answers questions about train rows; ``answerable`` marks the rows it can label."""
 
-    def __init__(self, labels: np.ndarray, answerable: np.ndarray, flip: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self, labels: np.ndarray, answerable: np.ndarray, n_labels: int, flip: float = 0.0, seed: int = 0
+    ) -> None:
         labels = np.asarray(labels, dtype=np.int64)
         self.answerable = np.asarray(answerable, dtype=bool)
         # each row's answer is fixed up front, so it does not depend on when or in which batch it is asked
         rng = np.random.default_rng([seed, 7_919])
         flips = rng.random(labels.shape[0]) < float(flip)
-        shift = rng.integers(1, len(LABELS), size=labels.shape[0])  # any wrong label, uniformly
-        self._answers = np.where(flips, (labels + shift) % len(LABELS), labels)
+        shift = rng.integers(1, n_labels, size=labels.shape[0])  # any wrong label, uniformly
+        self._answers = np.where(flips, (labels + shift) % n_labels, labels)
 
     def answer(self, rows: np.ndarray) -> np.ndarray:
         """The labels this annotator gives to ``rows`` (indices into the train split)."""
@@ -77,10 +78,14 @@ def crowd_labels(path: Path, train_texts: tuple[str, ...]) -> np.ndarray:
     return found
 
 
-def make_annotator(spec: AnnotatorSpec, gold: np.ndarray, seed: int, crowd: np.ndarray | None = None) -> Annotator:
-    """The annotator of ``spec`` over the train split's gold labels (and crowd labels for ``human``)."""
+def make_annotator(
+    spec: AnnotatorSpec, gold: np.ndarray, seed: int, n_labels: int, crowd: np.ndarray | None = None
+) -> Annotator:
+    """The annotator of ``spec`` over the train split's gold labels (and crowd labels for ``human``); rows
+    without a gold (or crowd) label are ones it cannot answer."""
+    gold = np.asarray(gold, dtype=np.int64)
     if spec.kind == "human":
         if crowd is None:
             raise InvalidInputError("The human annotator needs the crowd labels (HLOOP_HUMAN_LABELS_FILE).")
-        return Annotator(np.where(crowd >= 0, crowd, 0), crowd >= 0)
-    return Annotator(gold, np.ones(gold.shape[0], dtype=bool), flip=spec.flip, seed=seed)
+        return Annotator(np.where(crowd >= 0, crowd, 0), crowd >= 0, n_labels)
+    return Annotator(np.where(gold >= 0, gold, 0), gold >= 0, n_labels, flip=spec.flip, seed=seed)

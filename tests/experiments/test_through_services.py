@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from hloop.core.strategies import get_strategy
-from hloop.simulation import SimulationConfig, simulate
-from hloop.simulation.annotators import make_annotator, parse_annotator
-from hloop.simulation.loop import run_loop, split_rows
-from hloop.simulation.through_services import run_through_services
+from hloop.experiments import SimulationConfig, simulate
+from hloop.experiments.annotators import make_annotator, parse_annotator
+from hloop.experiments.loop import run_loop, split_rows
+from hloop.experiments.through_services import run_through_services
 
 RUN = {"seed_size": 12, "batch": 10, "budget": 30, "feedback_weight": 1.0, "seed": 3}
 
@@ -17,7 +17,7 @@ RUN = {"seed_size": 12, "batch": 10, "budget": 30, "feedback_weight": 1.0, "seed
 def both_engines(corpus, features, annotator_spec: str, strategy: str):
     """The same run through Services and through the cached engine: (checkpoints, asked, cached result)."""
     gold = np.asarray(corpus.train_labels)
-    annotator = make_annotator(parse_annotator(annotator_spec), gold, RUN["seed"])
+    annotator = make_annotator(parse_annotator(annotator_spec), gold, RUN["seed"], len(corpus.label_set))
     checkpoints, asked = run_through_services(corpus, annotator, strategy, **RUN)
     seed_rows, pool_rows = split_rows(corpus, features.usable, RUN["seed_size"], RUN["seed"])
     cached = run_loop(
@@ -27,6 +27,7 @@ def both_engines(corpus, features, annotator_spec: str, strategy: str):
         pool_rows,
         annotator,
         get_strategy(strategy),
+        label_set=corpus.label_set,
         **{k: v for k, v in RUN.items() if k != "seed_size"},
     )
     return checkpoints, asked, cached

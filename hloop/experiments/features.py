@@ -17,7 +17,8 @@ from scipy import sparse
 from sklearn.preprocessing import normalize
 
 from hloop.core.errors import InvalidInputError
-from hloop.dataset import Corpus, kept_train_rows
+from hloop.data.corpus import Corpus
+from hloop.data.splits import kept_train_rows
 from training.pipeline import make_pipeline
 
 
@@ -30,11 +31,12 @@ class Features:
     eval_labels: np.ndarray
     usable: np.ndarray  # train rows the store would keep: non-empty, not an eval text, first of repeats
     params: dict  # the product vectorizer's idf/tf/norm/df settings
+    n_labels: int
 
 
 def usable_rows(corpus: Corpus) -> np.ndarray:
     """Train rows the label store keeps (as ``Services.ensure_store`` does): eval repeats and duplicates go."""
-    return kept_train_rows(corpus)
+    return kept_train_rows(corpus.train_texts, corpus.eval_texts)
 
 
 def fit_vectorizer(corpus: Corpus, usable: np.ndarray):
@@ -55,8 +57,9 @@ def featurize(corpus: Corpus) -> Features:
     usable = usable_rows(corpus)
     counter = fit_vectorizer(corpus, usable)
     train = counter.transform([t.strip() for t in corpus.train_texts]).tocsr()
-    evaluated = counter.transform([t.strip() for t in corpus.test_texts]).tocsr()
-    return Features(train, evaluated, np.asarray(corpus.test_labels, dtype=np.int64), usable, params)
+    evaluated = counter.transform([t.strip() for t in corpus.eval_texts]).tocsr()
+    labels = np.asarray(corpus.eval_labels, dtype=np.int64)
+    return Features(train, evaluated, labels, usable, params, len(corpus.label_set))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hloop.simulation.features import featurize
+from hloop.experiments.features import featurize
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hloop.simulation.features import featurize, fit_step
+from hloop.experiments.features import featurize, fit_step
 from training.pipeline import make_pipeline
 
 
@@ -16,6 +16,6 @@ def test_step_tfidf_equals_the_products_vectorizer(tiny_corpus, rows):
     product = make_pipeline().named_steps["tfidf"].fit([tiny_corpus.train_texts[i] for i in picked])
     ours = fit_step(features, picked)
     assert ours.columns.size == len(product.vocabulary_)
-    for texts, counts in ((tiny_corpus.train_texts, features.train), (tiny_corpus.test_texts, features.eval)):
+    for texts, counts in ((tiny_corpus.train_texts, features.train), (tiny_corpus.eval_texts, features.eval)):
         expected = product.transform(list(texts)).toarray()
         np.testing.assert_allclose(ours.transform(counts).toarray(), expected, rtol=1e-12, atol=1e-12)

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from hloop.core.strategies import STRATEGIES, get_strategy
-from hloop.simulation.annotators import make_annotator, parse_annotator
-from hloop.simulation.loop import run_loop, split_rows
+from hloop.experiments.annotators import make_annotator, parse_annotator
+from hloop.experiments.loop import run_loop, split_rows
 
 
 def run(corpus, features, strategy="default", *, seed_size=12, batch=10, budget=40, annotator="oracle", seed=0):
     seed_rows, pool_rows = split_rows(corpus, features.usable, seed_size, seed)
     gold = np.asarray(corpus.train_labels)
-    who = make_annotator(parse_annotator(annotator), gold, seed)
+    who = make_annotator(parse_annotator(annotator), gold, seed, len(corpus.label_set))
     result = run_loop(
         features,
         seed_rows,
@@ -25,6 +25,7 @@ def run(corpus, features, strategy="default", *, seed_size=12, batch=10, budget=
         budget=budget,
         feedback_weight=2.0,
         seed=seed,
+        label_set=corpus.label_set,
     )
     return result, seed_rows, pool_rows
 

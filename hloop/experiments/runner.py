@@ -16,11 +16,11 @@ import numpy as np
 
 from hloop.core.errors import InvalidInputError
 from hloop.core.strategies import DEFAULT_STRATEGY, get_strategy, strategy_name
-from hloop.dataset import Corpus
-from hloop.simulation.annotators import AnnotatorSpec, crowd_labels, make_annotator, parse_annotator
-from hloop.simulation.features import Features, featurize
-from hloop.simulation.loop import run_loop, split_rows
-from hloop.simulation.through_services import run_through_services
+from hloop.data.corpus import Corpus
+from hloop.experiments.annotators import AnnotatorSpec, crowd_labels, make_annotator, parse_annotator
+from hloop.experiments.features import Features, featurize
+from hloop.experiments.loop import fit_version, run_loop, split_rows, training_set
+from hloop.experiments.through_services import run_through_services
 
 Progress = Callable[[float, str], None]
 ENGINES = ("cached", "services")
@@ -98,7 +98,7 @@ def run_task(job: _Job, task: tuple[str, int], on_step: Callable[[int], None] | 
     name, repeat = task
     config, corpus = job.config, job.corpus
     seed = config.random_seed + repeat
-    annotator = make_annotator(job.annotator, np.asarray(corpus.train_labels), seed, job.crowd)
+    annotator = make_annotator(job.annotator, np.asarray(corpus.train_labels), seed, len(corpus.label_set), job.crowd)
     if config.engine == "services":
         checkpoints, _asked = run_through_services(
             corpus,
@@ -124,6 +124,7 @@ def run_task(job: _Job, task: tuple[str, int], on_step: Callable[[int], None] | 
         budget=config.budget,
         feedback_weight=config.feedback_weight,
         seed=seed,
+        label_set=corpus.label_set,
         on_step=on_step,
     )
     return [{"strategy": name, "repeat": repeat, **asdict(c)} for c in result.checkpoints]
@@ -134,12 +135,18 @@ def simulate(
 ) -> dict:
     """Every checkpoint of every strategy and repeat, with the config and the default strategy's name."""
     config = config.validated()
+    if not corpus.labelled or not len(corpus.eval_texts):
+        raise InvalidInputError(
+            "The simulation needs a dataset with gold labels (its simulated annotator answers with them); "
+            f"{corpus.source!r} has none. Point HLOOP_DATASET and HLOOP_LABEL_COLUMN at a labelled dataset."
+        )
     started = time.perf_counter()
     spec = parse_annotator(config.annotator)
     report = progress or (lambda _f, _d: None)
     report(0.0, "fitting the vectorizer on the train split")
     crowd = crowd_labels(human_labels_file, corpus.train_texts) if spec.kind == "human" else None
-    job = _Job(corpus, featurize(corpus) if config.engine == "cached" else None, crowd, spec, config)
+    features = featurize(corpus)
+    job = _Job(corpus, features if config.engine == "cached" else None, crowd, spec, config)
     tasks = [(name, r) for name in config.strategies for r in range(config.repeats)]
     total = len(tasks) * config.steps_per_run
     done = [0]
@@ -158,9 +165,20 @@ def simulate(
         "default_strategy": strategy_name(DEFAULT_STRATEGY),
         "config": {**asdict(config), "strategies": list(config.strategies), "annotator": spec.name},
         "dataset": corpus.source,
+        "labels": corpus.label_set.to_list(),
+        "reference_accuracy": reference_accuracy(corpus, features, config.random_seed),
         "wall_seconds": round(time.perf_counter() - started, 2),
         "checkpoints": [c for run in runs for c in run],
     }
+
+
+def reference_accuracy(corpus: Corpus, features: Features, random_seed: int) -> float:
+    """Eval accuracy of the product's model trained on every usable labelled train row (gold labels): the
+    ceiling that a relative target is measured against."""
+    rows = features.usable[np.asarray(corpus.train_labels)[features.usable] >= 0]
+    data = training_set(rows, np.asarray(corpus.train_labels)[rows], np.empty(0, np.int64), np.empty(0, np.int64), 1.0)
+    vectorizer, clf = fit_version(features, data, random_seed)
+    return float((clf.predict(vectorizer.transform(features.eval)) == features.eval_labels).mean())
 
 
 def _run_parallel(job: _Job, tasks: list[tuple[str, int]], workers: int, step: Callable[[], None]) -> list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hloop.simulation.report import area_under, curves, format_table, labels_to_reach, summary, value_at
+from hloop.experiments.report import area_under, curves, format_table, labels_to_reach, summary, value_at
 
 
 def results_from(table: dict[str, list[list[float]]], labels=(100, 150, 200)) -> dict:
@@ -73,7 +73,7 @@ def test_budgets_outside_the_curves_are_dropped():
 def test_an_empty_figure_says_so_without_a_warning():
     import warnings
 
-    from hloop.simulation.report import curves_figure
+    from hloop.experiments.report import curves_figure
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from hloop.config import Settings
-from hloop.dataset import Corpus
-from hloop.simulation.annotators import Annotator
-from hloop.simulation.loop import Checkpoint
+from hloop.data.corpus import Corpus
+from hloop.experiments.annotators import Annotator
+from hloop.experiments.loop import Checkpoint
 
 ANNOTATOR_NAME = "simulated-annotator"
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from hloop.simulation.annotators import make_annotator, parse_annotator
-from hloop.simulation.features import fit_vectorizer, usable_rows
-from hloop.simulation.loop import run_loop, split_rows
+from hloop.experiments.annotators import make_annotator, parse_annotator
+from hloop.experiments.features import fit_vectorizer, usable_rows
+from hloop.experiments.loop import run_loop, split_rows
 
 
 def test_the_model_trains_on_the_annotators_answers_not_gold(tiny_corpus, tiny_features):
     gold = np.asarray(tiny_corpus.train_labels)
     seed_rows, pool_rows = split_rows(tiny_corpus, tiny_features.usable, 12, 0)
-    always_wrong = make_annotator(parse_annotator("noisy:1"), gold, seed=0)
+    always_wrong = make_annotator(parse_annotator("noisy:1"), gold, seed=0, n_labels=4)
     result = run_loop(
         tiny_features,
         seed_rows,
@@ -24,6 +24,7 @@ def test_the_model_trains_on_the_annotators_answers_not_gold(tiny_corpus, tiny_f
         budget=30,
         feedback_weight=1.0,
         seed=0,
+        label_set=tiny_corpus.label_set,
     )
     last = result.last_training
     pool_part = last.human
@@ -37,7 +38,7 @@ def test_the_model_trains_on_the_annotators_answers_not_gold(tiny_corpus, tiny_f
 
 def test_the_vectorizer_never_sees_eval_text(tiny_corpus):
     vocabulary = fit_vectorizer(tiny_corpus, usable_rows(tiny_corpus)).vocabulary_
-    eval_only = {w for t in tiny_corpus.test_texts for w in t.lower().split()} - {
+    eval_only = {w for t in tiny_corpus.eval_texts for w in t.lower().split()} - {
         w for t in tiny_corpus.train_texts for w in t.lower().split()
     }
     assert eval_only, "the tiny corpus has words only its eval texts use"
@@ -45,11 +46,13 @@ def test_the_vectorizer_never_sees_eval_text(tiny_corpus):
 
 
 def test_a_train_text_repeating_an_eval_text_is_never_used(tiny_corpus):
-    from hloop.dataset import Corpus
+    from hloop.data.corpus import Corpus
 
-    train = (*tiny_corpus.train_texts, tiny_corpus.test_texts[0], tiny_corpus.train_texts[0])
+    train = (*tiny_corpus.train_texts, tiny_corpus.eval_texts[0], tiny_corpus.train_texts[0])
     labels = np.append(tiny_corpus.train_labels, [0, 0])
-    corpus = Corpus(train, labels, tiny_corpus.test_texts, tiny_corpus.test_labels, "tiny+repeats")
+    corpus = Corpus(
+        train, labels, tiny_corpus.eval_texts, tiny_corpus.eval_labels, tiny_corpus.label_set, "tiny+repeats"
+    )
     usable = usable_rows(corpus)
     assert len(train) - 2 not in usable and len(train) - 1 not in usable
     assert usable.size == len(tiny_corpus.train_texts)

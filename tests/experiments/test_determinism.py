@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hloop.simulation import SimulationConfig, simulate
+from hloop.experiments import SimulationConfig, simulate
 
 
 def numbers(results: dict) -> list[tuple]:

@@ -16,12 +16,13 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from hloop.core.errors import InvalidInputError
-from hloop.core.labels import LABELS
+from hloop.core.labels import LabelSet
 from hloop.core.metrics import classification_metrics
 from hloop.core.strategies import QueryContext, Strategy, top_k
-from hloop.dataset import Corpus, split_train
-from hloop.simulation.annotators import Annotator
-from hloop.simulation.features import Features, StepVectorizer, fit_step
+from hloop.data.corpus import Corpus
+from hloop.data.splits import split_train
+from hloop.experiments.annotators import Annotator
+from hloop.experiments.features import Features, StepVectorizer, fit_step
 from training.pipeline import make_pipeline
 
 StepCallback = Callable[[int], None]
@@ -63,9 +64,9 @@ def fit_version(features: Features, data: TrainingSet, random_state: int) -> tup
     return vectorizer, clf
 
 
-def full_probs(clf, x) -> np.ndarray:
+def full_probs(clf, x, n_labels: int) -> np.ndarray:
     """predict_proba with one column per label (a class the model never saw gets probability 0)."""
-    out = np.zeros((x.shape[0], len(LABELS)))
+    out = np.zeros((x.shape[0], n_labels))
     out[:, clf.classes_] = clf.predict_proba(x)
     return out
 
@@ -103,6 +104,7 @@ def run_loop(
     budget: int,
     feedback_weight: float,
     seed: int,
+    label_set: LabelSet,
     on_step: StepCallback | None = None,
 ) -> RunResult:
     """Run until ``budget`` human labels (or an empty pool); evaluate every version on the eval split."""
@@ -115,7 +117,8 @@ def run_loop(
     while True:
         data = training_set(seed_rows, seed_labels, asked, answers, feedback_weight)
         vectorizer, clf = fit_version(features, data, seed)
-        metrics = classification_metrics(features.eval_labels, clf.predict(vectorizer.transform(features.eval)))
+        predicted = clf.predict(vectorizer.transform(features.eval))
+        metrics = classification_metrics(features.eval_labels, predicted, label_set)
         checkpoints.append(
             Checkpoint(
                 int(data.rows.size),
@@ -132,7 +135,7 @@ def run_loop(
             return RunResult(checkpoints, asked, answers, data)
         # as Services ranks the queue: score the whole pool with version step+1's generator, skip labelled items
         rng = np.random.default_rng([seed, step + 1])
-        probs = full_probs(clf, vectorizer.transform(features.train[pool]))
+        probs = full_probs(clf, vectorizer.transform(features.train[pool]), features.n_labels)
         scores = strategy(probs, rng, QueryContext(labelled=int(data.rows.size)))
         order = top_k(scores, pool.size, rng)
         fresh = order[~is_asked[order]][:want]
@@ -148,10 +151,8 @@ def split_rows(corpus: Corpus, usable: np.ndarray, seed_size: int, seed: int) ->
     split = split_train(np.asarray(corpus.train_labels), seed_size, seed)
     seed_rows = np.intersect1d(split.seed, usable)
     pool_rows = np.intersect1d(split.pool, usable)
-    missing = set(range(len(LABELS))) - set(np.asarray(corpus.train_labels)[seed_rows].tolist())
-    if missing:
+    if np.unique(np.asarray(corpus.train_labels)[seed_rows]).size < 2:
         raise InvalidInputError(
-            f"A seed of {seed_size} has no example of {', '.join(LABELS[i] for i in sorted(missing))}; "
-            "use a larger --seed-size."
+            f"A seed of {seed_size} holds fewer than two different labels; use a larger --seed-size."
         )
     return seed_rows, pool_rows

@@ -1,0 +1,1 @@
+"""Corpus loading (hub id, local folder or file), splits, and the demo's defaults."""

@@ -1,0 +1,214 @@
+"""Load a text-classification dataset (hub id, local folder or single file) into a ``Corpus``.
+
+The dataset is described by a ``DatasetSpec`` (from the ``HLOOP_*`` settings): which columns hold the text and
+the label, which splits are train and eval, and optionally the label names. Labels become indices into the
+project's ``LabelSet``; a row without a label is unlabelled (-1) and only ever joins the pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from hloop.core.errors import DatasetUnavailableError, HLoopError
+from hloop.core.labels import LabelSet
+from hloop.data.demo import known_label_names
+from hloop.data.splits import carve_eval
+
+UNLABELLED = -1
+FILE_BUILDERS = {".csv": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
+FILE_BUILDERS[".parquet"] = "parquet"
+EVAL_ORIGINS = ("split", "carved", "human")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Where the dataset is and how to read it (built from the settings by the services)."""
+
+    source: str
+    text_column: str = "text"
+    label_column: str = "label"
+    label_column_required: bool = False  # the user named the column, so its absence is an error
+    labels: tuple[str, ...] = ()
+    train_split: str = "train"
+    eval_split: str = "test"
+    eval_share: float = 0.2
+    random_seed: int = 0
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The train and eval texts with label indices (-1 = unlabelled), the label set, and where eval came from:
+    ``split`` (the dataset's eval split), ``carved`` (from labelled train rows) or ``human`` (no gold labels:
+    held-out human labels are the eval set, so ``eval_texts`` is empty)."""
+
+    train_texts: tuple[str, ...]
+    train_labels: np.ndarray
+    eval_texts: tuple[str, ...]
+    eval_labels: np.ndarray
+    label_set: LabelSet
+    source: str
+    eval_origin: str = "split"
+    dropped_empty: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def labelled(self) -> bool:
+        """Whether any train row has a gold label."""
+        return bool((np.asarray(self.train_labels) >= 0).any())
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """sha256 over every text and label of both splits: names the data a model saw."""
+        digest = hashlib.sha256()
+        for texts, labels in ((self.train_texts, self.train_labels), (self.eval_texts, self.eval_labels)):
+            for text, label in zip(texts, np.asarray(labels).tolist(), strict=True):
+                digest.update(f"{label}\t{text}\n".encode())
+            digest.update(b"--split--")
+        return digest.hexdigest()
+
+
+def _read(source: str):
+    """The DatasetDict of a hub id, a local folder, or a single CSV/JSONL/parquet file."""
+    path = Path(source).expanduser()
+    looks_local = path.exists() or source.startswith((".", "/", "~")) or path.suffix.lower() in FILE_BUILDERS
+    if looks_local and not path.exists():
+        raise DatasetUnavailableError(
+            f"HLOOP_DATASET {source!r} does not exist. Set it to a folder of parquet/CSV/JSONL files, a single "
+            "such file, or a Hugging Face hub id."
+        )
+    if path.is_file() and path.suffix.lower() not in FILE_BUILDERS:
+        raise DatasetUnavailableError(
+            f"HLOOP_DATASET {source!r} is a {path.suffix or 'suffix-less'} file; use .csv, .tsv, .jsonl or .parquet."
+        )
+    import datasets
+
+    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
+    datasets.logging.set_verbosity_error()
+    datasets.disable_progress_bars()
+    try:
+        if path.is_file():
+            extra = {"delimiter": "\t"} if path.suffix.lower() == ".tsv" else {}
+            return datasets.load_dataset(FILE_BUILDERS[path.suffix.lower()], data_files=str(path), **extra)
+        return datasets.load_dataset(str(path) if looks_local else source)
+    except Exception as exc:  # network, hub and file errors all mean the same thing to the user
+        what = "file or folder" if looks_local else "hub id"
+        raise DatasetUnavailableError(
+            f"Could not read the dataset {what} {source!r} ({type(exc).__name__}: {str(exc)[:200]}). Check the "
+            "file is valid CSV/JSONL/parquet; if the Hugging Face Hub is unreachable, set HLOOP_DATASET to a local "
+            "copy (a folder or a file)."
+        ) from exc
+
+
+def _missing(value: object) -> bool:
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
+def _label_names(spec: DatasetSpec, split, raw: list) -> tuple[str, ...]:
+    """HLOOP_LABELS, else the ClassLabel names, else a known dataset's names, else the sorted distinct values."""
+    if spec.labels:
+        return spec.labels
+    feature = split.features.get(spec.label_column)
+    if getattr(feature, "names", None):
+        return tuple(feature.names)
+    values = {v for v in raw if not _missing(v)}
+    numeric = all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values)
+    known = known_label_names(spec.source)
+    if known and numeric and values <= set(range(len(known))):
+        return known
+    ordered = sorted(values) if numeric else sorted({str(v).strip() for v in values})
+    return tuple(str(v) for v in ordered)
+
+
+def _to_indices(raw: list, label_set: LabelSet, column: str, from_labels_setting: bool) -> np.ndarray:
+    """Label values as indices (-1 where missing); values outside the label set are one clear error."""
+    out = np.full(len(raw), UNLABELLED, dtype=np.int64)
+    unknown: list[str] = []
+    for i, value in enumerate(raw):
+        if _missing(value):
+            continue
+        try:
+            out[i] = label_set.index(value.strip() if isinstance(value, str) else value)
+        except HLoopError:
+            unknown.append(str(value))
+    if unknown:
+        where = "HLOOP_LABELS" if from_labels_setting else "the label set"
+        few = ", ".join(repr(v[:40]) for v in dict.fromkeys(unknown).keys() if v)[:300]
+        raise DatasetUnavailableError(
+            f"{len(unknown):,} values of column {column!r} are not in {where} ({', '.join(label_set.names[:12])}"
+            f"{' …' if len(label_set) > 12 else ''}), e.g. {few}. Fix the data, or list every label in HLOOP_LABELS."
+        )
+    return out
+
+
+def _columns(split, name: str, spec: DatasetSpec, source: str) -> tuple[list[str], list | None]:
+    names = split.column_names
+    if spec.text_column not in names:
+        raise DatasetUnavailableError(
+            f"Split {name!r} of {source!r} has no text column {spec.text_column!r} (columns: {', '.join(names)}); "
+            "set HLOOP_TEXT_COLUMN to the column that holds the texts."
+        )
+    texts = ["" if t is None else str(t).strip() for t in split[spec.text_column]]
+    raw = list(split[spec.label_column]) if spec.label_column in names else None
+    return texts, raw
+
+
+def _drop_empty(texts: list[str], labels: np.ndarray) -> tuple[tuple[str, ...], np.ndarray, int]:
+    keep = [i for i, t in enumerate(texts) if t]
+    return tuple(texts[i] for i in keep), labels[keep], len(texts) - len(keep)
+
+
+def load_corpus(spec: DatasetSpec) -> Corpus:
+    """The train and eval texts and labels of the dataset ``spec`` describes; one clear error when it can't."""
+    dsd = _read(spec.source)
+    if spec.train_split not in dsd:
+        raise DatasetUnavailableError(
+            f"Dataset {spec.source!r} has no split {spec.train_split!r} (splits: {', '.join(dsd)}); "
+            "set HLOOP_TRAIN_SPLIT to one of them."
+        )
+    train = dsd[spec.train_split]
+    texts, raw = _columns(train, spec.train_split, spec, spec.source)
+    if raw is None and (spec.label_column_required or not spec.labels):
+        raise DatasetUnavailableError(
+            f"Split {spec.train_split!r} of {spec.source!r} has no label column {spec.label_column!r} (columns: "
+            f"{', '.join(train.column_names)}). Set HLOOP_LABEL_COLUMN to the column that holds the labels, or, to "
+            'label from scratch, HLOOP_LABELS to the label names (e.g. HLOOP_LABELS="spam,ham").'
+        )
+    evaluated = dsd[spec.eval_split] if spec.eval_split in dsd and spec.eval_split != spec.train_split else None
+    eval_texts, eval_raw = _columns(evaluated, spec.eval_split, spec, spec.source) if evaluated else ([], None)
+    names = _label_names(spec, train, (raw or []) + (eval_raw or []))
+    try:
+        label_set = LabelSet(names)
+    except HLoopError as exc:
+        raise DatasetUnavailableError(f"Dataset {spec.source!r}: {exc}") from exc
+    to_idx = lambda values: _to_indices(values, label_set, spec.label_column, bool(spec.labels))  # noqa: E731
+    train_labels = to_idx(raw) if raw is not None else np.full(len(texts), UNLABELLED, dtype=np.int64)
+    train_texts, train_labels, dropped = _drop_empty(texts, train_labels)
+    eval_labels = to_idx(eval_raw) if eval_raw is not None else np.full(len(eval_texts), UNLABELLED, np.int64)
+    eval_texts_t, eval_labels, dropped_eval = _drop_empty(eval_texts, eval_labels)
+    gold = eval_labels >= 0  # an eval row without a label can't be scored: dropped
+    eval_texts_t, eval_labels = tuple(t for t, g in zip(eval_texts_t, gold, strict=True) if g), eval_labels[gold]
+    common = {"label_set": label_set, "source": spec.source, "dropped_empty": dropped + dropped_eval}
+    if eval_labels.size:
+        return Corpus(train_texts, train_labels, eval_texts_t, eval_labels, eval_origin="split", **common)
+    if (train_labels >= 0).any():
+        eval_rows, train_rows = carve_eval(train_labels, spec.eval_share, spec.random_seed)
+        return Corpus(
+            tuple(train_texts[i] for i in train_rows),
+            train_labels[train_rows],
+            tuple(train_texts[i] for i in eval_rows),
+            train_labels[eval_rows],
+            eval_origin="carved",
+            **common,
+        )
+    return Corpus(train_texts, train_labels, (), np.empty(0, np.int64), eval_origin="human", **common)

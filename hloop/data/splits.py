@@ -1,0 +1,68 @@
+"""Seeded, stratified splits: eval carved from labelled train rows, and train split into seed and pool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from hloop.core.labels import text_key
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row indices into the train split: ``seed`` is labelled from the start, ``pool`` is not."""
+
+    seed: np.ndarray
+    pool: np.ndarray
+
+
+def _stratified(rows: np.ndarray, labels: np.ndarray, size: int, random_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(``size`` rows, the rest), stratified when every class can give a row to both sides."""
+    counts = np.bincount(labels)
+    present = counts[counts > 0]
+    can_stratify = size >= present.size and rows.size - size >= present.size and present.min() >= 2
+    picked, rest = train_test_split(
+        rows, train_size=size, stratify=labels if can_stratify else None, random_state=random_seed, shuffle=True
+    )
+    return np.sort(picked), np.sort(rest)
+
+
+def split_train(labels: np.ndarray, seed_size: int | str, random_seed: int) -> Split:
+    """A stratified, seeded split of the labelled train rows into seed and pool; unlabelled rows (-1) always join
+    the pool, ``"all"`` puts every labelled row in seed and 0 none (cold start)."""
+    labels = np.asarray(labels, dtype=np.int64)
+    labelled = np.flatnonzero(labels >= 0)
+    unlabelled = np.flatnonzero(labels < 0)
+    if seed_size == "all" or int(seed_size) >= labelled.size:
+        return Split(seed=labelled, pool=unlabelled)
+    if int(seed_size) == 0:
+        return Split(seed=np.empty(0, dtype=np.int64), pool=np.arange(labels.size))
+    seed, pool = _stratified(labelled, labels[labelled], int(seed_size), random_seed)
+    return Split(seed=seed, pool=np.sort(np.concatenate([pool, unlabelled])))
+
+
+def carve_eval(labels: np.ndarray, share: float, random_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(eval rows, train rows): a seeded, stratified ``share`` of the labelled rows; unlabelled rows stay in train."""
+    labels = np.asarray(labels, dtype=np.int64)
+    labelled = np.flatnonzero(labels >= 0)
+    size = min(max(1, round(labelled.size * share)), labelled.size - 1)
+    if labelled.size < 2:
+        return np.empty(0, dtype=np.int64), np.arange(labels.size)
+    picked, rest = _stratified(labelled, labels[labelled], size, random_seed)
+    return picked, np.sort(np.concatenate([rest, np.flatnonzero(labels < 0)]))
+
+
+def kept_train_rows(train_texts: tuple[str, ...], eval_texts: tuple[str, ...]) -> np.ndarray:
+    """Train rows the label store keeps: non-empty, not a repeat of an eval text (those must never be trained
+    on or queued), and the first of exact repeats."""
+    seen = {text_key(text) for text in eval_texts}
+    kept = []
+    for i, text in enumerate(train_texts):
+        key = text_key(text)
+        if key in seen or not text.strip():
+            continue
+        seen.add(key)
+        kept.append(i)
+    return np.array(kept, dtype=np.int64)

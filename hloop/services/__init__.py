@@ -1,0 +1,42 @@
+"""The use-cases of HumanLoopML, one module each, composed into the one ``Services`` façade that the CLI, the
+Gradio app and the REST routes receive:
+
+- ``project``: settings, dataset, label set, store filling and checks;
+- ``models``: training (with the cold start), prediction, cards, rollback;
+- ``labels``: corrections, relabelling, undo, history, counters;
+- ``queue``: ranking the pool, claims, submit and skip;
+- ``transfer``: imports and exports.
+"""
+
+from hloop.services.project import Progress, dataset_rows, dataset_spec
+from hloop.services.records import EXPORT_COLUMNS, label_record, prediction_record
+from hloop.services.transfer import Transfer
+
+
+class Services(Transfer):
+    """Everything a user can do, over one settings object; safe to share between threads."""
+
+    def project_summary(self) -> dict:
+        """The dataset, the label set, where the eval metrics come from, and what v1 waits for."""
+        corpus = self.corpus()
+        return {
+            "title": self.settings.title,
+            "dataset": corpus.source,
+            "labels": self.label_set.to_list(),
+            "eval_origin": corpus.eval_origin,
+            "eval_texts": len(corpus.eval_texts),
+            "train_texts": len(corpus.train_texts),
+            "dropped_empty": corpus.dropped_empty,
+            "readiness": self.readiness(),
+        }
+
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "Progress",
+    "Services",
+    "dataset_rows",
+    "dataset_spec",
+    "label_record",
+    "prediction_record",
+]

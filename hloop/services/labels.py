@@ -1,0 +1,108 @@
+"""Use-cases of human labels: corrections, relabelling, undo, history and counters."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from hloop.core.errors import InvalidInputError
+from hloop.core.labels import clean_text
+from hloop.services.models import Models
+from hloop.services.records import annotator_name, label_record, prediction_record
+from labeling import queue as claims
+from labeling import store
+
+
+class Labels(Models):
+    """Storing and reviewing human labels."""
+
+    def _label_result(self, session: Session, row, example) -> dict:
+        return {**label_record(row, example, self.label_set), **self._counters(session)}
+
+    def _counters(self, session: Session) -> dict:
+        versions = self.registry.versions()
+        since = self.registry.card(versions[-1])["training"].get("last_label_id", 0) if versions else 0
+        return {
+            "labels_total": store.count_human_labels(session=session),
+            "labels_since_retrain": store.count_human_labels(session=session, after_id=since),
+        }
+
+    def counters(self) -> dict:
+        """Human labels in total and since the newest version was trained."""
+        with self.session() as session:
+            return self._counters(session)
+
+    def after_label(self, result: dict) -> dict:
+        """After a label is stored: train v1 by itself when the cold start is over (says so in the result)."""
+        card = self.train_first_if_ready()
+        return result if card is None else {**result, "trained_version": card["version"]}
+
+    def _store_label(self, session: Session, example, wanted: int, annotator: str, source: str):
+        version, prediction, confidence = self.model_guess(example.text)
+        return store.add_label(
+            example.id,
+            wanted,
+            annotator,
+            source,
+            session=session,
+            model_version=version,
+            model_prediction=prediction,
+            model_confidence=confidence,
+        )
+
+    def feedback(self, text: str, label: str | int, annotator: str) -> dict:
+        """A correction from the Predict tab: store the text (if new) and the right label with the model's guess."""
+        cleaned, wanted, who = clean_text(text), self.label_set.index(label), annotator_name(annotator)
+        self.ensure_store()
+        with self._lock, self.session() as session:
+            example, _new = store.add_example(cleaned, "user", session=session)
+            if example.origin == "eval":
+                raise InvalidInputError(
+                    "That text belongs to the held-out eval split, which is never trained on; "
+                    "its label was not stored. Try another text."
+                )
+            row = self._store_label(session, example, wanted, who, "correction")
+            session.commit()
+            result = self._label_result(session, row, example)
+        return self.after_label(result)
+
+    def label(self, example_id: int, label: str | int, annotator: str, source: str = "cli") -> dict:
+        """Label (or relabel) a stored example outside the queue; history is kept."""
+        wanted, who = self.label_set.index(label), annotator_name(annotator)
+        self.ensure_store()
+        with self._lock, self.session() as session:
+            example = store.get_example(example_id, session=session)
+            if example.origin == "eval":
+                raise InvalidInputError(f"Example {example_id} is in the held-out eval split and cannot be labelled.")
+            row = self._store_label(session, example, wanted, who, source)
+            claims.release(example.id, session=session)
+            session.commit()
+            result = self._label_result(session, row, example)
+        return self.after_label(result)
+
+    def undo(self, annotator: str) -> dict:
+        """Undo the annotator's latest label (kept in history as undone); returns what was undone."""
+        with self._lock, self.session() as session:
+            row = store.undo_last(annotator_name(annotator), session=session)
+            example = store.get_example(row.example_id, session=session)
+            session.commit()
+            return {**self._label_result(session, row, example), "undone": True}
+
+    def history(self, limit: int = 50) -> list[dict]:
+        """The newest human label events (undone ones included) for the Correct tab."""
+        with self.session() as session:
+            events = store.label_history(session=session, limit=limit)
+            return [label_record(lab, ex, self.label_set) for lab, ex in events]
+
+    def recent_activity(self, limit: int = 50) -> list[dict]:
+        """Predictions shown in the app (not yet labelled) and human label events, newest first."""
+        labels = self.label_set
+        with self.session() as session:
+            events = [
+                (lab.created_at, label_record(lab, ex, labels))
+                for lab, ex in store.label_history(session=session, limit=limit)
+            ]
+            events += [
+                (p.created_at, prediction_record(p, labels)) for p in store.recent_predictions(limit, session=session)
+            ]
+        events.sort(key=lambda pair: pair[0], reverse=True)
+        return [record for _when, record in events[:limit]]

@@ -1,0 +1,225 @@
+"""Use-cases of model versions: train (with cold start), predict, explain, cards, rollback."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hloop.core.errors import NoModelError, NothingToTrainError, StoreMismatchError
+from hloop.core.labels import clean_text
+from hloop.services.project import Progress, Project, no_progress
+from labeling import store
+from training.pipeline import explain, full_probabilities, highlight
+from training.trainer import train_version
+
+
+class Models(Project):
+    """Training, predicting and managing model versions."""
+
+    # -- cold start --------------------------------------------------------------------------------------
+    def training_rows(self, up_to_id: int | None = None) -> tuple[list, list]:
+        """(rows to train on, held-out human rows used as eval when there are no gold labels)."""
+        with self.session() as session:
+            rows = store.latest_labels(session=session, up_to_id=up_to_id)
+        train = [r for r in rows if not (r.human and self.is_held_out(r.text))]
+        return train, [r for r in rows if r.human and self.is_held_out(r.text)]
+
+    def labels_needed(self) -> dict[str, int]:
+        """For each label, how many more training labels v1 waits for (``HLOOP_MIN_PER_LABEL`` each)."""
+        self.ensure_store()
+        train, _ = self.training_rows()
+        counts = np.bincount([r.label for r in train], minlength=len(self.label_set))
+        wanted = self.settings.min_per_label
+        return {name: max(0, wanted - int(counts[i])) for i, name in enumerate(self.label_set.names)}
+
+    def has_seed_labels(self) -> bool:
+        """Whether the store holds labels from the dataset (a seed of two or more kinds), so v1 can train now."""
+        train, _ = self.training_rows()
+        return len({r.label for r in train if not r.human}) >= 2
+
+    def readiness(self) -> str:
+        """A sentence on what v1 still waits for (empty when a model exists)."""
+        if self.registry.current_version() is not None:
+            return ""
+        if self.has_seed_labels():
+            return "No model yet: run `python -m hloop train` (or start the app, which trains v1)."
+        needed = {name: n for name, n in self.labels_needed().items() if n}
+        if not needed:
+            return "Enough labels for v1: it trains with the next label (or press Retrain)."
+        shown = ", ".join(f"{n} more {name}" for name, n in list(needed.items())[:8])
+        more = f" and {len(needed) - 8} more labels" if len(needed) > 8 else ""
+        return (
+            f"No model yet: v1 trains by itself once every label has {self.settings.min_per_label} human labels "
+            f"(still needed: {shown}{more}). Label queue items (served in random order until then)."
+        )
+
+    def train_first_if_ready(self) -> dict | None:
+        """Train v1 when there is no model and every label has enough labels; returns its card, else None."""
+        if self.registry.versions() or any(self.labels_needed().values()):
+            return None
+        with self._train_lock:
+            if self.registry.versions():  # another thread trained it meanwhile
+                return None
+            return self._train_locked(self.settings.feedback_weight, False, no_progress)
+
+    # -- models ------------------------------------------------------------------------------------------
+    def check_card(self, card: dict) -> None:
+        """Refuse a version made for another label set."""
+        made_for = card.get("labels")
+        if made_for is not None and made_for != self.label_set.to_list():
+            raise StoreMismatchError(
+                f"v{card['version']} was trained for the labels [{', '.join(made_for)}], and this project's labels "
+                f"are [{', '.join(self.label_set.names)}]. Point HLOOP_MODELS_DIR at this project's models, or train."
+            )
+
+    def current_model(self):
+        """(version, pipeline) of the current model."""
+        version = self.registry.current_version()
+        if version is None:
+            raise NoModelError(self.readiness() or "No model yet: run `python -m hloop train`.")
+        self.check_card(self.registry.card(version))
+        return version, self.registry.load(version)
+
+    def train(
+        self, feedback_weight: float | None = None, *, require_new: bool = False, progress: Progress = no_progress
+    ) -> dict:
+        """Train a new version on the seed labels and every human label; returns its card."""
+        weight = self.settings.feedback_weight if feedback_weight is None else float(feedback_weight)
+        progress(0.05, "loading the dataset")
+        self.ensure_store()
+        with self._train_lock:
+            return self._train_locked(weight, require_new, progress)
+
+    def _train_locked(self, weight: float, require_new: bool, progress: Progress) -> dict:
+        corpus = self.corpus()
+        newest = self.registry.versions()[-1] if self.registry.versions() else None
+        with self.session() as session:
+            snapshot = store.last_label_id(session=session)
+            if require_new and newest is not None:
+                since = self.registry.card(newest)["training"].get("last_label_id", 0)
+                if store.count_human_labels(session=session, after_id=since) == 0:
+                    raise NothingToTrainError(
+                        f"No new human labels since v{newest}; label some queue items or correct predictions first."
+                    )
+        rows, held = self.training_rows(up_to_id=snapshot)
+        if len({r.label for r in rows}) < 2:
+            raise NothingToTrainError(
+                f"Nothing to train on yet: {len(rows)} labelled texts, of {len({r.label for r in rows})} label(s); "
+                f"a model needs labels of at least two kinds. {self.readiness()}".strip()
+            )
+        if self.held_out_by_humans():
+            eval_texts, eval_labels = [r.text for r in held], [r.label for r in held]
+        else:
+            eval_texts, eval_labels = list(corpus.eval_texts), corpus.eval_labels
+        progress(0.2, f"training on {len(rows):,} labelled texts")
+        model, card = train_version(
+            [r.text for r in rows],
+            [r.label for r in rows],
+            [r.human for r in rows],
+            feedback_weight=weight,
+            eval_texts=eval_texts,
+            eval_labels=eval_labels,
+            label_set=self.label_set,
+            eval_origin=corpus.eval_origin,
+            parent=self.registry.current_version(),
+            data_fingerprint=corpus.fingerprint,
+            random_state=self.settings.random_seed,
+        )
+        card["training"]["last_label_id"] = snapshot
+        progress(0.9, "saving the new version")
+        saved = self.registry.save(model, card)
+        progress(1.0, f"v{saved['version']} ready")
+        return saved
+
+    def retrain(
+        self, feedback_weight: float | None = None, *, force: bool = False, progress: Progress = no_progress
+    ) -> dict:
+        """A new version from seed + human labels; refuses when no human label arrived since the last one."""
+        return self.train(feedback_weight, require_new=not force, progress=progress)
+
+    def card(self, version: int | None = None) -> dict:
+        """The card of ``version`` (None or 0 = current)."""
+        if not version:
+            chosen = self.registry.current_version()
+            if chosen is None:
+                raise NoModelError(self.readiness() or "No model yet: run `python -m hloop train`.")
+        else:
+            chosen = int(version)
+        return {**self.registry.card(chosen), "current": chosen == self.registry.current_version()}
+
+    def versions(self) -> list[dict]:
+        """Every version's card, oldest first."""
+        return self.registry.cards()
+
+    def rollback(self, version: int) -> dict:
+        """Make ``version`` current again; returns its card."""
+        self.check_card(self.registry.card(int(version)))
+        self.registry.load(int(version))  # refuse to point at a corrupt artifact
+        self.registry.set_current(int(version))
+        return self.card(int(version))
+
+    # -- prediction --------------------------------------------------------------------------------------
+    def probabilities(self, texts: list[str]) -> tuple[int, np.ndarray]:
+        """(version, one row of label probabilities per text) from the current model."""
+        version, model = self.current_model()
+        return version, full_probabilities(model, texts, len(self.label_set))
+
+    def predict(self, text: str, *, record_for: str | None = None) -> dict:
+        """The label, the confidence of every label and the model version for ``text``.
+
+        ``record_for`` (an annotator name, or "" for anonymous) logs the prediction for the Correct tab.
+        """
+        cleaned = clean_text(text)
+        version, probs = self.probabilities([cleaned])
+        confidences = {name: float(p) for name, p in zip(self.label_set.names, probs[0], strict=True)}
+        best = int(np.argmax(probs[0]))
+        if record_for is not None:
+            with self._lock, self.session() as session:
+                store.add_prediction(
+                    cleaned, best, float(probs[0][best]), version, session=session, annotator=record_for
+                )
+                session.commit()
+        return {
+            "label": self.label_set.names[best],
+            "confidence": float(probs[0][best]),
+            "confidences": confidences,
+            "model_version": version,
+        }
+
+    def explain(self, text: str, top: int = 10) -> dict:
+        """The prediction's most influential words (signed) and highlight spans of the text."""
+        cleaned = clean_text(text)
+        version, model = self.current_model()
+        predicted, contributions = explain(model, cleaned, top=top)
+        return {
+            "label": self.label_set.names[predicted],
+            "model_version": version,
+            "contributions": [{"feature": c.feature, "weight": c.weight} for c in contributions],
+            "highlights": highlight(cleaned, contributions),
+        }
+
+    def model_guess(self, text: str) -> tuple[int | None, int | None, float | None]:
+        """(version, predicted label index, confidence) of the current model, or Nones without one."""
+        if self.registry.current_version() is None:
+            return None, None, None
+        version, probs = self.probabilities([text])
+        best = int(np.argmax(probs[0]))
+        return version, best, float(probs[0][best])
+
+    def example_texts(self, n: int = 4) -> list[str]:
+        """A few texts of this dataset for the Predict tab (eval texts, else train texts), one per label first."""
+        corpus = self.corpus()
+        texts, labels = (
+            (corpus.eval_texts, corpus.eval_labels)
+            if corpus.eval_texts
+            else (
+                corpus.train_texts,
+                corpus.train_labels,
+            )
+        )
+        picked: list[str] = []
+        for label in range(len(self.label_set)):
+            hits = np.flatnonzero(np.asarray(labels) == label)
+            if hits.size and len(picked) < n:
+                picked.append(texts[int(hits[0])])
+        picked += [t for t in texts[: n * 2] if t not in picked][: n - len(picked)]
+        return [t if len(t) <= 300 else t[:297] + "..." for t in picked]

@@ -1,0 +1,154 @@
+"""The project a ``Services`` serves: settings, dataset, label set, label store and model registry."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from hloop.config import Settings
+from hloop.core.errors import StoreBusyError, StoreMismatchError
+from hloop.core.labels import LabelSet, held_out
+from hloop.data.corpus import Corpus, DatasetSpec, load_corpus
+from hloop.data.splits import Split, kept_train_rows, split_train
+from labeling import store
+from labeling.db import make_engine
+from training.registry import Registry
+
+Progress = Callable[[float, str], None]
+
+
+def no_progress(_fraction: float, _desc: str) -> None:
+    """A progress callback that shows nothing."""
+    return None
+
+
+def dataset_spec(settings: Settings) -> DatasetSpec:
+    """What the settings say about the dataset."""
+    labels = tuple(p.strip() for p in settings.labels.split(",") if p.strip()) if settings.labels else ()
+    return DatasetSpec(
+        source=settings.dataset,
+        text_column=settings.text_column,
+        label_column=settings.label_column,
+        label_column_required="label_column" in settings.model_fields_set,
+        labels=labels,
+        train_split=settings.train_split,
+        eval_split=settings.eval_split,
+        eval_share=settings.eval_share,
+        random_seed=settings.random_seed,
+    )
+
+
+def dataset_rows(corpus: Corpus, split: Split) -> tuple[list[tuple[str, str, int]], list[tuple[int, int]]]:
+    """The store's (text, origin, dataset row) rows, eval first, and the seed's (dataset row, label) pairs."""
+    seed = set(split.seed.tolist())
+    rows = [(text.strip(), "eval", i) for i, text in enumerate(corpus.eval_texts)]
+    kept = kept_train_rows(corpus.train_texts, corpus.eval_texts).tolist()
+    rows += [(corpus.train_texts[i].strip(), "seed" if i in seed else "pool", i) for i in kept]
+    seed_labels = [(i, int(corpus.train_labels[i])) for i in kept if i in seed]
+    return rows, seed_labels
+
+
+class Project:
+    """Plumbing shared by every use-case: the engine, sessions, the dataset and the store's facts."""
+
+    def __init__(self, settings: Settings, corpus: Corpus | None = None) -> None:
+        self.settings = settings
+        self.registry = Registry(settings.models_dir)
+        self._corpus = corpus
+        self._engine = None
+        self._lock = threading.RLock()  # guards shared state (caches, the engine), never heavy work
+        self._train_lock = threading.Lock()  # one training at a time
+        self._pool: dict = {}  # the queue's scored pool, for the current version only
+
+    @property
+    def engine(self):
+        """The store's engine, created on first use."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = make_engine(self.settings.database_url, self.settings.db_timeout)
+            return self._engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A short-lived session; a locked or unreachable database becomes StoreBusyError, nothing written."""
+        with Session(self.engine) as session:
+            try:
+                yield session
+            except OperationalError as exc:
+                session.rollback()
+                raise StoreBusyError(
+                    f"The label store is busy or unreachable ({str(exc.orig)[:120]}); nothing was saved. Try again."
+                ) from exc
+
+    def corpus(self) -> Corpus:
+        """The dataset, loaded once."""
+        with self._lock:
+            if self._corpus is None:
+                self._corpus = load_corpus(dataset_spec(self.settings))
+            return self._corpus
+
+    @property
+    def label_set(self) -> LabelSet:
+        """The project's labels."""
+        return self.corpus().label_set
+
+    def held_out_by_humans(self) -> bool:
+        """True when there are no gold eval labels, so a share of the human labels is the eval set."""
+        return self.corpus().eval_origin == "human"
+
+    def is_held_out(self, text: str) -> bool:
+        """Whether a human label on ``text`` is eval-only (never trained on): only without gold eval labels."""
+        return self.held_out_by_humans() and held_out(text, self.settings.eval_share)
+
+    def _store_facts(self, corpus: Corpus) -> dict[str, str]:
+        return {
+            "data_fingerprint": corpus.fingerprint,
+            "seed_size": str(self.settings.seed_size),
+            "random_seed": str(self.settings.random_seed),
+            "labels": json.dumps(corpus.label_set.to_list(), ensure_ascii=False),
+        }
+
+    def _check_facts(self, info: dict[str, str], facts: dict[str, str]) -> None:
+        wrong = {k: (info.get(k), v) for k, v in facts.items() if k in info and info.get(k) != v}
+        if "labels" in wrong:
+            there, now = (", ".join(json.loads(v)) for v in wrong["labels"])
+            raise StoreMismatchError(
+                f"The label store at {self.settings.database_url} was made for the labels [{there}], and this "
+                f"project's labels are [{now}]. Use the HLOOP_DATASET/HLOOP_LABELS it was made with, or point "
+                "HLOOP_DATABASE_URL at a new store."
+            )
+        if wrong:
+            raise StoreMismatchError(
+                f"The label store at {self.settings.database_url} was built with other settings "
+                f"({', '.join(f'{k}: {a} there, {b} now' for k, (a, b) in wrong.items())}). "
+                "Use the settings it was built with, or point HLOOP_DATABASE_URL at a new store."
+            )
+
+    def ensure_store(self) -> dict[str, str]:
+        """Fill an empty store with the dataset's seed, pool and eval texts; check a filled one matches."""
+        corpus = self.corpus()
+        facts = self._store_facts(corpus)
+        with self._lock, self.session() as session:
+            info = store.get_info(session=session)
+            if info:
+                self._check_facts(info, facts)
+                if "labels" not in info:  # a store made before label sets were recorded: record it now
+                    store.set_info({"labels": facts["labels"]}, session=session)
+                    session.commit()
+                return {**info, **facts}
+            split = split_train(corpus.train_labels, self.settings.seed_size, self.settings.random_seed)
+            rows, seed_labels = dataset_rows(corpus, split)
+            try:
+                store.bulk_add_examples(rows, session=session)
+                store.bulk_add_seed_labels(seed_labels, session=session)
+                store.set_info(facts, session=session)
+                session.commit()
+            except IntegrityError:  # another process filled the store at the same moment: use its rows
+                session.rollback()
+                return self.ensure_store()
+            return facts
