@@ -133,10 +133,17 @@ def ensure_model(services: Services) -> None:
     print(f"v{card['version']} ready: {scores}", file=sys.stderr, flush=True)
 
 
-settings = app_settings()
-services = Services(settings)
-demo = build_demo(services)
+def __getattr__(name: str):
+    """``demo`` for ``gradio app.py``, built on first use, so importing this module loads no dataset."""
+    if name == "demo":
+        global demo
+        demo = build_demo(Services(app_settings()))
+        return demo
+    raise AttributeError(name)
+
 
 if __name__ == "__main__":
+    settings = app_settings()
+    services = Services(settings)
     ensure_model(services)
-    demo.launch(**launch_options(settings))
+    build_demo(services).launch(**launch_options(settings))

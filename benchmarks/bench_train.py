@@ -113,7 +113,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
                 f"run {run}: ours {ours_times[-1]:.3f} s, fastText {ft_times[-1]:.3f} s "
                 f"(fastText accuracy {ft_accuracies[-1]:.4f})"
             )
-    ours_accuracy = evaluate(fit.pipeline, corpus.eval_texts, corpus.eval_labels, corpus.label_set)["accuracy"]  # deterministic fit
+    # deterministic fit
+    ours_accuracy = evaluate(fit.pipeline, corpus.eval_texts, corpus.eval_labels, corpus.label_set)["accuracy"]
     ours_seconds, ft_seconds = statistics.median(ours_times), statistics.median(ft_times)
     result = {
         "ours_seconds": round(ours_seconds, 4),

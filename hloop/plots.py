@@ -6,7 +6,6 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-
 SIZE = (5.6, 3.4)
 
 
@@ -70,7 +69,9 @@ def scores_by_human_labels(cards: list[dict]) -> Figure:
 
 def confusion_heatmap(card: dict | None) -> Figure:
     """The version's confusion matrix on the eval split: rows are true labels, columns predicted ones."""
-    if card is None or not card["metrics"]:
+    if card is None:
+        return _empty("Confusion matrix")
+    if not card["metrics"]:
         return _empty("Confusion matrix", "No metrics for this version yet")
     confusion = card["metrics"]["confusion_matrix"]
     matrix = np.asarray(confusion["matrix"])
@@ -96,7 +97,9 @@ def confusion_heatmap(card: dict | None) -> Figure:
 
 def per_class_f1(card: dict | None, parent: dict | None) -> Figure:
     """Per-label F1 of a version next to its parent's (when it has one and it was made for the same labels)."""
-    if card is None or not card["metrics"]:
+    if card is None:
+        return _empty("Per-label F1")
+    if not card["metrics"]:
         return _empty("Per-label F1", "No metrics for this version yet")
     names = list(card["metrics"]["per_class"])
     if parent is not None and (not parent["metrics"] or list(parent["metrics"]["per_class"]) != names):

@@ -1,10 +1,10 @@
 """The honesty rules: eval never trained on, queued or used for the vectorizer; pool gold never visible."""
 
 import numpy as np
-from tests.conftest import TINY_LABELS
 from sqlmodel import select
 
 from labeling.tables import Example, Label
+from tests.conftest import TINY_LABELS
 
 
 def _vocabulary(services):

@@ -25,13 +25,13 @@ def test_the_loop_in_a_browser(launch, trained, tmp_path, browser_page):
     page.locator("#predict-text textarea").fill("coach team score olympic match in the season story")
     page.locator("#predict-button").click()
     page.locator("#predict-version").get_by_text("Model v1 predicts", exact=False).wait_for()
-    page.locator("#predict-topic").get_by_text("Sports").click()
+    page.locator("#predict-topic").get_by_text("beta").click()
     page.locator("#predict-save").click()
-    page.locator("#predict-status").get_by_text("Saved Sports", exact=False).wait_for()
+    page.locator("#predict-status").get_by_text("Saved beta", exact=False).wait_for()
     # a second prediction, not corrected now: the Correct tab lists it for later
     page.locator("#predict-text textarea").fill("rebels troops embassy minister talks story")
     page.locator("#predict-button").click()
-    page.locator("#predict-version").get_by_text("Model v1 predicts World", exact=False).wait_for()
+    page.locator("#predict-version").get_by_text("Model v1 predicts alpha", exact=False).wait_for()
     shoot(page, shots, "1-predict")
 
     # Correct: the correction is in the table; change it
@@ -39,27 +39,27 @@ def test_the_loop_in_a_browser(launch, trained, tmp_path, browser_page):
     table = page.locator("#correct-table")
     table.locator("[role=gridcell]", has_text="coach team score olympic").first.click()
     assert page.locator("#correct-example input").input_value() != ""
-    page.locator("#correct-topic").get_by_text("World").click()
+    page.locator("#correct-topic").get_by_text("alpha").click()
     page.locator("#correct-change").click()
-    page.locator("#correct-status").get_by_text("is now World", exact=False).wait_for()
+    page.locator("#correct-status").get_by_text("is now alpha", exact=False).wait_for()
     # the uncorrected prediction is there too, without a human label; correcting it stores the text
     table.locator("[role=gridcell]", has_text="rebels troops embassy").first.click()
     expect(page.locator("#correct-example input")).to_have_value("")
-    page.locator("#correct-topic").get_by_text("Business").click()
+    page.locator("#correct-topic").get_by_text("gamma").click()
     page.locator("#correct-change").click()
-    page.locator("#correct-status").get_by_text("is now Business", exact=False).wait_for()
+    page.locator("#correct-status").get_by_text("is now gamma", exact=False).wait_for()
     shoot(page, shots, "2-correct")
 
-    # Label queue: two items with the keyboard shortcuts (2 = Sports, 3 = Business)
+    # Label queue: two items with the keyboard shortcuts (2 = beta, 3 = gamma)
     page.get_by_role("tab", name="Label queue").click()
     page.locator("#queue-next").click()
     guess = page.locator("#queue-guess")
     guess.get_by_text("guesses", exact=False).wait_for()
     page.locator("#queue-shortcuts").click()  # focus away from text fields
     page.keyboard.press("2")
-    guess.get_by_text("Saved Sports", exact=False).wait_for()
+    guess.get_by_text("Saved beta", exact=False).wait_for()
     page.keyboard.press("3")
-    guess.get_by_text("Saved Business", exact=False).wait_for()
+    guess.get_by_text("Saved gamma", exact=False).wait_for()
     page.locator("#queue-counters").get_by_text(re.compile(r"Labelled this session: 2")).wait_for()
     shoot(page, shots, "3-queue")
 

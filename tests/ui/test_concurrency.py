@@ -6,9 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from gradio_client import Client
 
-from tests.conftest import TINY_LABELS
 from hloop.services import Services
-from tests.conftest import corpus_of, settings_in
+from tests.conftest import TINY_LABELS, corpus_of, settings_in
 
 ANNOTATORS = 8
 ITEMS_EACH = 25
