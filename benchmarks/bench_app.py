@@ -103,7 +103,7 @@ def main() -> None:
         retrain_s, train_s = [], []
         for _ in range(args.retrains):
             item = app_client.predict("bench", api_name="/next_item")
-            app_client.predict(item["example_id"], "World", "bench", api_name="/submit_label")
+            app_client.predict(item["example_id"], "0", "bench", api_name="/submit_label")  # the first label
             start = time.perf_counter()
             app_client.predict(1.0, api_name="/ui_retrain")  # the Retrain button's event
             retrain_s.append(time.perf_counter() - start)

@@ -1,4 +1,4 @@
-"""HumanLoopML: a human-in-the-loop topic classifier for AG News.
+"""HumanLoopML: a human-in-the-loop text classifier for any dataset and label set (AG News is the demo).
 
 Importing this package pulls in nothing heavy: ``import hloop.core`` needs only numpy and scikit-learn.
 """
