@@ -102,3 +102,25 @@ def trec_dir() -> Path:
     if not (folder / "train.csv").exists():
         pytest.skip(f"local TREC copy not found at {folder} (set HLOOP_TREC_DATASET to the folder)")
     return folder
+
+
+def generated_corpus(n_labels: int, per_label: int = 6, eval_per_label: int | None = None, seed: int = 0) -> Corpus:
+    """A learnable corpus with ``n_labels`` made-up labels: each label has its own words, texts mix them with
+    filler. Eval gets at least 30 texts in all, so metrics are reported."""
+    rng = np.random.default_rng(seed)
+    names = tuple(f"class {i:02d}" for i in range(n_labels))
+    words = {i: [f"w{i}x{j}" for j in range(6)] for i in range(n_labels)}
+    eval_per_label = eval_per_label or max(2, -(-30 // n_labels))
+
+    def texts_for(count: int, tag: str) -> tuple[list[str], list[int]]:
+        texts, labels = [], []
+        for label in range(n_labels):
+            for k in range(count):
+                picked = rng.choice(words[label], size=3).tolist() + rng.choice(FILLER, size=3).tolist()
+                texts.append(f"{' '.join(picked)} {tag}{label}n{k}")
+                labels.append(label)
+        return texts, labels
+
+    train, train_labels = texts_for(per_label, "t")
+    test, test_labels = texts_for(eval_per_label, "e")
+    return Corpus(tuple(train), np.array(train_labels), tuple(test), np.array(test_labels), LabelSet(names), "gen")
