@@ -23,16 +23,19 @@ class Curve:
 
 
 def curves(results: dict, metric: str = "accuracy", by: str = "labels") -> dict[str, Curve]:
-    """Per strategy (as named in the results), the metric at the ``by`` counts (``labels`` or ``human_labels``)
-    that every repeat reached."""
-    by_run: dict[str, dict[int, dict[int, float]]] = {}
+    """Per strategy (as named in the results), the metric at each step that every repeat reached, against the
+    ``by`` count (``labels`` or ``human_labels``), averaged over repeats: repeats can differ by a label or two when
+    a seed row repeats an eval text and is dropped."""
+    by_run: dict[str, dict[int, list[tuple[float, float]]]] = {}
     for c in results["checkpoints"]:
-        by_run.setdefault(c["strategy"], {}).setdefault(c["repeat"], {})[c[by]] = c[metric]
+        by_run.setdefault(c["strategy"], {}).setdefault(c["repeat"], []).append((c[by], c[metric]))
     out = {}
     for name, runs in by_run.items():
-        shared = sorted(set.intersection(*(set(r) for r in runs.values())))
-        values = np.array([[run[n] for n in shared] for run in runs.values()])
-        out[name] = Curve(name, np.array(shared), values.mean(0), values.min(0), values.max(0), len(runs))
+        steps = min(len(run) for run in runs.values())
+        points = np.array([sorted(run)[:steps] for run in runs.values()])  # (repeats, steps, 2)
+        x = np.rint(points[:, :, 0].mean(0)).astype(int)
+        values = points[:, :, 1]
+        out[name] = Curve(name, x, values.mean(0), values.min(0), values.max(0), len(runs))
     return out
 
 
