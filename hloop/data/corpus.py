@@ -114,31 +114,34 @@ def _missing(value: object) -> bool:
     )
 
 
-def _label_names(spec: DatasetSpec, split, raw: list) -> tuple[str, ...]:
-    """HLOOP_LABELS, else the ClassLabel names, else a known dataset's names, else the sorted distinct values."""
+def _label_names(spec: DatasetSpec, split, raw: list) -> tuple[tuple[str, ...], bool]:
+    """(names, whether integer values are positions): HLOOP_LABELS, else the ClassLabel names, else a known
+    dataset's names, else the sorted distinct values of the label column."""
     if spec.labels:
-        return spec.labels
+        return spec.labels, False
     feature = split.features.get(spec.label_column)
     if getattr(feature, "names", None):
-        return tuple(feature.names)
+        return tuple(feature.names), True
     values = {v for v in raw if not _missing(v)}
     numeric = all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values)
     known = known_label_names(spec.source)
     if known and numeric and values <= set(range(len(known))):
-        return known
+        return known, True
     ordered = sorted(values) if numeric else sorted({str(v).strip() for v in values})
-    return tuple(str(v) for v in ordered)
+    return tuple(str(v) for v in ordered), False
 
 
-def _to_indices(raw: list, label_set: LabelSet, column: str, from_labels_setting: bool) -> np.ndarray:
-    """Label values as indices (-1 where missing); values outside the label set are one clear error."""
+def _to_indices(raw: list, label_set: LabelSet, column: str, from_labels_setting: bool, positions: bool) -> np.ndarray:
+    """Label values as indices (-1 where missing); values outside the label set are one clear error. An integer
+    value is a position when the names came with the data (ClassLabel), otherwise it is matched as a name first
+    (stars 1-5 are the labels "1".."5"), then as a position."""
     out = np.full(len(raw), UNLABELLED, dtype=np.int64)
     unknown: list[str] = []
     for i, value in enumerate(raw):
         if _missing(value):
             continue
         try:
-            out[i] = label_set.index(value.strip() if isinstance(value, str) else value)
+            out[i] = label_set.index(value if positions and not isinstance(value, str) else str(value).strip())
         except HLoopError:
             unknown.append(str(value))
     if unknown:
@@ -186,12 +189,12 @@ def load_corpus(spec: DatasetSpec) -> Corpus:
         )
     evaluated = dsd[spec.eval_split] if spec.eval_split in dsd and spec.eval_split != spec.train_split else None
     eval_texts, eval_raw = _columns(evaluated, spec.eval_split, spec, spec.source) if evaluated else ([], None)
-    names = _label_names(spec, train, (raw or []) + (eval_raw or []))
+    names, positions = _label_names(spec, train, (raw or []) + (eval_raw or []))
     try:
         label_set = LabelSet(names)
     except HLoopError as exc:
         raise DatasetUnavailableError(f"Dataset {spec.source!r}: {exc}") from exc
-    to_idx = lambda values: _to_indices(values, label_set, spec.label_column, bool(spec.labels))  # noqa: E731
+    to_idx = lambda values: _to_indices(values, label_set, spec.label_column, bool(spec.labels), positions)  # noqa: E731
     train_labels = to_idx(raw) if raw is not None else np.full(len(texts), UNLABELLED, dtype=np.int64)
     train_texts, train_labels, dropped = _drop_empty(texts, train_labels)
     eval_labels = to_idx(eval_raw) if eval_raw is not None else np.full(len(eval_texts), UNLABELLED, np.int64)

@@ -124,3 +124,13 @@ def test_trec_loads_with_string_labels(trec_dir):
     corpus = load_corpus(DatasetSpec(str(trec_dir), label_column="coarse_label"))
     assert corpus.label_set.names == ("ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM")
     assert corpus.eval_origin == "split" and len(corpus.eval_texts) == 499 and len(corpus.train_texts) == 5444
+
+
+def test_integer_labels_that_are_not_positions_keep_their_values(tmp_path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text("".join(json.dumps({"review": f"review {i}", "stars": 1 + i % 5}) + "\n" for i in range(50)))
+    corpus = load_corpus(DatasetSpec(str(path), text_column="review", label_column="stars"))
+    assert corpus.label_set.names == ("1", "2", "3", "4", "5")
+    stars = [int(corpus.label_set.names[i]) for i in np.concatenate([corpus.train_labels, corpus.eval_labels])]
+    by_text = {f"review {i}": 1 + i % 5 for i in range(50)}
+    assert stars == [by_text[t] for t in (*corpus.train_texts, *corpus.eval_texts)]
