@@ -92,8 +92,8 @@ def refuse_if_held_by_other(example_id: int, annotator: str, *, session: Session
         return
     if claim.expires_at > utcnow():
         raise ClaimError(
-            f"Item {example_id} is held by another annotator until {claim.expires_at:%H:%M:%S} UTC; label it after that, "
-            "or ask for the next item."
+            f"Item {example_id} is held by another annotator until {claim.expires_at:%H:%M:%S} UTC; "
+            "label it after that, or ask for the next item."
         )
 
 

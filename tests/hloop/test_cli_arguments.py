@@ -52,7 +52,11 @@ def test_non_utf8_bytes_from_the_shell_are_refused():
     env = {**os.environ, "PYTHONUTF8": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "hloop", "label", "--example", "1", "--label", b"W\xfforld"],
-        cwd=ROOT, env=env, capture_output=True, text=True, errors="replace",
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        errors="replace",
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "is not valid UTF-8 (byte 0xff" in done.stderr

@@ -16,9 +16,9 @@ FORMULAS = [
     "\r=1+1",
     "\t12",
     "\r",
-    "  =HYPERLINK(\"http://x\")",
+    '  =HYPERLINK("http://x")',
     "\n+1",
-    "\"=1+1",
+    '"=1+1',
     "'=1+1",
     "\u00a0=1",
     "\uff1dSUM(A1)",
@@ -62,7 +62,7 @@ def test_jsonl_stays_exact(tmp_path):
 
 
 def test_services_export_neutralises_texts_and_annotator_names(trained, tmp_path):
-    trained.feedback("=HYPERLINK(\"http://evil\",\"click\") shares profit", "Business", "+ana")
+    trained.feedback('=HYPERLINK("http://evil","click") shares profit', "Business", "+ana")
     trained.feedback("@SUM(1+1) match goal", "Sports", "-bob")
     trained.export(tmp_path / "labels.csv")
     with (tmp_path / "labels.csv").open(encoding="utf-8", newline="") as fh:

@@ -42,8 +42,12 @@ def test_a_bad_setting_refuses_to_start_with_one_line(monkeypatch, capsys, name,
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("HLOOP_CLAIM_MINUTES", "0.5"), ("HLOOP_DB_TIMEOUT", "2"), ("HLOOP_RANDOM_SEED", "0"),
-     ("HLOOP_PREDICTION_LOG_LIMIT", "1")],
+    [
+        ("HLOOP_CLAIM_MINUTES", "0.5"),
+        ("HLOOP_DB_TIMEOUT", "2"),
+        ("HLOOP_RANDOM_SEED", "0"),
+        ("HLOOP_PREDICTION_LOG_LIMIT", "1"),
+    ],
 )
 def test_good_settings_are_accepted(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
