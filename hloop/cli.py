@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from pydantic import ValidationError
 
+from hloop.core import values
 from hloop.core.errors import HLoopError
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 
@@ -274,32 +275,75 @@ def _simulate(args, services) -> int:
     return 0
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (and exit status 2), like every other CLI error."""
+
+    def error(self, message: str):
+        """Print ``message`` on one line with where to find help, and exit 2."""
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _typed(parse: Callable[[str], object], name: str) -> Callable[[str], object]:
+    """An argparse ``type=`` from a ``hloop.core.values`` parser: its one-line message on bad input."""
+
+    def convert(raw: str) -> object:
+        try:
+            return parse(raw)
+        except HLoopError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = name
+    return convert
+
+
+EXAMPLE_ID = _typed(values.parse_example_id, "example id")
+VERSION = _typed(values.parse_version, "version")
+WEIGHT = _typed(values.parse_weight, "weight")
+COUNT = _typed(values.parse_count, "count")
+SEED = _typed(values.parse_seed, "seed")
+FRACTION = _typed(values.parse_fraction, "fraction")
+
+
+def undecodable_argument(argv: Sequence[str]) -> str | None:
+    """The message for the first argument that was not UTF-8 (Python keeps its bytes as surrogates), if any."""
+    for position, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raw = os.fsencode(arg[exc.start])
+            return (
+                f"argument {position} is not valid UTF-8 (byte 0x{raw.hex()} at position {exc.start}); "
+                "pass UTF-8 text (rename a file whose name is not UTF-8)."
+            )
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(prog="hloop", description="HumanLoopML: human-in-the-loop text classification.")
+    parser = _OneLineParser(prog="hloop", description="HumanLoopML: human-in-the-loop text classification.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = {name: sub.add_parser(name, help=fn.cli_help, description=fn.cli_help) for name, fn in COMMANDS.items()}
     for name in ("train", "retrain"):
         p[name].add_argument(
             "--feedback-weight",
-            type=float,
+            type=WEIGHT,
             default=None,
             help="weight of each human label relative to a seed label (default: HLOOP_FEEDBACK_WEIGHT)",
         )
     p["retrain"].add_argument("--force", action="store_true", help="retrain even without new human labels")
-    p["queue"].add_argument("--n", type=int, default=10, help="how many items (default 10)")
+    p["queue"].add_argument("--n", type=COUNT, default=10, help="how many items (default 10)")
     p["queue"].add_argument(
         "--strategy",
         default="default",
         choices=[*STRATEGIES, "default"],
         help=f"query strategy (default: {DEFAULT_STRATEGY})",
     )
-    p["label"].add_argument("--example", type=int, required=True, help="example id (from `queue`)")
+    p["label"].add_argument("--example", type=EXAMPLE_ID, required=True, help="example id (from `queue`)")
     p["label"].add_argument("--label", required=True, help="a label name (case-insensitive) or number")
     p["label"].add_argument("--annotator", default="cli", help="who gives the label (default: cli)")
     p["import"].add_argument("file", help="a .csv or .jsonl file with a 'text' column")
-    p["metrics"].add_argument("--version", type=int, default=None, help="version number (default: current)")
-    p["rollback"].add_argument("version", type=int)
+    p["metrics"].add_argument("--version", type=VERSION, default=None, help="version number (default: current)")
+    p["rollback"].add_argument("version", type=VERSION)
     p["export"].add_argument("file", help="labels.csv or labels.jsonl")
     p["export"].add_argument("--history", action="store_true", help="every label event, undone ones included")
     p["predict"].add_argument("text")
@@ -310,28 +354,28 @@ def build_parser() -> argparse.ArgumentParser:
         default="random,least_confidence,margin,entropy,default",
         help="comma-separated strategies; 'default' is the default strategy (default: all of them)",
     )
-    sim.add_argument("--repeats", type=int, default=3, help="runs per strategy, each with its own seed (default 3)")
-    sim.add_argument("--seed-size", type=int, default=100, help="labelled rows to start from (default 100)")
-    sim.add_argument("--batch", type=int, default=50, help="items labelled between retrains (default 50)")
-    sim.add_argument("--budget", type=int, default=2000, help="human labels per run (default 2000)")
+    sim.add_argument("--repeats", type=COUNT, default=3, help="runs per strategy, each with its own seed (default 3)")
+    sim.add_argument("--seed-size", type=COUNT, default=100, help="labelled rows to start from (default 100)")
+    sim.add_argument("--batch", type=COUNT, default=50, help="items labelled between retrains (default 50)")
+    sim.add_argument("--budget", type=COUNT, default=2000, help="human labels per run (default 2000)")
     sim.add_argument("--annotator", default="oracle", help="oracle, human (crowd labels) or noisy:P (default oracle)")
     sim.add_argument("--out", default=None, help="output folder (default: a new folder under HLOOP_RUNS_DIR)")
     sim.add_argument(
         "--target",
-        type=float,
+        type=FRACTION,
         default=None,
         help="accuracy for 'labels to target' (default: --relative-target x the accuracy of a model trained on "
         "the whole train split, printed with the results)",
     )
     sim.add_argument(
         "--relative-target",
-        type=float,
+        type=FRACTION,
         default=0.97,
         help="the default target as a share of the whole-train-split model's accuracy (default 0.97)",
     )
-    sim.add_argument("--feedback-weight", type=float, default=None, help="weight of a human label (default: setting)")
-    sim.add_argument("--seed", type=int, default=None, help="first repeat's seed (default: HLOOP_RANDOM_SEED)")
-    sim.add_argument("--workers", type=int, default=2, help="processes running repeats in parallel (default 2)")
+    sim.add_argument("--feedback-weight", type=WEIGHT, default=None, help="weight of a human label (default: setting)")
+    sim.add_argument("--seed", type=SEED, default=None, help="first repeat's seed (default: HLOOP_RANDOM_SEED)")
+    sim.add_argument("--workers", type=COUNT, default=2, help="processes running repeats in parallel (default 2)")
     sim.add_argument(
         "--engine",
         default="cached",
@@ -345,7 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; an HLoopError prints one line and returns 2."""
+    """Run one command; an HLoopError, a bad argument or a bad setting prints one line and returns 2."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if (problem := undecodable_argument(argv)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
     try:
         from hloop.config import Settings

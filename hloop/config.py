@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 HUB_DATASET = "fancyzhx/ag_news"
+MAX_CLAIM_MINUTES = 24 * 60  # a claim longer than a day only hides an item from everyone else
+MAX_DB_TIMEOUT = 3600.0
+MAX_RANDOM_SEED = 2**31 - 1  # scikit-learn and numpy seeds, with room for one seed per simulation repeat
+MAX_PREDICTION_LOG = 10**9
 
 
 class Settings(BaseSettings):
@@ -34,6 +39,8 @@ class Settings(BaseSettings):
     human_labels_file: Path = Path("../shared/data/noisy_ag_news/human_labels.parquet")
     runs_dir: Path | None = None  # simulation results; None = ``runs/`` next to the models dir
     auth: str = ""
+    # Hardening (issue 11): the Predict tab's log of shown predictions keeps only the newest rows
+    prediction_log_limit: int = 10_000
 
     @field_validator("seed_size")
     @classmethod
@@ -62,7 +69,7 @@ class Settings(BaseSettings):
             raise ValueError("HLOOP_MIN_PER_LABEL must be between 1 and 1000")
         return value
 
-    @field_validator("text_column", "label_column", "train_split", "eval_split", "title")
+    @field_validator("dataset", "database_url", "text_column", "label_column", "train_split", "eval_split", "title")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
@@ -81,3 +88,47 @@ class Settings(BaseSettings):
         if self.runs_dir is None:
             self.runs_dir = Path(self.models_dir).parent / "runs"
         return self
+
+    # Hardening (issue 11): every setting is checked at start, so a bad one refuses to start with one line
+    @field_validator("claim_minutes")
+    @classmethod
+    def _claim_minutes(cls, value: float) -> float:
+        return _within(value, 0, MAX_CLAIM_MINUTES, "minutes", low_open=True)
+
+    @field_validator("db_timeout")
+    @classmethod
+    def _db_timeout(cls, value: float) -> float:
+        return _within(value, 0, MAX_DB_TIMEOUT, "seconds", low_open=True)
+
+    @field_validator("random_seed")
+    @classmethod
+    def _random_seed(cls, value: int) -> int:
+        return _within(value, 0, MAX_RANDOM_SEED, "a whole number")
+
+    @field_validator("prediction_log_limit")
+    @classmethod
+    def _prediction_log_limit(cls, value: int) -> int:
+        return _within(value, 1, MAX_PREDICTION_LOG, "rows")
+
+    @field_validator("*")
+    @classmethod
+    def _utf8(cls, value: object) -> object:
+        if isinstance(value, str | Path):
+            try:
+                str(value).encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(f"is not valid UTF-8 text ({str(value)!r}); set it again as UTF-8") from None
+        return value
+
+
+def _within(value: float, low: float, high: float, unit: str, low_open: bool = False) -> float:
+    """``value`` when it is finite and in [low, high] (or (low, high] with ``low_open``); ValueError otherwise."""
+    inside = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
+    if not inside:
+        bound = f"above {_num(low)}" if low_open else f"at least {_num(low)}"
+        raise ValueError(f"must be {bound} and at most {_num(high)} ({unit}); got {value!r}")
+    return value
+
+
+def _num(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else str(x)

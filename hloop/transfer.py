@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from hloop.core.errors import InvalidInputError
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 FORMATS = ("csv", "jsonl")
+# Spreadsheet formula injection (OWASP "CSV Injection"): what may start a formula, and what may hide it
+_FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+_LEADING = " \t\r\n\x0b\x0c\u00a0\u3000\"'"
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
 def file_format(path: str | Path) -> str:
@@ -68,23 +73,43 @@ def _read_jsonl(content: str) -> list[tuple[int, object]]:
     return rows
 
 
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that a spreadsheet will not run: text that could start a formula gets a leading ``'`` (OWASP).
+
+    Triggers are ``= + - @`` (and their full-width forms) after any leading whitespace or quotes, and a leading
+    tab or carriage return. Numbers, and text that is exactly a plain number such as ``-12.5``, are unchanged.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] in "\t\r" or value.lstrip(_LEADING)[:1] in _FORMULA_STARTS:
+        return value if _PLAIN_NUMBER.fullmatch(value) else "'" + value
+    return value
+
+
 def write_records(path: str | Path, records: Iterable[dict], columns: list[str]) -> int:
-    """Write dict records as CSV or JSONL by extension, atomically; returns the count."""
+    """Write dict records as CSV (text cells made spreadsheet-safe) or JSONL (exact) by extension, atomically.
+
+    Returns the count; on any failure the target is untouched and no temporary file is left.
+    """
     path = Path(path)
     fmt = file_format(path)
     tmp = path.with_name(f".{path.name}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        if fmt == "csv":
-            writer = csv.DictWriter(fh, fieldnames=columns)
-            writer.writeheader()
-            for record in records:
-                writer.writerow(record)
-                count += 1
-        else:
-            for record in records:
-                fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-                count += 1
-    tmp.replace(path)
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            if fmt == "csv":
+                delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+                writer = csv.DictWriter(fh, fieldnames=columns, delimiter=delimiter)
+                writer.writeheader()
+                for record in records:
+                    writer.writerow({key: spreadsheet_safe(value) for key, value in record.items()})
+                    count += 1
+            else:
+                for record in records:
+                    fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+                    count += 1
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return count

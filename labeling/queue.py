@@ -85,6 +85,26 @@ def check_claim(example_id: int, annotator: str, *, session: Session) -> Claim:
     return claim
 
 
+def refuse_if_held_by_other(example_id: int, annotator: str, *, session: Session) -> None:
+    """ClaimError when another annotator holds a live claim on the item, naming when that claim ends."""
+    claim = session.get(Claim, int(example_id), populate_existing=True)
+    if claim is None or claim.annotator == (annotator or "").strip():
+        return
+    if claim.expires_at > utcnow():
+        raise ClaimError(
+            f"Item {example_id} is held by another annotator until {claim.expires_at:%H:%M:%S} UTC; "
+            "label it after that, or ask for the next item."
+        )
+
+
+def release_own(example_id: int, annotator: str, *, session: Session) -> int:
+    """Drop the annotator's own claim on the item (never someone else's); returns how many were dropped."""
+    result = session.execute(
+        delete(Claim).where(Claim.example_id == int(example_id), Claim.annotator == (annotator or "").strip())
+    )
+    return result.rowcount or 0
+
+
 def release(example_id: int, *, session: Session) -> None:
     """Drop the claim on an item (after it is labelled or skipped)."""
     session.execute(delete(Claim).where(Claim.example_id == int(example_id)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert
+from sqlalchemy import delete, func, insert
 from sqlmodel import Session, col, select
 
 from hloop.core.errors import InvalidInputError, NotFoundError
@@ -217,9 +217,20 @@ def examples_by_origin(origins: Sequence[str], *, session: Session, after_id: in
 
 
 def add_prediction(
-    text: str, label: int, confidence: float, model_version: int, *, session: Session, annotator: str | None = None
+    text: str,
+    label: int,
+    confidence: float,
+    model_version: int,
+    *,
+    session: Session,
+    annotator: str | None = None,
+    keep: int | None = None,
 ) -> Prediction:
-    """Log a prediction the app showed (the text must already be clean)."""
+    """Log a prediction the app showed (the text must already be clean); with ``keep``, prune the log to it.
+
+    Pruning deletes rows whose id is at least ``keep`` below the new row's: one indexed range delete, so the log
+    holds at most ``keep`` rows (fewer only where ids have gaps, e.g. after rolled-back inserts).
+    """
     row = Prediction(
         text=text,
         text_hash=text_hash(text),
@@ -230,12 +241,30 @@ def add_prediction(
     )
     session.add(row)
     session.flush()
+    if keep is not None:
+        if keep < 1:
+            raise InvalidInputError(f"The prediction log must keep at least 1 row; got {keep}.")
+        session.execute(delete(Prediction).where(col(Prediction.id) <= row.id - keep))
     return row
 
 
+def count_predictions(*, session: Session) -> int:
+    """How many predictions the log holds."""
+    return session.exec(select(func.count()).select_from(Prediction)).one()
+
+
 def recent_predictions(limit: int, *, session: Session) -> list[Prediction]:
-    """The newest logged prediction of each text that has no human label yet, newest first."""
-    labelled = select(Example.text_hash).where(col(Example.id).in_(human_labelled_ids(session=session)))
+    """The newest logged prediction of each text that has no human label yet, newest first.
+
+    The human-labelled texts are a subquery, never a list of bound parameters (SQLite allows only so many).
+    """
+    latest = _latest_label_ids()
+    labelled = (
+        select(Example.text_hash)
+        .join(Label, Label.example_id == Example.id)
+        .join(latest, latest.c.id == Label.id)
+        .where(Label.source != "seed")
+    )
     stmt = (
         select(Prediction)
         .where(col(Prediction.text_hash).not_in(labelled))

@@ -73,8 +73,9 @@ class Labels(Models):
             example = store.get_example(example_id, session=session)
             if example.origin == "eval":
                 raise InvalidInputError(f"Example {example_id} is in the held-out eval split and cannot be labelled.")
+            claims.refuse_if_held_by_other(example.id, who, session=session)
             row = self._store_label(session, example, wanted, who, source)
-            claims.release(example.id, session=session)
+            claims.release_own(example.id, who, session=session)
             session.commit()
             result = self._label_result(session, row, example)
         return self.after_label(result)

@@ -175,7 +175,13 @@ class Models(Project):
         if record_for is not None:
             with self._lock, self.session() as session:
                 store.add_prediction(
-                    cleaned, best, float(probs[0][best]), version, session=session, annotator=record_for
+                    cleaned,
+                    best,
+                    float(probs[0][best]),
+                    version,
+                    session=session,
+                    annotator=record_for,
+                    keep=self.settings.prediction_log_limit,
                 )
                 session.commit()
         return {

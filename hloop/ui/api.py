@@ -8,49 +8,70 @@ from __future__ import annotations
 
 import gradio as gr
 
+from hloop.core import values
 from hloop.core.strategies import DEFAULT_STRATEGY
 from hloop.ui.common import annotator_name, user_errors
 from hloop.ui.data import export_file
 
 
 def build(services) -> None:
-    """Register the API endpoints inside the current Blocks context."""
+    """Register the API endpoints inside the current Blocks context.
+
+    Every argument arrives as raw JSON and goes through a ``hloop.core.values`` parser inside ``user_errors``,
+    so a wrong type or range is a one-line error, never a truncated id or a stored surrogate.
+    """
+
+    def who(annotator: object, request: gr.Request | None) -> str:
+        return annotator_name(values.parse_name(annotator), request)
 
     def predict(text: str) -> dict:
         """The label of ``text``, the confidence of every label and the model version."""
-        return user_errors(services.predict, text)
+        return user_errors(lambda: services.predict(values.parse_text(text)))
 
     def explain(text: str) -> dict:
         """The words that drove the prediction for ``text`` (signed weights and highlight spans)."""
-        return user_errors(services.explain, text)
+        return user_errors(lambda: services.explain(values.parse_text(text)))
 
     def feedback(text: str, label: str, annotator: str = "", request: gr.Request = None) -> dict:
         """Save the right label for ``text`` as a correction (with the model's prediction and confidence)."""
-        return user_errors(services.feedback, text, label, annotator_name(annotator, request))
+        return user_errors(
+            lambda: services.feedback(values.parse_text(text), values.parse_label(label), who(annotator, request))
+        )
 
     def next_item(annotator: str, strategy: str = DEFAULT_STRATEGY, request: gr.Request = None) -> dict | None:
         """Claim the next queue item for ``annotator``; null when the queue is empty."""
-        return user_errors(services.next_item, annotator_name(annotator, request), strategy)
+        return user_errors(lambda: services.next_item(who(annotator, request), values.parse_name(strategy, "Strategy")))
 
     def submit_label(example_id: int, label: str, annotator: str, request: gr.Request = None) -> dict:
         """Label a queue item you hold; returns label_id, labels_total and labels_since_retrain."""
-        return user_errors(services.submit_label, int(example_id), label, annotator_name(annotator, request))
+        return user_errors(
+            lambda: services.submit_label(
+                values.parse_example_id(example_id), values.parse_label(label), who(annotator, request)
+            )
+        )
 
     def skip(example_id: int, annotator: str, request: gr.Request = None) -> dict:
         """Give a queue item you hold back; you will not be offered it again."""
-        return user_errors(services.skip, int(example_id), annotator_name(annotator, request))
+        return user_errors(lambda: services.skip(values.parse_example_id(example_id), who(annotator, request)))
 
     def undo(annotator: str, request: gr.Request = None) -> dict:
         """Undo the annotator's latest label (kept in the history as undone)."""
-        return user_errors(services.undo, annotator_name(annotator, request))
+        return user_errors(lambda: services.undo(who(annotator, request)))
 
     def label(example_id: int, label: str, annotator: str, request: gr.Request = None) -> dict:
         """Relabel any stored example (not only queue items); the history is kept."""
-        return user_errors(services.label, int(example_id), label, annotator_name(annotator, request), "correction")
+        return user_errors(
+            lambda: services.label(
+                values.parse_example_id(example_id),
+                values.parse_label(label),
+                who(annotator, request),
+                "correction",
+            )
+        )
 
     def history(limit: int = 50) -> list[dict]:
-        """The newest label events, undone ones included."""
-        return user_errors(services.history, max(1, min(int(limit), 1000)))
+        """The newest label events (1 to 1000 of them), undone ones included."""
+        return user_errors(lambda: services.history(values.parse_limit(limit)))
 
     def counters() -> dict:
         """Human labels in total and since the last retrain."""
@@ -58,11 +79,11 @@ def build(services) -> None:
 
     def retrain(feedback_weight: float = services.settings.feedback_weight) -> dict:
         """Train a new version from seed + human labels; returns its card. Fails when no label is new."""
-        return user_errors(services.retrain, feedback_weight)
+        return user_errors(lambda: services.retrain(values.parse_weight(feedback_weight)))
 
     def metrics(version: int = 0) -> dict:
         """The card (metrics, training, parent) of ``version``; 0 means the current version."""
-        return user_errors(services.card, int(version or 0) or None)
+        return user_errors(lambda: services.card(values.parse_version(version) or None))
 
     def versions() -> list[dict]:
         """Every version's card, oldest first."""
@@ -78,7 +99,7 @@ def build(services) -> None:
 
     def rollback(version: int) -> dict:
         """Make ``version`` current again; returns its card."""
-        return user_errors(services.rollback, int(version))
+        return user_errors(lambda: services.rollback(values.parse_version(version)))
 
     for fn in (
         predict,
@@ -108,6 +129,7 @@ def build(services) -> None:
 
     def export(format: str = "csv", history: bool = False) -> str:  # noqa: A002 (the API's argument name)
         """Write the human labels as CSV or JSONL; the client receives the file."""
-        return export_file(services, format, history)
+        fmt, full = user_errors(lambda: (values.parse_name(format, "Format"), values.parse_flag(history, "History")))
+        return export_file(services, fmt, full)
 
     trigger.click(export, inputs=[fmt, full_history], outputs=exported, api_name="export")

@@ -2,26 +2,64 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import secrets
+import shutil
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
+from hloop.core.errors import InvalidInputError
 from hloop.ui.common import UI, progress_callback, user_errors
 
 FORMATS = {"csv": "CSV", "jsonl": "JSONL"}
 UPLOAD_TYPES = [".csv", ".tsv", ".jsonl", ".ndjson", ".json"]
+KEEP_EXPORTS = 8  # newest export files kept for download; older ones are deleted when a new one is written
+_PRUNING = threading.Lock()  # concurrent exports of one process prune one at a time
+
+
+@functools.cache
+def export_dir() -> Path:
+    """This process's one folder of export files, removed when the process exits.
+
+    It lives inside Gradio's cache folder, so Gradio serves the files from there instead of keeping a copy.
+    """
+    root = Path(get_upload_folder())
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="hloop-exports-", dir=root))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def prune_exports(folder: Path, keep: int = KEEP_EXPORTS) -> int:
+    """Delete all but the newest ``keep`` export files in ``folder``; returns how many were deleted."""
+    with _PRUNING:
+        files = sorted(folder.glob("hloop-labels-*"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
+        for old in files[keep:]:
+            old.unlink(missing_ok=True)
+        return max(0, len(files) - keep)
+
+
+def export_format(fmt: str | None) -> str:
+    """``csv`` or ``jsonl`` from what the user chose (case and a leading dot ignored); InvalidInputError otherwise."""
+    key = (fmt or "").strip().lower().lstrip(".")
+    if key not in FORMATS:
+        raise InvalidInputError(f"Unknown export format {fmt!r}; use csv or jsonl.")
+    return key
 
 
 def export_file(services, fmt: str, history: bool = False) -> str:
-    """Write the labels to a fresh temporary file in ``fmt`` (csv or jsonl); returns its path."""
-    key = (fmt or "").strip().lower().lstrip(".")
-    if key not in FORMATS:
-        raise gr.Error(f"Unknown export format {fmt!r}; use csv or jsonl.")
+    """Write the labels to a new file in ``fmt`` (csv or jsonl) in the export folder; returns its path."""
+    key = user_errors(export_format, fmt)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    path = Path(tempfile.mkdtemp(prefix="hloop-export-")) / f"hloop-labels-{stamp}.{key}"
+    path = export_dir() / f"hloop-labels-{stamp}-{secrets.token_hex(3)}.{key}"
     user_errors(services.export, path, history=history)
+    prune_exports(export_dir())
     return str(path)
 
 
