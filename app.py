@@ -1,18 +1,22 @@
-"""HumanLoopML's Gradio app. ``python app.py`` trains v1 first when there is no model, then serves the app
-on GRADIO_SERVER_PORT (default 7860); ``gradio app.py`` reloads the Blocks named ``demo`` while you edit."""
+"""HumanLoopML's app. ``python app.py`` trains v1 first when there is no model, then serves the UI at ``/`` and
+the REST API under ``/api`` (docs at ``/docs``) on GRADIO_SERVER_PORT (default 7860); ``gradio app.py`` reloads
+the Blocks named ``demo`` (the UI alone) while you edit."""
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from pathlib import Path
 
 import gradio as gr
+import uvicorn
+from fastapi import FastAPI
 
 from hloop.config import Settings
 from hloop.services import Services
-from hloop.ui import api, correct, data, model, predict, queue
+from hloop.ui import api, correct, data, model, predict, queue, rest
+from hloop.ui.auth import ClientAddressMiddleware, Login, LoginBrake
+from hloop.ui.serving import Served, serve_on_free_port
 
 TITLE = "HumanLoopML"
 CONCURRENCY = 8  # events served at once; services are thread-safe and the database arbitrates claims
@@ -43,30 +47,51 @@ def auth_pairs(spec: str) -> list[tuple[str, str]] | None:
     for entry in filter(None, (part.strip() for part in (spec or "").split(","))):
         user, sep, password = entry.partition(":")
         if not sep or not user.strip() or not password:
-            raise SystemExit(f"HLOOP_AUTH entry {user.strip() or entry!r} is not user:password; fix HLOOP_AUTH.")
+            shown = user.strip() or "(empty user name)"
+            raise SystemExit(
+                f"HLOOP_AUTH entry {shown!r} is not user:password; write HLOOP_AUTH as "
+                "user:password,user2:password2 (no empty user name or password)."
+            )
         pairs.append((user.strip(), password))
     return pairs or None
 
 
-def launch_options(settings: Settings) -> dict:
-    """The keyword arguments of ``demo.launch`` shared by the app, the tests and the benchmark."""
+def app_login(settings: Settings, brake: LoginBrake | None = None) -> Login | None:
+    """The users of HLOOP_AUTH behind a login brake (one for the UI and the REST API); None when login is off."""
+    users = auth_pairs(settings.auth)
+    if users is None:
+        return None
+    return Login(users, brake or LoginBrake(settings.login_max_failures, settings.login_lockout_seconds))
+
+
+def launch_options(login: Login | None) -> dict:
+    """The UI's options when mounted: theme, CSS and login (the same for the app, the tests and the benchmark)."""
     return {
         "theme": gr.themes.Soft(),
         "css": CSS,
-        "auth": auth_pairs(settings.auth),
+        "auth": login.gradio_auth if login else None,
         "auth_message": "Log in; your user name is recorded with every label you give.",
+        "ssr_mode": False,
     }
 
 
-def serve_in_background(demo: gr.Blocks, settings: Settings) -> str:
-    """Serve ``demo`` on a free local port without blocking (tests, benchmarks); returns its URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    _, url, _ = demo.launch(
-        prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, **launch_options(settings)
-    )
-    return url
+def web_app(
+    demo: gr.Blocks, settings: Settings, services: Services | None = None, brake: LoginBrake | None = None
+) -> FastAPI:
+    """One ASGI app: ``/health`` and the REST API under ``/api`` (given ``services``), ``/docs``, the UI at ``/``."""
+    login = app_login(settings, brake)
+    combined = FastAPI(title=f"{TITLE} REST API", description=INTRO, docs_url="/docs", redoc_url=None)
+    combined.add_middleware(ClientAddressMiddleware)
+    if services is not None:
+        rest.add_routes(combined, services, login)
+    return gr.mount_gradio_app(combined, demo, path="/", **launch_options(login))
+
+
+def serve_in_background(
+    demo: gr.Blocks, settings: Settings, services: Services | None = None, brake: LoginBrake | None = None
+) -> Served:
+    """Serve ``web_app`` on a free 127.0.0.1 port in a thread (tests, benchmarks): ``.url``, then ``.close()``."""
+    return serve_on_free_port(web_app(demo, settings, services, brake), demo)
 
 
 def build_demo(services: Services) -> gr.Blocks:
@@ -133,4 +158,9 @@ demo = build_demo(services)
 
 if __name__ == "__main__":
     ensure_model(services)
-    demo.launch(**launch_options(settings))
+    # Spaces sets GRADIO_SERVER_NAME=0.0.0.0; locally the app stays on this machine
+    uvicorn.run(
+        web_app(demo, settings, services),
+        host=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+    )

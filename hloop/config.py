@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     human_labels_file: Path = Path("../shared/data/noisy_ag_news/human_labels.parquet")
     runs_dir: Path | None = None  # simulation results; None = ``runs/`` next to the models dir
     auth: str = ""
+    # login brake (UI login and REST API): failures allowed per user and per address, first lockout
+    login_max_failures: int = 5
+    login_lockout_seconds: float = 30.0
 
     @field_validator("seed_size")
     @classmethod
@@ -52,3 +55,10 @@ class Settings(BaseSettings):
         if self.runs_dir is None:
             self.runs_dir = Path(self.models_dir).parent / "runs"
         return self
+
+    @field_validator("login_max_failures", "login_lockout_seconds")
+    @classmethod
+    def _login_brake(cls, value: float, info) -> float:
+        if value <= 0:
+            raise ValueError(f"HLOOP_{info.field_name.upper()} must be positive")
+        return value
