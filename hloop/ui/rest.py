@@ -106,11 +106,11 @@ def api_router(services, user) -> APIRouter:
 
     @router.post("/feedback")
     def feedback(
-        who: Annotated[str, Depends(user)],
         text: Annotated[str, Body()],
         human_label: Annotated[str, Body()],
         model_prediction: Annotated[str | None, Body(description="informational: what the caller was shown")] = None,
         annotator: Annotated[str, Body(description="ignored with login on: the user is the annotator")] = "",
+        who: str = Depends(user),  # not Annotated: ``user`` is local, annotations are strings
     ) -> dict:
         """Store ``human_label`` as the right topic of ``text``; the stored model prediction is the server's own."""
         return {**services.feedback(text, human_label, who or annotator), "reported_model_prediction": model_prediction}
