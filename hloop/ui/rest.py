@@ -52,6 +52,12 @@ async def _services_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(type(exc).__name__, str(exc)), status_code=status_of(exc))
 
 
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("REST call failed unexpectedly: %s: %s", type(exc).__name__, exc)
+    message = "Unexpected server error; nothing may have been saved. See the server log."
+    return JSONResponse(error_body("InternalError", message), status_code=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
 async def _bad_request(_request: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
     message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors) or str(exc)
@@ -85,6 +91,7 @@ def add_routes(app: FastAPI, services, login: Login | None) -> None:
     """Add ``/health`` and the ``/api`` routes over ``services`` to ``app``, with JSON errors."""
     app.add_exception_handler(HLoopError, _services_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(Exception, _unexpected)
     app.include_router(health_router(services))
     app.include_router(api_router(services, current_user(login)), prefix="/api")
 

@@ -6,6 +6,8 @@ import httpx
 import pytest
 from gradio_client import Client
 
+from hloop.core import errors
+from hloop.ui.rest import status_of
 from tests.conftest import settings_in
 
 UNREACHABLE_STORE = "postgresql+psycopg://nobody:nothing@127.0.0.1:9/none"
@@ -58,6 +60,22 @@ def test_errors_are_json_with_the_right_status(url, trained, method, path, paylo
     assert answer.status_code == status
     assert message in answer.json()["detail"]
     assert trained.counters()["labels_total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (errors.InvalidInputError, 422),
+        (errors.NotFoundError, 404),
+        (errors.NoModelError, 503),
+        (errors.StoreBusyError, 503),
+        (errors.ClaimError, 409),
+        (errors.NothingToTrainError, 409),
+        (errors.StoreMismatchError, 400),
+    ],
+)
+def test_every_services_error_has_its_status(error, status):
+    assert status_of(error("message")) == status
 
 
 def test_no_model_is_503_on_predict_and_health(launch, services):
