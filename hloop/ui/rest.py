@@ -8,12 +8,14 @@ Every error body is ``{"error": <kind>, "detail": <message>}`` with a status tha
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hloop.core.errors import (
     ClaimError,
@@ -50,6 +52,12 @@ def error_body(kind: str, message: str) -> dict:
 
 async def _services_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(type(exc).__name__, str(exc)), status_code=status_of(exc))
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    code = getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST)
+    body = error_body(HTTPStatus(code).phrase, str(getattr(exc, "detail", exc)))
+    return JSONResponse(body, status_code=code, headers=getattr(exc, "headers", None))
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
@@ -91,6 +99,7 @@ def add_routes(app: FastAPI, services, login: Login | None) -> None:
     """Add ``/health`` and the ``/api`` routes over ``services`` to ``app``, with JSON errors."""
     app.add_exception_handler(HLoopError, _services_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(health_router(services))
     app.include_router(api_router(services, current_user(login)), prefix="/api")

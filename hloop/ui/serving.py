@@ -55,8 +55,6 @@ def serve_on_free_port(app: FastAPI, demo: gr.Blocks) -> Served:
 
 
 def _run(loop: asyncio.AbstractEventLoop, server: uvicorn.Server, sock: socket.socket) -> None:
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(server.serve(sockets=[sock]))
-    finally:
-        loop.close()
+    # the Runner cancels what is left on the loop (the UI queue's tasks) before closing it
+    with asyncio.Runner(loop_factory=lambda: loop) as runner:
+        runner.run(server.serve(sockets=[sock]))

@@ -105,6 +105,7 @@ def test_with_login_rest_needs_a_user_and_the_user_is_the_annotator(launch, trai
         for method, path in [("post", "/api/predict"), ("post", "/api/feedback"), ("get", "/api/metrics")]:
             anonymous = http.request(method, path, json={"text": "x", "human_label": "World"})
             assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Basic"
+            assert anonymous.json()["error"] == "Unauthorized" and "Log in" in anonymous.json()["detail"]
         assert http.get("/api/model/version", auth=("ana", "wrong")).status_code == 401
         assert http.get("/health").status_code == 200  # probes need no login
 
