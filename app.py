@@ -1,18 +1,24 @@
-"""HumanLoopML's Gradio app. ``python app.py`` trains v1 first when there is no model, then serves the app
-on GRADIO_SERVER_PORT (default 7860); ``gradio app.py`` reloads the Blocks named ``demo`` while you edit."""
+"""HumanLoopML's app. ``python app.py`` trains v1 first when there is no model, then serves the UI at ``/`` and
+the REST API under ``/api`` (docs at ``/docs``) on GRADIO_SERVER_PORT (default 7860); ``gradio app.py`` reloads
+the Blocks named ``demo`` (the UI alone) while you edit."""
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from pathlib import Path
 
 import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+from pydantic import ValidationError
 
-from hloop.config import Settings
+from hloop.config import Settings, settings_problems
+from hloop.core.errors import HLoopError
 from hloop.services import Services
-from hloop.ui import api, correct, data, model, predict, queue
+from hloop.ui import api, correct, data, model, predict, queue, rest
+from hloop.ui.auth import ClientAddressMiddleware, Login, LoginBrake
+from hloop.ui.serving import Served, serve_on_free_port
 
 CONCURRENCY = 8  # events served at once; services are thread-safe and the database arbitrates claims
 CSS = """
@@ -42,30 +48,56 @@ def auth_pairs(spec: str) -> list[tuple[str, str]] | None:
     for entry in filter(None, (part.strip() for part in (spec or "").split(","))):
         user, sep, password = entry.partition(":")
         if not sep or not user.strip() or not password:
-            raise SystemExit(f"HLOOP_AUTH entry {user.strip() or entry!r} is not user:password; fix HLOOP_AUTH.")
+            shown = user.strip() or "(empty user name)"
+            raise SystemExit(
+                f"HLOOP_AUTH entry {shown!r} is not user:password; write HLOOP_AUTH as "
+                "user:password,user2:password2 (no empty user name or password)."
+            )
         pairs.append((user.strip(), password))
     return pairs or None
 
 
-def launch_options(settings: Settings) -> dict:
-    """The keyword arguments of ``demo.launch`` shared by the app, the tests and the benchmark."""
+def app_login(settings: Settings, brake: LoginBrake | None = None) -> Login | None:
+    """The users of HLOOP_AUTH behind a login brake (one for the UI and the REST API); None when login is off."""
+    users = auth_pairs(settings.auth)
+    if users is None:
+        return None
+    return Login(users, brake or LoginBrake(settings.login_max_failures, settings.login_lockout_seconds))
+
+
+def launch_options(login: Login | None) -> dict:
+    """The UI's options when mounted: theme, CSS and login (the same for the app, the tests and the benchmark)."""
     return {
         "theme": gr.themes.Soft(),
         "css": CSS,
-        "auth": auth_pairs(settings.auth),
+        "auth": login.gradio_auth if login else None,
         "auth_message": "Log in; your user name is recorded with every label you give.",
+        "ssr_mode": False,
     }
 
 
-def serve_in_background(demo: gr.Blocks, settings: Settings) -> str:
-    """Serve ``demo`` on a free local port without blocking (tests, benchmarks); returns its URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    _, url, _ = demo.launch(
-        prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, **launch_options(settings)
+def web_app(
+    demo: gr.Blocks, settings: Settings, services: Services | None = None, brake: LoginBrake | None = None
+) -> FastAPI:
+    """One ASGI app: ``/health`` and the REST API under ``/api`` (given ``services``), ``/docs``, the UI at ``/``."""
+    login = app_login(settings, brake)
+    combined = FastAPI(
+        title=f"{settings.title} REST API",
+        description="Predict, send feedback, read metrics and the model version; the app is at /.",
+        docs_url="/docs",
+        redoc_url=None,
     )
-    return url
+    combined.add_middleware(ClientAddressMiddleware)
+    if services is not None:
+        rest.add_routes(combined, services, login)
+    return gr.mount_gradio_app(combined, demo, path="/", **launch_options(login))
+
+
+def serve_in_background(
+    demo: gr.Blocks, settings: Settings, services: Services | None = None, brake: LoginBrake | None = None
+) -> Served:
+    """Serve ``web_app`` on a free 127.0.0.1 port in a thread (tests, benchmarks): ``.url``, then ``.close()``."""
+    return serve_on_free_port(web_app(demo, settings, services, brake), demo)
 
 
 def build_demo(services: Services) -> gr.Blocks:
@@ -142,8 +174,37 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-if __name__ == "__main__":
+def prepare() -> tuple[Settings, Services, FastAPI]:
+    """Everything ``python app.py`` does before serving: settings, the store, v1 if needed, the ASGI app."""
     settings = app_settings()
+    auth_pairs(settings.auth)  # a malformed HLOOP_AUTH stops the start before any work
     services = Services(settings)
     ensure_model(services)
-    build_demo(services).launch(**launch_options(settings))
+    return settings, services, web_app(build_demo(services), settings, services)
+
+
+def main() -> int:
+    """Start the app; a start-up failure the project knows (bad settings, a missing dataset, a store made for
+    other settings, an unreachable store, a damaged model) prints one line and returns 2."""
+    try:
+        _settings, _services, asgi = prepare()
+    except HLoopError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        print(f"error: invalid setting: {settings_problems(exc)}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # a malformed HLOOP_AUTH says what to fix
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # Spaces sets GRADIO_SERVER_NAME=0.0.0.0; locally the app stays on this machine
+    uvicorn.run(
+        asgi,
+        host=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

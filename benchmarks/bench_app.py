@@ -81,9 +81,10 @@ def main() -> None:
         flush=True,
     )
 
-    demos = [app.build_demo(services), echo_demo()]
+    served = [app.serve_in_background(app.build_demo(services), settings, services)]
+    served.append(app.serve_in_background(echo_demo(), settings))
     try:
-        app_client, echo_client = (Client(app.serve_in_background(demo, settings), verbose=False) for demo in demos)
+        app_client, echo_client = (Client(server.url, verbose=False) for server in served)
         texts = [corpus.eval_texts[i % len(corpus.eval_texts)] for i in range(args.runs)]
         for text in texts[:10]:  # warm both servers and the pool cache
             echo_client.predict(text, api_name="/echo")
@@ -115,8 +116,8 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        for demo in demos:
-            demo.close()
+        for server in served:
+            server.close()
 
     echo_median, predict_median, next_median = (statistics.median(s) for s in (echo_s, predict_s, next_s))
     result = {

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     auth: str = ""
     # Hardening (issue 11): the Predict tab's log of shown predictions keeps only the newest rows
     prediction_log_limit: int = 10_000
+    # login brake (UI login and REST API): failures allowed per user and per address, first lockout
+    login_max_failures: int = 5
+    login_lockout_seconds: float = 30.0
 
     @field_validator("seed_size")
     @classmethod
@@ -120,6 +123,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"is not valid UTF-8 text ({str(value)!r}); set it again as UTF-8") from None
         return value
 
+    @field_validator("login_max_failures", "login_lockout_seconds")
+    @classmethod
+    def _login_brake(cls, value: float, info) -> float:
+        if value <= 0:
+            raise ValueError(f"HLOOP_{info.field_name.upper()} must be positive")
+        return value
+
 
 def _within(value: float, low: float, high: float, unit: str, low_open: bool = False) -> float:
     """``value`` when it is finite and in [low, high] (or (low, high] with ``low_open``); ValueError otherwise."""
@@ -132,3 +142,12 @@ def _within(value: float, low: float, high: float, unit: str, low_open: bool = F
 
 def _num(x: float) -> str:
     return f"{int(x):,}" if float(x).is_integer() else str(x)
+
+
+def settings_problems(error) -> str:
+    """A pydantic ValidationError of Settings as one line naming each HLOOP_ variable and what is wrong."""
+    parts = []
+    for e in error.errors():
+        message = str(e["msg"]).removeprefix("Value error, ")
+        parts.append(f"HLOOP_{'_'.join(map(str, e['loc'])).upper()}: {message}")
+    return "; ".join(parts)

@@ -53,6 +53,16 @@ def dataset_rows(corpus: Corpus, split: Split) -> tuple[list[tuple[str, str, int
     return rows, seed_labels
 
 
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL: say nothing of it
+        return "HLOOP_DATABASE_URL"
+
+
 class Project:
     """Plumbing shared by every use-case: the engine, sessions, the dataset and the store's facts."""
 
@@ -70,7 +80,14 @@ class Project:
         """The store's engine, created on first use."""
         with self._lock:
             if self._engine is None:
-                self._engine = make_engine(self.settings.database_url, self.settings.db_timeout)
+                try:
+                    self._engine = make_engine(self.settings.database_url, self.settings.db_timeout)
+                except OperationalError as exc:
+                    raise StoreBusyError(
+                        f"The label store at {_safe_url(self.settings.database_url)} is unreachable "
+                        f"({' '.join(str(exc.orig).split())[:160]}); check HLOOP_DATABASE_URL and that the database "
+                        "runs."
+                    ) from exc
             return self._engine
 
     @contextmanager

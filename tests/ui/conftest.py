@@ -23,20 +23,18 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def launch():
-    """``launch(services) -> url``: serve the app over ``services``; every server is closed after the test."""
+    """``launch(services, brake=None) -> url``: serve the app (UI and REST) over ``services``; closed after the test."""
     import app
 
-    demos = []
+    served = []
 
-    def _launch(services) -> str:
-        demo = app.build_demo(services)
-        demos.append(demo)
-        url = app.serve_in_background(demo, services.settings)
-        return url
+    def _launch(services, brake=None) -> str:
+        served.append(app.serve_in_background(app.build_demo(services), services.settings, services, brake))
+        return served[-1].url
 
     yield _launch
-    for demo in demos:
-        demo.close()
+    for server in served:
+        server.close()
 
 
 @pytest.fixture

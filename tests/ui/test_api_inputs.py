@@ -22,9 +22,9 @@ def app_url(tmp_path_factory):
 
     services = Services(settings_in(tmp_path_factory.mktemp("api-inputs")), corpus=corpus_of(30))
     services.train()
-    demo = app.build_demo(services)
-    yield app.serve_in_background(demo, services.settings)
-    demo.close()
+    served = app.serve_in_background(app.build_demo(services), services.settings)
+    yield served.url
+    served.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,10 @@ import app
 def test_auth_pairs_parse_and_reject_malformed_entries():
     assert app.auth_pairs("") is None
     assert app.auth_pairs("ana:pw1, ben:p:w2") == [("ana", "pw1"), ("ben", "p:w2")]
-    with pytest.raises(SystemExit, match="not user:password"):
+    with pytest.raises(SystemExit, match="'ana' is not user:password; write HLOOP_AUTH as user:password,"):
         app.auth_pairs("ana")
+    with pytest.raises(SystemExit, match="empty user name"):
+        app.auth_pairs(":pw")
 
 
 def test_login_required_and_user_is_the_annotator(launch, trained, settings):

@@ -1,0 +1,57 @@
+"""`python app.py`: every start-up failure the project knows prints one line (no traceback) and exits 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HLOOP_")}
+    base |= {"HLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}", "HLOOP_MODELS_DIR": str(tmp_path / "m")}
+    return subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=base | env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def tickets(tmp_path) -> Path:
+    path = tmp_path / "tickets.csv"
+    pd.DataFrame({"text": [f"ticket {i}" for i in range(20)], "label": ["a", "b"] * 10}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"HLOOP_CLAIM_MINUTES": "0"}, "HLOOP_CLAIM_MINUTES"),
+        ({"HLOOP_DATASET": "/nowhere/data.csv"}, "does not exist"),
+        ({"HLOOP_AUTH": "ana"}, "not user:password"),
+        ({"HLOOP_TEXT_COLUMN": "body"}, "no text column 'body'"),
+        ({"HLOOP_DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/none"}, "unreachable"),
+    ],
+)
+def test_known_start_failures_are_one_line_and_exit_2(tmp_path, tickets, env, message):
+    result = _start(tmp_path, **{"HLOOP_DATASET": str(tickets), **env})
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr and message in lines[0], result.stderr[-2000:]
+
+
+def test_a_store_made_for_other_labels_stops_the_start(tmp_path, tickets):
+    from hloop.services import Services
+    from tests.conftest import settings_in
+
+    Services(
+        settings_in(tmp_path, dataset=str(tickets), database_url=f"sqlite:///{tmp_path / 'store.db'}")
+    ).ensure_store()
+    result = _start(tmp_path, HLOOP_DATASET=str(tickets), HLOOP_LABELS="a,b,c")
+    assert result.returncode == 2 and "made for the labels [a, b]" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
