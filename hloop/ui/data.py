@@ -1,4 +1,4 @@
-"""Data tab: export the human labels (CSV or JSONL download) and import unlabelled texts into the pool."""
+"""Data tab: export the human labels (CSV or JSONL download), import unlabelled texts, download a backup."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from hloop.ui.common import UI, progress_callback, user_errors
+from labeling.downloads import backup_file
 
 FORMATS = {"csv": "CSV", "jsonl": "JSONL"}
 UPLOAD_TYPES = [".csv", ".tsv", ".jsonl", ".ndjson", ".json"]
@@ -39,6 +40,11 @@ def import_report(services, upload: str | None, progress: gr.Progress):
     return line, [[r["row"], r["reason"]] for r in report["rejections"]]
 
 
+def backup_download(services) -> str:
+    """Write a backup of the store and the models to a temporary file; returns its path."""
+    return str(user_errors(backup_file, services.settings))
+
+
 def build(services) -> None:
     """Render the Data tab inside the current Blocks context."""
     gr.Markdown("### Export labels")
@@ -60,6 +66,13 @@ def build(services) -> None:
         headers=["row", "reason"], label="Rejected rows", interactive=False, elem_id="data-rejected"
     )
 
+    gr.Markdown(
+        "### Backup\nOne archive with every table of the label store, the models folder and a manifest of "
+        "sha256s; restore it with `python -m hloop restore FILE` into an empty store."
+    )
+    backup_button = gr.Button("Download backup", elem_id="data-backup")
+    backup = gr.File(label="Backup", interactive=False, elem_id="data-backup-file")
+
     def on_export(fmt_key: str, full_history: bool):
         return export_file(services, fmt_key, full_history)
 
@@ -68,3 +81,4 @@ def build(services) -> None:
 
     export_button.click(on_export, inputs=[fmt, history], outputs=download, api_name="ui_export", **UI)
     import_button.click(on_import, inputs=upload, outputs=[report, rejected], api_name="ui_import", **UI)
+    backup_button.click(lambda: backup_download(services), outputs=backup, api_name="ui_backup", **UI)
