@@ -151,9 +151,11 @@ def test_the_archive_lists_every_table_and_model_file(project, tmp_path):
     models = project.settings.models_dir
     on_disk = {"models/" + p.relative_to(models).as_posix() for p in models.rglob("*") if p.is_file()}
     assert {"models/current", "models/LAST_VERSION", "models/v2/card.json"} <= on_disk
-    assert names - {"manifest.json"} == set(manifest["files"]) == on_disk | {
-        f"tables/{t.name}.jsonl" for t in SQLModel.metadata.sorted_tables
-    }
+    assert (
+        names - {"manifest.json"}
+        == set(manifest["files"])
+        == on_disk | {f"tables/{t.name}.jsonl" for t in SQLModel.metadata.sorted_tables}
+    )
     assert manifest["schema_revision"] and manifest["rows"]["label"] == len(all_rows(project.engine)["label"])
     label = json.loads(zipfile.ZipFile(archive).read("tables/label.jsonl").splitlines()[0])
     assert label["created_at"].endswith("+00:00")
