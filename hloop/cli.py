@@ -318,6 +318,25 @@ def undecodable_argument(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _rows_line(report) -> str:
+    rows = ", ".join(f"{n:,} {table}" for table, n in sorted(report.rows.items()))
+    return f"{rows}; {report.model_files} model files; schema revision {report.schema_revision}"
+
+
+@command("backup", "Write the label store (every table) and the models folder to one archive with sha256s.")
+def _backup(args, services) -> int:
+    report = services.backup(args.file)
+    _print_json(report.to_dict()) if args.json else print(f"backup written to {report.path}: {_rows_line(report)}")
+    return 0
+
+
+@command("restore", "Fill an empty label store and models folder from a backup (SQLite or PostgreSQL).")
+def _restore(args, services) -> int:
+    report = services.restore(args.file)
+    _print_json(report.to_dict()) if args.json else print(f"restored from {report.path}: {_rows_line(report)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = _OneLineParser(prog="hloop", description="HumanLoopML: human-in-the-loop text classification.")
@@ -383,7 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="cached: texts tokenized once, the product's TF-IDF and classifier rebuilt each step (fast, "
         "default); services: the app's own Services on a throw-away store and registry (slow)",
     )
-    for name in ("train", "retrain", "queue", "label", "import", "status", "metrics", "predict"):
+    p["backup"].add_argument("file", help="the archive to write, e.g. hloop-backup.zip")
+    p["restore"].add_argument("file", help="an archive written by `python -m hloop backup`")
+    for name in ("train", "retrain", "queue", "label", "import", "status", "metrics", "predict", "backup", "restore"):
         p[name].add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
 

@@ -1,4 +1,4 @@
-"""The engine factory: SQLite by default (WAL, busy timeout), any SQLAlchemy URL otherwise."""
+"""The engine factory: SQLite by default (WAL, busy timeout), any SQLAlchemy URL otherwise; the schema upgraded."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 from labeling import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from labeling.schema import upgrade_store
 
 
 def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
-    """An engine for ``url`` with the tables created; SQLite files get WAL and a busy timeout (seconds)."""
+    """An engine for ``url`` with the schema at the newest revision; SQLite files get WAL and a busy timeout (s)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, pool_pre_ping=True)
@@ -23,7 +24,7 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
-    SQLModel.metadata.create_all(engine)
+    upgrade_store(engine)
     return engine
 
 

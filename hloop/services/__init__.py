@@ -5,15 +5,16 @@ Gradio app and the REST routes receive:
 - ``models``: training (with the cold start), prediction, cards, rollback;
 - ``labels``: corrections, relabelling, undo, history, counters;
 - ``queue``: ranking the pool, claims, submit and skip;
-- ``transfer``: imports and exports.
+- ``transfer``: imports and exports;
+- ``backups``: one archive of the store and the models, and back.
 """
 
+from hloop.services.backups import Backups
 from hloop.services.project import Progress, dataset_rows, dataset_spec
 from hloop.services.records import EXPORT_COLUMNS, label_record, prediction_record
-from hloop.services.transfer import Transfer
 
 
-class Services(Transfer):
+class Services(Backups):
     """Everything a user can do, over one settings object; safe to share between threads."""
 
     def project_summary(self) -> dict:

@@ -1,4 +1,4 @@
-"""Data tab: export the human labels (CSV or JSONL download) and import unlabelled texts into the pool."""
+"""Data tab: export the human labels (CSV or JSONL download), import unlabelled texts, download a backup."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def export_dir() -> Path:
 def prune_exports(folder: Path, keep: int = KEEP_EXPORTS) -> int:
     """Delete all but the newest ``keep`` export files in ``folder``; returns how many were deleted."""
     with _PRUNING:
-        files = sorted(folder.glob("hloop-labels-*"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
+        files = [*folder.glob("hloop-labels-*"), *folder.glob("hloop-backup-*")]
+        files.sort(key=lambda f: f.stat().st_mtime_ns, reverse=True)
         for old in files[keep:]:
             old.unlink(missing_ok=True)
         return max(0, len(files) - keep)
@@ -77,6 +78,15 @@ def import_report(services, upload: str | None, progress: gr.Progress):
     return line, [[r["row"], r["reason"]] for r in report["rejections"]]
 
 
+def backup_download(services) -> str:
+    """Write a backup of the store and the models to a new file in the export folder; returns its path."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    path = export_dir() / f"hloop-backup-{stamp}-{secrets.token_hex(3)}.zip"
+    user_errors(services.backup, path)
+    prune_exports(export_dir())
+    return str(path)
+
+
 def build(services) -> None:
     """Render the Data tab inside the current Blocks context."""
     gr.Markdown("### Export labels")
@@ -98,6 +108,13 @@ def build(services) -> None:
         headers=["row", "reason"], label="Rejected rows", interactive=False, elem_id="data-rejected"
     )
 
+    gr.Markdown(
+        "### Backup\nOne archive with every table of the label store, the models folder and a manifest of "
+        "sha256s; restore it with `python -m hloop restore FILE` into an empty store."
+    )
+    backup_button = gr.Button("Download backup", elem_id="data-backup")
+    backup = gr.File(label="Backup", interactive=False, elem_id="data-backup-file")
+
     def on_export(fmt_key: str, full_history: bool):
         return export_file(services, fmt_key, full_history)
 
@@ -106,3 +123,4 @@ def build(services) -> None:
 
     export_button.click(on_export, inputs=[fmt, history], outputs=download, api_name="ui_export", **UI)
     import_button.click(on_import, inputs=upload, outputs=[report, rejected], api_name="ui_import", **UI)
+    backup_button.click(lambda: backup_download(services), outputs=backup, api_name="ui_backup", **UI)

@@ -58,3 +58,13 @@ def test_the_export_folder_is_removed_when_the_process_exits(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     folder = Path(done.stdout.strip())
     assert folder.parent == tmp_path / "gradio" and not folder.exists()
+
+
+def test_backup_downloads_are_whole_archives_and_do_not_pile_up(trained):
+    import zipfile
+
+    from hloop.ui.data import KEEP_EXPORTS, backup_download, export_dir
+
+    paths = [Path(backup_download(trained)) for _ in range(KEEP_EXPORTS + 3)]
+    assert zipfile.ZipFile(paths[-1]).testzip() is None and "manifest.json" in zipfile.ZipFile(paths[-1]).namelist()
+    assert paths[-1].parent == export_dir() and len(list(export_dir().glob("hloop-backup-*"))) <= KEEP_EXPORTS

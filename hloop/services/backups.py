@@ -1,0 +1,25 @@
+"""Use-cases of the whole project's data: one archive of the label store and the models folder, and back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hloop.services.transfer import Transfer
+from labeling.backup import BackupReport, restore_backup, write_backup
+
+
+class Backups(Transfer):
+    """Backup and restore."""
+
+    def backup(self, path: str | Path) -> BackupReport:
+        """Write every table of the label store and the models folder to one archive with a manifest of sha256s."""
+        return write_backup(self.engine, self.settings.models_dir, Path(path))
+
+    def restore(self, path: str | Path) -> BackupReport:
+        """Fill an empty label store and models folder from an archive; refuses a damaged one or a non-empty
+        target. Cached models and scores are dropped, so this object serves the restored project."""
+        report = restore_backup(self.engine, self.settings.models_dir, Path(path))
+        with self._lock:
+            self._pool = {}
+        self.registry = type(self.registry)(self.settings.models_dir)
+        return report

@@ -1,0 +1,159 @@
+"""Backups: a round trip between backends keeps every row, card and the current version; bad archives are refused."""
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlmodel import SQLModel
+
+from hloop.core.errors import InvalidInputError
+from hloop.services import Services
+from labeling.backup import restore_backup, write_backup
+from labeling.db import make_engine
+from tests.conftest import settings_in
+from tests.labeling.test_migrations import all_rows
+
+
+@pytest.fixture
+def project(trained):
+    """A trained project with human labels (one undone), a second version and v1 current again."""
+    pool = [i["example_id"] for i in trained.ranked_pool(n=3)]
+    for example_id, label in zip(pool, (0, 1, 2), strict=True):
+        trained.label(example_id, label, "ana")
+    trained.undo("ana")
+    trained.retrain(force=True)
+    trained.rollback(1)
+    return trained
+
+
+def _same_project(a: Services, b: Services) -> None:
+    """Every row of every table, every card and the current version are identical."""
+    assert all_rows(b.engine) == all_rows(a.engine)
+    assert b.versions() == a.versions() and len(a.versions()) == 2
+    assert b.registry.current_version() == a.registry.current_version() == 1
+    assert b.predict("a match of the league season")["label"] == a.predict("a match of the league season")["label"]
+
+
+def _restored(services: Services, url: str, folder: Path, archive: Path) -> Services:
+    target = Services(settings_in(folder, database_url=url), corpus=services.corpus())
+    restore_backup(target.engine, target.settings.models_dir, archive)
+    return target
+
+
+def test_sqlite_to_sqlite_round_trip(project, tmp_path):
+    archive = tmp_path / "b.zip"
+    report = write_backup(project.engine, project.settings.models_dir, archive)
+    assert report.rows["label"] == len(all_rows(project.engine)["label"]) and report.model_files >= 5
+    target = _restored(project, f"sqlite:///{tmp_path / 'other.db'}", tmp_path / "other", archive)
+    _same_project(project, target)
+
+
+def test_sqlite_to_postgresql_and_back(project, tmp_path, postgres_url):
+    write_backup(project.engine, project.settings.models_dir, tmp_path / "a.zip")
+    on_pg = _restored(project, postgres_url, tmp_path / "pg", tmp_path / "a.zip")
+    _same_project(project, on_pg)
+    write_backup(on_pg.engine, on_pg.settings.models_dir, tmp_path / "b.zip")
+    back = _restored(on_pg, f"sqlite:///{tmp_path / 'back.db'}", tmp_path / "back", tmp_path / "b.zip")
+    _same_project(project, back)
+    example_id = on_pg.ranked_pool(n=1)[0]["example_id"]
+    new_label = on_pg.label(example_id, 3, "bo")  # the id sequences moved past the restored ids
+    assert new_label["label_id"] > max(row.id for row in all_rows(project.engine)["label"])
+    on_pg.engine.dispose()
+
+
+def _repack(archive: Path, out: Path, change) -> Path:
+    """Copy ``archive`` to ``out`` with ``change(members: dict[name, bytes])`` applied."""
+    with zipfile.ZipFile(archive) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    change(members)
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out
+
+
+def _listed(members: dict, name: str, data: bytes) -> None:
+    """Add a member with a correct manifest entry (so only the name can be wrong)."""
+    import hashlib
+
+    members[name] = data
+    manifest = json.loads(members["manifest.json"])
+    manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    members["manifest.json"] = json.dumps(manifest).encode()
+
+
+def _tamper(members: dict) -> None:
+    members["models/current"] = b"2"
+
+
+def _tamper_table(members: dict) -> None:
+    members["tables/label.jsonl"] = members["tables/label.jsonl"].replace(b'"label": 0', b'"label": 3', 1)
+
+
+BAD_ARCHIVES = {
+    "tampered model file": (lambda a, o: _repack(a, o, _tamper), "does not match its sha256"),
+    "tampered label": (lambda a, o: _repack(a, o, _tamper_table), "does not match its sha256"),
+    "truncated": (lambda a, o: o.write_bytes(a.read_bytes()[: a.stat().st_size // 2]) and o, "damaged"),
+    "path traversal": (lambda a, o: _repack(a, o, lambda m: _listed(m, "models/../../evil", b"x")), "unsafe"),
+    "absolute path": (lambda a, o: _repack(a, o, lambda m: _listed(m, "/tmp/evil", b"x")), "unsafe"),
+    "unlisted file": (lambda a, o: _repack(a, o, lambda m: m.update({"models/extra": b"x"})), "differ from"),
+    "no manifest": (lambda a, o: _repack(a, o, lambda m: m.pop("manifest.json")), "no manifest.json"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ARCHIVES))
+def test_a_bad_archive_is_refused_and_nothing_is_written(project, tmp_path, case):
+    good = tmp_path / "good.zip"
+    write_backup(project.engine, project.settings.models_dir, good)
+    make_bad, message = BAD_ARCHIVES[case]
+    bad = make_bad(good, tmp_path / "bad.zip")
+    target = tmp_path / "target"
+    target.mkdir()
+    engine = make_engine(f"sqlite:///{target / 'store.db'}")
+    with pytest.raises(InvalidInputError, match=message):
+        restore_backup(engine, target / "models", bad)
+    assert all(rows == [] for rows in all_rows(engine).values())
+    assert sorted(p.name for p in target.iterdir() if not p.name.startswith("store.db")) == []
+    assert not (tmp_path / "evil").exists()
+
+
+@pytest.mark.parametrize("full", ["store", "models"])
+def test_a_non_empty_target_is_refused(project, tmp_path, full):
+    archive = tmp_path / "b.zip"
+    write_backup(project.engine, project.settings.models_dir, archive)
+    target = tmp_path / "target"
+    engine = make_engine(f"sqlite:///{target / 'store.db'}")
+    if full == "store":
+        restore_backup(engine, target / "models", archive)
+        before = all_rows(engine)
+        (target / "models" / "current").write_text("2")
+        with pytest.raises(InvalidInputError, match="label store is not empty"):
+            restore_backup(engine, target / "fresh-models", archive)
+        assert all_rows(engine) == before and not (target / "fresh-models").exists()
+    else:
+        (target / "models").mkdir()
+        (target / "models" / "notes.txt").write_text("mine")
+        with pytest.raises(InvalidInputError, match="models folder .* is not empty"):
+            restore_backup(engine, target / "models", archive)
+        assert all(rows == [] for rows in all_rows(engine).values())
+        assert [p.name for p in (target / "models").iterdir()] == ["notes.txt"]
+
+
+def test_the_archive_lists_every_table_and_model_file(project, tmp_path):
+    archive = tmp_path / "b.zip"
+    write_backup(project.engine, project.settings.models_dir, archive)
+    with zipfile.ZipFile(archive) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        names = set(zf.namelist())
+    models = project.settings.models_dir
+    on_disk = {"models/" + p.relative_to(models).as_posix() for p in models.rglob("*") if p.is_file()}
+    assert {"models/current", "models/LAST_VERSION", "models/v2/card.json"} <= on_disk
+    assert (
+        names - {"manifest.json"}
+        == set(manifest["files"])
+        == on_disk | {f"tables/{t.name}.jsonl" for t in SQLModel.metadata.sorted_tables}
+    )
+    assert manifest["schema_revision"] and manifest["rows"]["label"] == len(all_rows(project.engine)["label"])
+    label = json.loads(zipfile.ZipFile(archive).read("tables/label.jsonl").splitlines()[0])
+    assert label["created_at"].endswith("+00:00")

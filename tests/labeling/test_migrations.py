@@ -1,0 +1,126 @@
+"""Schema migrations: a new store is at the newest revision; a store from before migrations keeps every row."""
+
+import multiprocessing as mp
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, select, text
+from sqlmodel import Session, SQLModel
+
+from hloop.core.errors import StoreMismatchError
+from labeling import queue, store
+from labeling.db import make_engine
+from labeling.schema import current_revision, head_revision
+
+
+def all_rows(engine) -> dict[str, list[tuple]]:
+    """Every row of every table, by primary key."""
+    with engine.connect() as connection:
+        return {
+            t.name: connection.execute(select(t).order_by(*t.primary_key.columns)).all()
+            for t in SQLModel.metadata.sorted_tables
+        }
+
+
+def fill(engine) -> None:
+    """Examples, seed and human labels (one undone), a claim, a skip, a prediction and store facts."""
+    with Session(engine) as session:
+        rows = [("seed one", "seed", 0), ("pool two", "pool", 1), ("pool three", "pool", 2), ("pool four", "pool", 3)]
+        store.bulk_add_examples(rows, session=session)
+        store.bulk_add_seed_labels([(0, 1)], session=session)
+        model = {"model_version": 1, "model_prediction": 2, "model_confidence": 0.4}
+        store.add_label(2, 3, "ana", "queue", session=session, **model)
+        store.add_label(3, 0, "ana", "correction", session=session)
+        store.undo_last("ana", session=session)
+        store.add_prediction("a shown text", 2, 0.75, 1, session=session, annotator="bo")
+        store.set_info({"data_fingerprint": "abc", "seed_size": "1"}, session=session)
+        queue.claim_first("bo", [3], 5.0, session=session)
+        queue.add_skip(4, "bo", session=session)
+        session.commit()
+
+
+def _revision(engine) -> str | None:
+    with engine.connect() as connection:
+        return current_revision(connection)
+
+
+def test_a_new_store_is_at_the_newest_revision_and_matches_the_tables():
+    engine = make_engine("sqlite://")
+    assert _revision(engine) == head_revision()
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+
+
+def test_a_store_from_before_migrations_is_upgraded_without_losing_a_row(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = create_engine(url)
+    SQLModel.metadata.create_all(old)  # what the release before migrations did at start
+    fill(old)
+    before = all_rows(old)
+    old.dispose()
+    counts = [len(before[t]) for t in ("example", "label", "claim", "skip", "prediction", "storeinfo")]
+    assert counts == [4, 3, 1, 1, 1, 2]
+    assert sum(row.undone_at is not None for row in before["label"]) == 1
+
+    engine = make_engine(url)
+    assert _revision(engine) == head_revision()
+    assert all_rows(engine) == before
+    make_engine(url)  # a second start changes nothing
+    assert all_rows(engine) == before
+
+
+def test_a_store_with_only_some_tables_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'odd.db'}"
+    with create_engine(url).begin() as connection:
+        connection.execute(text("CREATE TABLE example (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(StoreMismatchError, match="only some of its tables"):
+        make_engine(url)
+
+
+def test_a_store_from_a_newer_release_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    make_engine(url)
+    with create_engine(url).begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'fffffffffff'"))
+    with pytest.raises(StoreMismatchError, match="does not know"):
+        make_engine(url)
+
+
+def _start(url: str, out) -> None:
+    try:
+        engine = make_engine(url)
+        out.put(_revision(engine))
+    except Exception as exc:  # report to the test instead of leaving it waiting
+        out.put(f"{type(exc).__name__}: {exc}")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_processes_starting_at_once_on_a_new_store_all_succeed(backend, tmp_path, request):
+    url = f"sqlite:///{tmp_path / 'race.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    workers = [ctx.Process(target=_start, args=(url, out)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    results = [out.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+    assert results == [head_revision()] * 4
+    engine = make_engine(url)
+    assert all(rows == [] for rows in all_rows(engine).values())
+    engine.dispose()
+
+
+def test_postgresql_store_from_before_migrations_is_upgraded(postgres_url):
+    old = create_engine(postgres_url)
+    SQLModel.metadata.create_all(old)
+    fill(old)
+    before = all_rows(old)
+    old.dispose()
+    engine = make_engine(postgres_url)
+    assert _revision(engine) == head_revision()
+    assert all_rows(engine) == before
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+    engine.dispose()
