@@ -11,6 +11,7 @@ import joblib
 import numpy as np
 import scipy
 import sklearn
+import skops
 from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import InvalidInputError
@@ -26,6 +27,7 @@ def library_versions() -> dict[str, str]:
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "joblib": joblib.__version__,
+        "skops": skops.__version__,
     }
 
 
