@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     human_labels_file: Path = Path("../shared/data/noisy_ag_news/human_labels.parquet")
     runs_dir: Path | None = None  # simulation results; None = ``runs/`` next to the models dir
     auth: str = ""
+    # Modal compute (issue 9): where retraining and pool rescoring run, and texts per remote scoring call
+    compute: str = "local"
+    compute_chunk: int = 20_000
 
     @field_validator("seed_size")
     @classmethod
@@ -52,3 +55,18 @@ class Settings(BaseSettings):
         if self.runs_dir is None:
             self.runs_dir = Path(self.models_dir).parent / "runs"
         return self
+
+    @field_validator("compute")
+    @classmethod
+    def _compute(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("local", "modal"):
+            raise ValueError("HLOOP_COMPUTE must be 'local' or 'modal'")
+        return value
+
+    @field_validator("compute_chunk")
+    @classmethod
+    def _compute_chunk(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("HLOOP_COMPUTE_CHUNK must be a positive number of texts")
+        return value

@@ -99,23 +99,28 @@ class Registry:
         version = int(version)
         if version in self._loaded:
             return self._loaded[version]
+        return self.artifact(version).pipeline
+
+    def artifact(self, version: int) -> Artifact:
+        """The verified artifact of ``version``: its bytes (e.g. to send to Modal), sha256 and pipeline."""
+        version = int(version)
         card = self.card(version)
         _require_format(version, card)
-        artifact = self.root / f"v{version}" / ARTIFACT
-        if not artifact.exists():
+        path = self.root / f"v{version}" / ARTIFACT
+        if not path.exists():
             raise ModelIntegrityError(f"v{version} has no {ARTIFACT}; retrain or roll back to another version.")
-        data = artifact.read_bytes()
+        data = path.read_bytes()
         if sha256_bytes(data) != card.get("artifact_sha256"):
             raise ModelIntegrityError(
                 f"v{version}'s artifact fails its sha256 check (corrupt or tampered); it was not loaded. "
                 "Roll back to another version or retrain."
             )
-        try:
-            pipeline = loads(data)
-        except ModelIntegrityError as exc:
-            raise ModelIntegrityError(f"v{version}: {exc}") from exc
-        self._loaded[version] = pipeline
-        return pipeline
+        if version not in self._loaded:
+            try:
+                self._loaded[version] = loads(data)
+            except ModelIntegrityError as exc:
+                raise ModelIntegrityError(f"v{version}: {exc}") from exc
+        return Artifact(data, card["artifact_sha256"], self._loaded[version])
 
     def legacy_versions(self) -> list[int]:
         """Versions still in the old pickle format, ascending."""
