@@ -115,7 +115,7 @@ class ModalCompute:
         return FitOutput(**self._call("fit", lambda f: f.remote(*args)), compute=self.name)
 
     def score(self, artifact: bytes, texts: Sequence[str], chunk_size: int = 20_000) -> np.ndarray:
-        """Probabilities of ``texts``: one Modal call per chunk, fanned out with ``.map`` (order kept)."""
+        """Probabilities of ``texts``: one Modal call per chunk, fanned out with ``.starmap`` (order kept)."""
         parts = chunks(texts, chunk_size)
         if not parts:
             return _no_rows(artifact)
