@@ -337,6 +337,25 @@ def _restore(args, services) -> int:
     return 0
 
 
+@command(
+    "trust-legacy",
+    "Convert model versions saved as pickles by an older release to the safe format (you vouch for those files).",
+)
+def _trust_legacy(args, services) -> int:
+    from hloop.core.errors import InvalidInputError
+
+    if bool(args.all) == bool(args.versions):
+        raise InvalidInputError("Name the versions to trust (e.g. `python -m hloop trust-legacy 3`) or pass --all.")
+    registry = services.registry
+    versions = registry.legacy_versions() if args.all else args.versions
+    if not versions:
+        print("No version is in the old pickle format; nothing to convert.")
+    for version in versions:
+        card = registry.trust_legacy(version)
+        print(f"v{version}: {card['format']} artifact, sha256 {card['artifact_sha256'][:12]}; the pickle is removed.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = _OneLineParser(prog="hloop", description="HumanLoopML: human-in-the-loop text classification.")
@@ -367,6 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
     p["export"].add_argument("--history", action="store_true", help="every label event, undone ones included")
     p["predict"].add_argument("text")
     p["undo"].add_argument("--annotator", default="cli")
+    p["trust-legacy"].add_argument("versions", type=VERSION, nargs="*", help="version numbers to convert")
+    p["trust-legacy"].add_argument("--all", action="store_true", help="every version still in the pickle format")
     sim = p["simulate"]
     sim.add_argument(
         "--strategies",

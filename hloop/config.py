@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # login brake (UI login and REST API): failures allowed per user and per address, first lockout
     login_max_failures: int = 5
     login_lockout_seconds: float = 30.0
+    # Modal compute (issue 9): where retraining and pool rescoring run, and texts per remote scoring call
+    compute: str = "local"
+    compute_chunk: int = 20_000
 
     @field_validator("seed_size")
     @classmethod
@@ -128,6 +131,21 @@ class Settings(BaseSettings):
     def _login_brake(cls, value: float, info) -> float:
         if value <= 0:
             raise ValueError(f"HLOOP_{info.field_name.upper()} must be positive")
+        return value
+
+    @field_validator("compute")
+    @classmethod
+    def _compute(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("local", "modal"):
+            raise ValueError("HLOOP_COMPUTE must be 'local' or 'modal'")
+        return value
+
+    @field_validator("compute_chunk")
+    @classmethod
+    def _compute_chunk(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("HLOOP_COMPUTE_CHUNK must be a positive number of texts")
         return value
 
 

@@ -1,7 +1,9 @@
-"""The registry of model versions: ``models/vN/`` holds ``model.joblib`` and ``card.json``.
+"""The registry of model versions: ``models/vN/`` holds ``model.skops`` and ``card.json``.
 
 A version is written to a temporary folder and renamed into place, so a crash never leaves half a version.
-Loading checks the artifact's sha256 against the card before joblib (which runs code) touches it.
+Loading checks the artifact's sha256 against the card (damage), then reads it with ``training.artifact``,
+which refuses any type we do not trust: a model file cannot run code. Versions saved by older releases
+(``model.joblib``, a pickle) are refused until the user converts them with ``trust_legacy``.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ import re
 import shutil
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-import joblib
 from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import ModelIntegrityError, NoModelError, NotFoundError
+from training.artifact import FORMAT, Artifact, from_bytes, from_pipeline, loads, sha256_bytes
 
-ARTIFACT = "model.joblib"
+ARTIFACT = "model.skops"
+LEGACY_ARTIFACT = "model.joblib"  # a pickle, written by releases before the skops format
 CARD = "card.json"
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 STALE_SECONDS = 3600
@@ -95,22 +99,73 @@ class Registry:
         version = int(version)
         if version in self._loaded:
             return self._loaded[version]
+        return self.artifact(version).pipeline
+
+    def artifact(self, version: int) -> Artifact:
+        """The verified artifact of ``version``: its bytes (e.g. to send to Modal), sha256 and pipeline."""
+        version = int(version)
         card = self.card(version)
-        artifact = self.root / f"v{version}" / ARTIFACT
-        if not artifact.exists():
+        _require_format(version, card)
+        path = self.root / f"v{version}" / ARTIFACT
+        if not path.exists():
             raise ModelIntegrityError(f"v{version} has no {ARTIFACT}; retrain or roll back to another version.")
-        actual = sha256_file(artifact)
-        if actual != card.get("artifact_sha256"):
+        data = path.read_bytes()
+        if sha256_bytes(data) != card.get("artifact_sha256"):
             raise ModelIntegrityError(
                 f"v{version}'s artifact fails its sha256 check (corrupt or tampered); it was not loaded. "
                 "Roll back to another version or retrain."
             )
+        if version not in self._loaded:
+            try:
+                self._loaded[version] = loads(data)
+            except ModelIntegrityError as exc:
+                raise ModelIntegrityError(f"v{version}: {exc}") from exc
+        return Artifact(data, card["artifact_sha256"], self._loaded[version])
+
+    def legacy_versions(self) -> list[int]:
+        """Versions still in the old pickle format, ascending."""
+        return [v for v in self.versions() if "format" not in self.card(v)]
+
+    def trust_legacy(self, version: int) -> dict:
+        """Convert an old pickle version to the safe format in place, at the user's explicit request.
+
+        Unpickling runs code: call this only for files this program saved. The card swap is the one commit point:
+        before it the version is still the pickle (run again), after it the new artifact (the pickle is removed).
+        """
+        version = int(version)
+        card, folder = self.card(version), self.root / f"v{version}"
+        legacy = folder / LEGACY_ARTIFACT
+        if card.get("format") is not None:
+            _require_format(version, card)
+            legacy.unlink(missing_ok=True)  # left by a conversion that stopped after its card swap
+            return card
+        if not legacy.exists():
+            raise ModelIntegrityError(f"v{version} has no {LEGACY_ARTIFACT} to convert; roll back or retrain.")
+        if sha256_file(legacy) != card.get("artifact_sha256"):
+            raise ModelIntegrityError(
+                f"v{version}'s {LEGACY_ARTIFACT} fails its sha256 check (corrupt or tampered); it was not loaded."
+            )
+        import joblib  # only here, where the user asked for the pickle to be trusted
+
         try:
-            pipeline = joblib.load(artifact)
-        except Exception as exc:  # a verified file that still fails to unpickle: library mismatch
-            raise ModelIntegrityError(f"v{version} could not be loaded ({type(exc).__name__}: {exc}).") from exc
-        self._loaded[version] = pipeline
-        return pipeline
+            artifact = from_pipeline(joblib.load(legacy))
+        except ModelIntegrityError:
+            raise
+        except Exception as exc:  # a pickle from a library version this one cannot read
+            problem = f"{type(exc).__name__}: {exc}"
+            raise ModelIntegrityError(f"v{version}'s pickle could not be loaded ({problem}).") from exc
+        new_card = {**card, "format": FORMAT, "artifact_sha256": artifact.sha256}
+        new_card["converted"] = {
+            "from": f"{LEGACY_ARTIFACT} (pickle), sha256 {card['artifact_sha256']}",
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "note": "converted from a legacy pickle the user trusted (`python -m hloop trust-legacy`)",
+        }
+        _write_atomic(folder / ARTIFACT, artifact.data)
+        _write_atomic(folder / CARD, json.dumps(new_card, indent=2, sort_keys=True))
+        legacy.unlink()
+        _fsync_dir(folder)
+        self._loaded[version] = artifact.pipeline
+        return new_card
 
     def next_version(self) -> int:
         """One more than any version ever written (a removed folder's number is never reused)."""
@@ -119,16 +174,27 @@ class Registry:
         return max([last, *self.versions()]) + 1
 
     def save(self, pipeline: Pipeline, card: dict, make_current: bool = True) -> dict:
-        """Write a new version atomically and return its card (with ``version`` and ``artifact_sha256``)."""
+        """Write a pipeline fitted in this process as a new version and return its card."""
+        return self.save_artifact(from_pipeline(pipeline), card, make_current)
+
+    def save_bytes(self, data: bytes, sha256: str, card: dict, make_current: bool = True) -> dict:
+        """Write artifact bytes from elsewhere (e.g. Modal) as a new version, once they pass the checks of a load."""
+        return self.save_artifact(from_bytes(data, sha256), card, make_current)
+
+    def save_artifact(self, artifact: Artifact, card: dict, make_current: bool = True) -> dict:
+        """Write a new version atomically and return its card (with ``version``, ``format``, ``artifact_sha256``)."""
         self.root.mkdir(parents=True, exist_ok=True)
         self._remove_stale_temporaries()
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.root))
         try:
-            artifact = tmp / ARTIFACT
-            joblib.dump(pipeline, artifact)
+            path = tmp / ARTIFACT
+            _write_synced(path, artifact.data)
+            if sha256_file(path) != artifact.sha256:
+                raise ModelIntegrityError(f"The artifact written under {self.root} does not read back; check the disk.")
             for _attempt in range(100):
                 version = self.next_version()
-                full = {**card, "version": version, "artifact_sha256": sha256_file(artifact)}
+                full = {"compute": "local", **card, "version": version, "format": FORMAT}
+                full["artifact_sha256"] = artifact.sha256
                 _write_synced(tmp / CARD, json.dumps(full, indent=2, sort_keys=True))
                 _fsync_dir(tmp)
                 try:
@@ -145,7 +211,7 @@ class Registry:
         if make_current:
             self.set_current(version)
         _fsync_dir(self.root)
-        self._loaded[version] = pipeline
+        self._loaded[version] = artifact.pipeline
         return full
 
     def _remove_stale_temporaries(self) -> None:
@@ -163,14 +229,28 @@ class Registry:
         _write_atomic(self.root / "current", str(int(version)))
 
 
-def _write_synced(path: Path, text: str) -> None:
-    with path.open("w") as fh:
-        fh.write(text)
+def _write_synced(path: Path, content: str | bytes) -> None:
+    with path.open("wb") as fh:
+        fh.write(content.encode() if isinstance(content, str) else content)
         fh.flush()
         os.fsync(fh.fileno())
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, content: str | bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    _write_synced(tmp, text)
+    _write_synced(tmp, content)
     os.replace(tmp, path)
+
+
+def _require_format(version: int, card: dict) -> None:
+    """ModelIntegrityError unless the card says the artifact is in our safe format."""
+    found = card.get("format")
+    if found == FORMAT:
+        return
+    if found is None:
+        raise ModelIntegrityError(
+            f"v{version} is in the old pickle format ({LEGACY_ARTIFACT}), which can run code when loaded, so it "
+            f"was not loaded. If you trust this file, convert it: `python -m hloop trust-legacy {version}`; "
+            "otherwise roll back to another version or retrain."
+        )
+    raise ModelIntegrityError(f"v{version} is in an unknown format {found!r}; retrain or roll back.")

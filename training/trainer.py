@@ -11,13 +11,16 @@ import joblib
 import numpy as np
 import scipy
 import sklearn
+import skops
 from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import InvalidInputError
 from hloop.core.labels import LabelSet
 from hloop.core.metrics import MIN_EVAL
+from training.artifact import Artifact
+from training.compute import LocalCompute, ModalCompute
 from training.evaluate import evaluate
-from training.pipeline import HYPERPARAMETERS, fit_pipeline
+from training.pipeline import HYPERPARAMETERS
 
 
 def library_versions() -> dict[str, str]:
@@ -28,10 +31,22 @@ def library_versions() -> dict[str, str]:
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "joblib": joblib.__version__,
+        "skops": skops.__version__,
     }
 
 
-def train_version(
+def _composition(human_mask: np.ndarray, labels: Sequence[int], feedback_weight: float, n_labels: int) -> dict:
+    """The card's ``training`` block: how many rows of each kind and class."""
+    return {
+        "rows": int(human_mask.shape[0]),
+        "seed_labels": int((~human_mask).sum()),
+        "human_labels": int(human_mask.sum()),
+        "feedback_weight": float(feedback_weight),
+        "class_counts": np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_labels).tolist(),
+    }
+
+
+def train_artifact(
     texts: Sequence[str],
     labels: Sequence[int],
     human: Sequence[bool],
@@ -44,26 +59,25 @@ def train_version(
     parent: int | None,
     data_fingerprint: str,
     random_state: int = 0,
-) -> tuple[Pipeline, dict]:
-    """Fit a fresh pipeline (human rows weighted ``feedback_weight``) and return it with its card."""
+    compute: LocalCompute | ModalCompute | None = None,
+) -> tuple[Artifact, dict]:
+    """Fit on ``compute`` (default: here; human rows weighted ``feedback_weight``), verify what comes back,
+    evaluate it here and return the artifact with its card (for ``Registry.save_artifact``)."""
     if not 0 < feedback_weight <= 100:
         raise InvalidInputError(f"Feedback weight must be in (0, 100], got {feedback_weight}.")
     human_mask = np.asarray(human, dtype=bool)
     weights = np.where(human_mask, float(feedback_weight), 1.0)
-    fit = fit_pipeline(texts, labels, weights, random_state=random_state)
     start = time.perf_counter()
-    metrics = evaluate(fit.pipeline, eval_texts, eval_labels, label_set)
+    out = (compute or LocalCompute()).fit(texts, labels, weights.tolist(), random_state)
+    round_trip = time.perf_counter() - start
+    artifact = out.verified()
+    start = time.perf_counter()
+    metrics = evaluate(artifact.pipeline, eval_texts, eval_labels, label_set)
     eval_seconds = time.perf_counter() - start
     card = {
         "parent": parent,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "training": {
-            "rows": int(human_mask.shape[0]),
-            "seed_labels": int((~human_mask).sum()),
-            "human_labels": int(human_mask.sum()),
-            "feedback_weight": float(feedback_weight),
-            "class_counts": np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(label_set)).tolist(),
-        },
+        "training": _composition(human_mask, labels, feedback_weight, len(label_set)),
         "labels": label_set.to_list(),
         "evaluation": {
             "origin": eval_origin,
@@ -72,11 +86,24 @@ def train_version(
             "enough": metrics is not None,
         },
         "hyperparameters": {**HYPERPARAMETERS, "random_state": random_state},
-        "converged": fit.converged,
-        "training_seconds": round(fit.seconds, 4),
+        "converged": out.converged,
+        "training_seconds": round(out.fit_seconds, 4),
+        "compute": out.compute,
+        "compute_seconds": round(round_trip, 4),  # fit + saving the artifact, plus the trip to Modal and back
         "eval_seconds": round(eval_seconds, 4),
         "metrics": metrics,
         "library_versions": library_versions(),
         "data_fingerprint": data_fingerprint,
     }
-    return fit.pipeline, card
+    return artifact, card
+
+
+def train_version(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    human: Sequence[bool],
+    **options,
+) -> tuple[Pipeline, dict]:
+    """``train_artifact`` here, returning the fitted pipeline instead of the artifact (for ``Registry.save``)."""
+    artifact, card = train_artifact(texts, labels, human, **options)
+    return artifact.pipeline, card

@@ -39,3 +39,7 @@ class NothingToTrainError(HLoopError):
 
 class StoreBusyError(HLoopError):
     """The database is locked or unreachable; nothing was written."""
+
+
+class ComputeUnavailableError(HLoopError):
+    """Remote compute (Modal) has no credentials, cannot be reached or is not deployed; nothing was changed."""

@@ -8,8 +8,9 @@ from hloop.core.errors import NoModelError, NothingToTrainError, StoreMismatchEr
 from hloop.core.labels import clean_text
 from hloop.services.project import Progress, Project, no_progress
 from labeling import store
+from training.compute import compute_backend
 from training.pipeline import explain, full_probabilities, highlight
-from training.trainer import train_version
+from training.trainer import train_artifact
 
 
 class Models(Project):
@@ -110,8 +111,9 @@ class Models(Project):
             eval_texts, eval_labels = [r.text for r in held], [r.label for r in held]
         else:
             eval_texts, eval_labels = list(corpus.eval_texts), corpus.eval_labels
-        progress(0.2, f"training on {len(rows):,} labelled texts")
-        model, card = train_version(
+        compute = compute_backend(self.settings.compute)
+        progress(0.2, f"training on {len(rows):,} labelled texts ({compute.name})")
+        artifact, card = train_artifact(
             [r.text for r in rows],
             [r.label for r in rows],
             [r.human for r in rows],
@@ -123,10 +125,11 @@ class Models(Project):
             parent=self.registry.current_version(),
             data_fingerprint=corpus.fingerprint,
             random_state=self.settings.random_seed,
+            compute=compute,
         )
         card["training"]["last_label_id"] = snapshot
         progress(0.9, "saving the new version")
-        saved = self.registry.save(model, card)
+        saved = self.registry.save_artifact(artifact, card)  # one path for local and Modal: card["compute"] says which
         progress(1.0, f"v{saved['version']} ready")
         return saved
 

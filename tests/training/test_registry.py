@@ -79,21 +79,20 @@ CRASHING_SAVE = textwrap.dedent(
     import sys, time
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    import joblib
     from tests.conftest import tiny_texts
     from training import registry as reg_mod
     from training.pipeline import fit_pipeline
 
     texts, labels = tiny_texts(10, seed=1)
     model = fit_pipeline(texts, labels).pipeline
-    real_dump = joblib.dump
+    real_sha256_file = reg_mod.sha256_file
 
-    def slow_dump(obj, path):
-        real_dump(obj, path)
+    def slow_check(path):  # called once the artifact is written, before the card
         Path({marker!r}).write_text("mid-write")
         time.sleep(60)
+        return real_sha256_file(path)
 
-    reg_mod.joblib.dump = slow_dump
+    reg_mod.sha256_file = slow_check
     reg_mod.Registry(Path({models!r})).save(model, {{}})
     """
 )
@@ -119,7 +118,7 @@ def test_killed_mid_save_leaves_the_registry_as_it_was(tmp_path, fitted):
     assert reg.current_version() == 1
     assert reg.load(1) is not None
     (leftover,) = models.glob(".tmp-*")  # the half-written version, never renamed into place
-    assert (leftover / "model.joblib").exists() and not (leftover / "card.json").exists()
+    assert (leftover / ARTIFACT).exists() and not (leftover / "card.json").exists()
     old = time.time() - 2 * 3600
     os.utime(leftover, (old, old))
     assert reg.save(fitted, {})["version"] == 2

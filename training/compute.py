@@ -1,0 +1,133 @@
+"""Where fitting and pool scoring run: here (``local``) or on Modal (``modal``), chosen by ``HLOOP_COMPUTE``.
+
+Both return the same values; an artifact from Modal is only bytes until ``training.artifact.from_bytes``
+has checked its sha256 and loaded it safely, exactly as a file from the local registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from hloop.core.errors import ComputeUnavailableError, InvalidInputError
+from training.artifact import Artifact, from_bytes, loads
+from training.pipeline import HYPERPARAMETERS
+from training.remote import fit_here, score_chunk
+
+COMPUTE_CHOICES = ("local", "modal")
+APP_NAME = "hloop"
+NO_CREDENTIALS = (
+    "HLOOP_COMPUTE=modal needs Modal credentials: run `modal token new` (or set MODAL_TOKEN_ID and "
+    "MODAL_TOKEN_SECRET), or set HLOOP_COMPUTE=local; nothing was changed."
+)
+
+
+@dataclass(frozen=True)
+class FitOutput:
+    """A fitted artifact as bytes, with where and how long it took."""
+
+    artifact: bytes
+    sha256: str
+    converged: bool
+    fit_seconds: float
+    total_seconds: float
+    compute: str
+    pipeline: Pipeline | None = None  # set only when fitted in this process
+
+    def verified(self) -> Artifact:
+        """The artifact, its bytes checked against the sha256 and loaded safely unless fitted in this process."""
+        if self.pipeline is not None:
+            return Artifact(self.artifact, self.sha256, self.pipeline)
+        return from_bytes(self.artifact, self.sha256)
+
+
+def chunks(texts: Sequence[str], size: int) -> list[list[str]]:
+    """``texts`` cut into consecutive lists of at most ``size``."""
+    if size < 1:
+        raise InvalidInputError(f"Chunk size must be at least 1, got {size}.")
+    return [list(texts[i : i + size]) for i in range(0, len(texts), size)]
+
+
+def _no_rows(artifact: bytes) -> np.ndarray:
+    """The probabilities of no texts: zero rows, one column per class."""
+    return np.empty((0, len(loads(artifact).classes_)))
+
+
+class LocalCompute:
+    """Fit and score in this process."""
+
+    name = "local"
+
+    def fit(self, texts, labels, weights, random_state: int = 0) -> FitOutput:
+        """Fit the product's pipeline here."""
+        pipeline, out = fit_here(texts, labels, weights, HYPERPARAMETERS, random_state)
+        return FitOutput(**out, compute=self.name, pipeline=pipeline)
+
+    def score(self, artifact: bytes, texts: Sequence[str], chunk_size: int = 20_000) -> np.ndarray:
+        """Probabilities of ``texts``, chunk by chunk (the same rows as scoring them at once)."""
+        parts = chunks(texts, chunk_size)
+        return np.vstack([score_chunk(artifact, part) for part in parts]) if parts else _no_rows(artifact)
+
+
+def modal_credentials_present() -> bool:
+    """Whether Modal has a token or OAuth credentials (environment or ~/.modal.toml); no network call."""
+    from modal.config import config
+
+    token = config.get("token_id") and config.get("token_secret")
+    return bool(token or config.get("oauth_refresh_token"))
+
+
+class ModalCompute:
+    """Fit and score with the deployed Modal app ``hloop`` (``modal deploy training/modal_app.py``)."""
+
+    name = "modal"
+
+    def __init__(self, app_name: str = APP_NAME) -> None:
+        self.app_name = app_name
+
+    def _call(self, function: str, run: Callable, app_name: str | None = None):
+        """Run ``run(modal_function)``; a missing token, network or deployment becomes ComputeUnavailableError."""
+        if not modal_credentials_present():
+            raise ComputeUnavailableError(NO_CREDENTIALS)
+        import modal
+        from modal import exception as modal_errors
+
+        app = app_name or self.app_name
+        try:
+            return run(modal.Function.from_name(app, function))
+        except modal_errors.NotFoundError as exc:
+            raise ComputeUnavailableError(
+                f"The Modal app {app!r} has no function {function!r}: deploy it "
+                "(`modal deploy training/modal_app.py` for the app `hloop`); nothing was changed."
+            ) from exc
+        except (modal_errors.AuthError, modal_errors.ConnectionError, OSError) as exc:
+            raise ComputeUnavailableError(
+                f"Modal could not be reached ({type(exc).__name__}: {str(exc)[:200]}): check the network and the "
+                "token (`modal token new`), or set HLOOP_COMPUTE=local; nothing was changed."
+            ) from exc
+
+    def fit(self, texts, labels, weights, random_state: int = 0) -> FitOutput:
+        """Fit the product's pipeline in one Modal call."""
+        args = (list(texts), list(labels), None if weights is None else list(weights), HYPERPARAMETERS, random_state)
+        return FitOutput(**self._call("fit", lambda f: f.remote(*args)), compute=self.name)
+
+    def score(self, artifact: bytes, texts: Sequence[str], chunk_size: int = 20_000) -> np.ndarray:
+        """Probabilities of ``texts``: one Modal call per chunk, fanned out with ``.starmap`` (order kept)."""
+        parts = chunks(texts, chunk_size)
+        if not parts:
+            return _no_rows(artifact)
+        return np.vstack(self.fan_out("score", [(artifact, part) for part in parts]))
+
+    def fan_out(self, function: str, calls: Sequence[tuple], app_name: str | None = None) -> list:
+        """One call of a deployed function per argument tuple, run in parallel; results in the calls' order."""
+        return self._call(function, lambda f: list(f.starmap(calls)), app_name)
+
+
+def compute_backend(name: str) -> LocalCompute | ModalCompute:
+    """The backend named by ``HLOOP_COMPUTE``."""
+    if name not in COMPUTE_CHOICES:
+        raise InvalidInputError(f"Unknown compute {name!r}; choose one of: {', '.join(COMPUTE_CHOICES)}.")
+    return LocalCompute() if name == "local" else ModalCompute()
