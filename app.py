@@ -179,6 +179,9 @@ def prepare() -> tuple[Settings, Services, FastAPI]:
     settings = app_settings()
     auth_pairs(settings.auth)  # a malformed HLOOP_AUTH stops the start before any work
     services = Services(settings)
+    notice = services.check_current()  # a damaged current version: say so, serve the newest intact one
+    if notice:
+        print(f"warning: {notice}", file=sys.stderr, flush=True)
     ensure_model(services)
     return settings, services, web_app(build_demo(services), settings, services)
 

@@ -442,6 +442,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hloop.services import Services
 
         services = Services(Settings())
+        if args.command not in ("trust-legacy", "restore", "backup"):
+            notice = services.check_current()  # a damaged current version: say so, serve the newest intact one
+            if notice:
+                print(f"warning: {notice}", file=sys.stderr)
         return COMMANDS[args.command](args, services)
     except HLoopError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -28,6 +28,7 @@ LEGACY_ARTIFACT = "model.joblib"  # a pickle, written by releases before the sko
 CARD = "card.json"
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 STALE_SECONDS = 3600
+NO_CURRENT = "none"
 
 
 def sha256_file(path: Path) -> str:
@@ -67,6 +68,8 @@ class Registry:
         versions = self.versions()
         if pointer.exists():
             text = pointer.read_text().strip()
+            if text == NO_CURRENT:  # every version was found damaged: serve none until a new one is trained
+                return None
             if text.isdigit() and int(text) in versions:
                 return int(text)
         return versions[-1] if versions else None
@@ -221,8 +224,11 @@ class Registry:
             if leftover.is_dir() and leftover.stat().st_mtime < cutoff:
                 shutil.rmtree(leftover, ignore_errors=True)
 
-    def set_current(self, version: int) -> None:
-        """Point ``current`` at an existing version (rollback)."""
+    def set_current(self, version: int | None) -> None:
+        """Point ``current`` at an existing version (rollback), or at none (every version is damaged)."""
+        if version is None:
+            _write_atomic(self.root / "current", NO_CURRENT)
+            return
         if int(version) not in self.versions():
             known = ", ".join(str(v) for v in self.versions()) or "none"
             raise NotFoundError(f"No model version {version}; versions: {known}.")

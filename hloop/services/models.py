@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hloop.core.errors import NoModelError, NothingToTrainError, StoreMismatchError
+from hloop.core.errors import HLoopError, ModelIntegrityError, NoModelError, NothingToTrainError, StoreMismatchError
 from hloop.core.labels import clean_text
 from hloop.services.project import Progress, Project, no_progress
 from labeling import store
@@ -73,12 +73,59 @@ class Models(Project):
             )
 
     def current_model(self):
-        """(version, pipeline) of the current model."""
+        """(version, pipeline) of the current model; a damaged current version is replaced by the newest intact
+        one (or by none), and ``model_notice`` says why."""
         version = self.registry.current_version()
         if version is None:
-            raise NoModelError(self.readiness() or "No model yet: run `python -m hloop train`.")
-        self.check_card(self.registry.card(version))
-        return version, self.registry.load(version)
+            raise NoModelError(
+                f"{self.model_notice} {self.readiness() or 'No model yet: run `python -m hloop train`.'}".strip()
+            )
+        try:
+            self.check_card(self.registry.card(version))
+            return version, self.registry.load(version)
+        except ModelIntegrityError as exc:
+            if version in self.registry.legacy_versions():
+                raise  # an old pickle is not damaged: the message names the explicit step that trusts it
+            fallback = self.fall_back_from(version, str(exc))
+            if fallback is None:
+                raise NoModelError(f"{self.model_notice} Retrain to make a new version.") from exc
+            return fallback, self.registry.load(fallback)
+
+    def fall_back_from(self, broken: int, reason: str) -> int | None:
+        """Make the newest intact version older or newer than ``broken`` current (or none); returns it."""
+        intact = None
+        for candidate in reversed(self.registry.versions()):
+            if candidate == broken:
+                continue
+            try:
+                self.check_card(self.registry.card(candidate))
+                self.registry.load(candidate)
+            except HLoopError:
+                continue
+            intact = candidate
+            break
+        self.registry.set_current(intact)
+        now = f"v{intact} is current instead" if intact else "no intact version is left, so there is no model"
+        self.model_notice = f"v{broken} is damaged and was not loaded ({reason}); {now}."
+        return intact
+
+    def check_current(self) -> str:
+        """At start: load the current version; if it is damaged, fall back (see ``current_model``). Returns the
+        notice to show ("" when all is well)."""
+        if self.registry.current_version() is not None:
+            try:
+                self.current_model()
+            except HLoopError as exc:  # no intact version left, or an old pickle to trust first
+                return self.model_notice or str(exc)
+        return self.model_notice
+
+    def serving_model(self):
+        """(version, pipeline) of the model that serves, or (0, None) when there is none (cold start, or every
+        version damaged): the queue and labels keep working either way."""
+        try:
+            return self.current_model()
+        except HLoopError:
+            return 0, None
 
     def train(
         self, feedback_weight: float | None = None, *, require_new: bool = False, progress: Progress = no_progress
@@ -210,7 +257,10 @@ class Models(Project):
         """(version, predicted label index, confidence) of the current model, or Nones without one."""
         if self.registry.current_version() is None:
             return None, None, None
-        version, probs = self.probabilities([text])
+        try:
+            version, probs = self.probabilities([text])
+        except HLoopError:  # no model that loads: the label is stored, with the model's guess unknown
+            return None, None, None
         best = int(np.argmax(probs[0]))
         return version, best, float(probs[0][best])
 

@@ -74,6 +74,7 @@ class Project:
         self._lock = threading.RLock()  # guards shared state (caches, the engine), never heavy work
         self._train_lock = threading.Lock()  # one training at a time
         self._pool: dict = {}  # the queue's scored pool, for the current version only
+        self.model_notice = ""  # why the current version is not the one that was current (a damaged artifact)
 
     @property
     def engine(self):

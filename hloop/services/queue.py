@@ -38,8 +38,7 @@ class Queue(Labels):
     """The labelling queue over the pool."""
 
     def _pool_cache(self) -> tuple[int, PoolCache]:
-        version = self.registry.current_version() or COLD_START
-        model = self.current_model()[1] if version else None
+        version, model = self.serving_model()  # (COLD_START, None) without a model that loads
         with self._lock:
             cache = self._pool.get(version)
             after = int(cache.ids[-1]) if cache is not None and cache.ids.size else 0

@@ -1,0 +1,75 @@
+"""A damaged current model never blocks saving labels: the newest intact version serves instead (or none), and
+the reason is shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from hloop.core.errors import NoModelError
+from hloop.services import Services
+from tests.conftest import settings_in
+
+
+def _damage(services: Services, version: int) -> None:
+    artifact = next((services.settings.models_dir / f"v{version}").glob("model.*"))
+    artifact.write_bytes(b"garbage that is not a model")
+
+
+@pytest.fixture
+def two_versions(tmp_path, tiny_corpus):
+    services = Services(settings_in(tmp_path), corpus=tiny_corpus)
+    services.train()
+    item = services.next_item("ana")
+    services.submit_label(item["example_id"], "alpha", "ana")
+    services.retrain()
+    return tmp_path, tiny_corpus
+
+
+def test_a_damaged_current_version_falls_back_to_the_newest_intact_one(two_versions):
+    folder, corpus = two_versions
+    fresh = Services(settings_in(folder), corpus=corpus)  # a new process: nothing cached
+    _damage(fresh, 2)
+    notice = fresh.check_current()
+    assert "v2 is damaged" in notice and "v1 is current instead" in notice
+    assert fresh.registry.current_version() == 1 and fresh.predict("some text")["model_version"] == 1
+    item = fresh.next_item("bob")
+    saved = fresh.submit_label(item["example_id"], "beta", "bob")
+    assert saved["model_version"] == 1
+
+
+def test_with_every_version_damaged_labels_are_still_stored_with_an_unknown_guess(two_versions):
+    folder, corpus = two_versions
+    fresh = Services(settings_in(folder), corpus=corpus)
+    _damage(fresh, 1)
+    _damage(fresh, 2)
+    assert "no intact version is left" in fresh.check_current()
+    item = fresh.next_item("bob")  # the queue still serves, in random order
+    assert item is not None and item["prediction"] is None
+    saved = fresh.submit_label(item["example_id"], "gamma", "bob")
+    assert saved["label"] == "gamma" and saved["model_prediction"] is None and saved["model_version"] is None
+    corrected = fresh.feedback("a brand new text", "delta", "bob")
+    assert corrected["model_prediction"] is None
+    relabelled = fresh.label(saved["example_id"], "alpha", "bob")
+    assert relabelled["label"] == "alpha"
+    with pytest.raises(NoModelError, match="v2 is damaged"):
+        fresh.predict("some text")
+    v3 = fresh.retrain()
+    assert v3["version"] == 3 and fresh.registry.current_version() == 3
+
+
+def test_the_cli_says_so_at_start(two_versions, monkeypatch, capsys):
+    from hloop.cli import main
+
+    folder, corpus = two_versions
+    _damage(Services(settings_in(folder), corpus=corpus), 2)
+    monkeypatch.setattr("hloop.services.project.load_corpus", lambda spec: corpus)
+    for key, value in {
+        "HLOOP_DATASET": "tiny",
+        "HLOOP_DATABASE_URL": f"sqlite:///{folder / 'hloop.db'}",
+        "HLOOP_MODELS_DIR": str(folder / "models"),
+        "HLOOP_SEED_SIZE": "20",
+    }.items():
+        monkeypatch.setenv(key, value)
+    assert main(["status", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: v2 is damaged") and len(err.strip().splitlines()) == 1
