@@ -114,6 +114,12 @@ def normalized_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+def near_key(text: str) -> str:
+    """The key two texts share when they differ only in case, spacing or Unicode form: what the eval guard
+    compares, so a near-copy of an eval text is never trained on."""
+    return hashlib.sha256(normalized_text(text).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def held_out(text: str, share: float) -> bool:
     """Whether ``text`` falls in the held-out ``share`` of texts: decided by a hash of its normalised form, so
     the same in every process and across restarts."""

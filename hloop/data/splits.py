@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from hloop.core.labels import text_key
+from hloop.core.labels import near_key, text_key
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,14 @@ def carve_eval(labels: np.ndarray, share: float, random_seed: int) -> tuple[np.n
 
 
 def kept_train_rows(train_texts: tuple[str, ...], eval_texts: tuple[str, ...]) -> np.ndarray:
-    """Train rows the label store keeps: non-empty, not a repeat of an eval text (those must never be trained
-    on or queued), and the first of exact repeats."""
-    seen = {text_key(text) for text in eval_texts}
+    """Train rows the label store keeps: non-empty, not a repeat or near-copy (other case, spacing or Unicode
+    form) of an eval text (those must never be trained on or queued), and the first of exact repeats."""
+    evaluated = {near_key(text) for text in eval_texts}
+    seen: set[str] = set()
     kept = []
     for i, text in enumerate(train_texts):
         key = text_key(text)
-        if key in seen or not text.strip():
+        if key in seen or not text.strip() or near_key(text) in evaluated:
             continue
         seen.add(key)
         kept.append(i)

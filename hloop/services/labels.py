@@ -53,6 +53,11 @@ class Labels(Models):
         """A correction from the Predict tab: store the text (if new) and the right label with the model's guess."""
         cleaned, wanted, who = clean_text(text), self.label_set.index(label), annotator_name(annotator)
         self.ensure_store()
+        if self.is_eval_text(cleaned):
+            raise InvalidInputError(
+                "That text is (a near-copy of) a text of the held-out eval split, which is never trained on; "
+                "its label was not stored. Try another text."
+            )
         with self._lock, self.session() as session:
             example, _new = store.add_example(cleaned, "user", session=session)
             if example.origin == "eval":

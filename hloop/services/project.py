@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from hloop.config import Settings
 from hloop.core.errors import StoreBusyError, StoreMismatchError
-from hloop.core.labels import LabelSet, held_out
+from hloop.core.labels import LabelSet, held_out, near_key
 from hloop.data.corpus import Corpus, DatasetSpec, load_corpus
 from hloop.data.splits import Split, kept_train_rows, split_train
 from labeling import store
@@ -74,6 +74,7 @@ class Project:
         self._lock = threading.RLock()  # guards shared state (caches, the engine), never heavy work
         self._train_lock = threading.Lock()  # one training at a time
         self._pool: dict = {}  # the queue's scored pool, for the current version only
+        self._eval_keys: frozenset[str] | None = None  # near-copy keys of the eval texts
         self.model_notice = ""  # why the current version is not the one that was current (a damaged artifact)
 
     @property
@@ -122,6 +123,13 @@ class Project:
     def is_held_out(self, text: str) -> bool:
         """Whether a human label on ``text`` is eval-only (never trained on): only without gold eval labels."""
         return self.held_out_by_humans() and held_out(text, self.settings.eval_share)
+
+    def is_eval_text(self, text: str) -> bool:
+        """Whether ``text`` is an eval text or a near-copy of one (other case, spacing or Unicode form)."""
+        with self._lock:
+            if self._eval_keys is None:
+                self._eval_keys = frozenset(near_key(t) for t in self.corpus().eval_texts)
+        return near_key(text) in self._eval_keys
 
     def _store_facts(self, corpus: Corpus) -> dict[str, str]:
         return {

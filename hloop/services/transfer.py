@@ -25,6 +25,9 @@ class Transfer(Queue):
                 try:
                     if isinstance(value, HLoopError):
                         raise value
+                    if isinstance(value, str) and self.is_eval_text(value):
+                        duplicates += 1  # a near-copy of an eval text never reaches the pool
+                        continue
                     _example, new = store.add_example(value, "import", session=session)
                 except HLoopError as exc:
                     rejected.append({"row": number, "reason": str(exc)})
