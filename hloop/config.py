@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # login brake (UI login and REST API): failures allowed per user and per address, first lockout
     login_max_failures: int = 5
     login_lockout_seconds: float = 30.0
+    # label review and agreement (issue 10, parts 4-6)
+    overlap: float = 0.0  # share of queue items also offered to a second annotator, to measure agreement
+    review_folds: int = 5  # cross-validation folds for the suspect-label ranking
 
     @field_validator("seed_size")
     @classmethod
@@ -129,6 +132,16 @@ class Settings(BaseSettings):
         if value <= 0:
             raise ValueError(f"HLOOP_{info.field_name.upper()} must be positive")
         return value
+
+    @field_validator("overlap")
+    @classmethod
+    def _overlap(cls, value: float) -> float:
+        return _within(value, 0, 1, "a share of queue items")
+
+    @field_validator("review_folds")
+    @classmethod
+    def _review_folds(cls, value: int) -> int:
+        return _within(value, 2, 20, "folds")
 
 
 def _within(value: float, low: float, high: float, unit: str, low_open: bool = False) -> float:
