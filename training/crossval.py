@@ -17,7 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from hloop.core.errors import InvalidInputError
 from training.pipeline import make_pipeline
 
-DEFAULT_CS = (1.0, 10.0)
+DEFAULT_CS = (0.3, 1.0)
 
 
 def fold_assignment(labels: np.ndarray, folds: int, rng: np.random.Generator) -> np.ndarray:

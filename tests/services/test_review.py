@@ -8,8 +8,8 @@ import pytest
 from hloop.core.errors import NotFoundError
 from hloop.core.suspects import suspect_scores
 from labeling.review import counting_labels
-from training.crossval import fold_assignment, out_of_fold_probabilities
 from tests.conftest import TINY_LABELS
+from training.crossval import fold_assignment, out_of_fold_probabilities
 
 
 def _plant_mistakes(services, count: int) -> list[int]:
