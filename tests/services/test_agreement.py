@@ -46,6 +46,7 @@ def test_kappa_consensus_and_disagreements_join_review(tmp_path):
     assert result["items"] == 4
     pair = result["pairs"][0]
     assert pair["annotators"] == "ann / bob" and pair["agreement"] == 0.75 and 0 < pair["kappa"] < 1
+    assert {a["annotator"]: a["items"] for a in result["annotators"]} == {"ann": 3, "bob": 3}  # a tie: no consensus
     top = services.suspects(n=3)[0]
     assert top["example_id"] == disagreed and top["reason"] == "disagreement"
     services.relabel(disagreed, "delta", "rita")  # the reviewer breaks the tie
