@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from labeling.store import TRAINABLE_ORIGINS, _latest_label_ids
@@ -44,3 +45,10 @@ def live_human_labels(*, session: Session, after_id: int = 0) -> list[Label]:
         .order_by(col(Label.id))
     )
     return list(session.exec(stmt).all())
+
+
+def review_state(*, session: Session) -> tuple[int, int]:
+    """(id of the newest label event that is not a review, number of review events): what the ranking depends on."""
+    newest = session.exec(select(func.max(Label.id)).where(Label.source != "review")).one() or 0
+    reviews = session.exec(select(func.count()).select_from(Label).where(Label.source == "review")).one()
+    return int(newest), int(reviews)

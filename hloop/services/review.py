@@ -16,22 +16,29 @@ from hloop.core.suspects import suspect_scores
 from hloop.services.backups import Backups
 from hloop.services.records import annotator_name
 from labeling import review as review_store
-from labeling import store
 from training.crossval import out_of_fold_probabilities
+
+RERANK_AFTER = 100  # reviews between two rankings: each costs a cross-validation over every labelled text
 
 
 class Review(Backups):
     """Reviewing suspect labels, agreement between annotators, and the current model against fresh labels."""
 
     def _suspect_table(self) -> tuple[list, np.ndarray, np.ndarray]:
-        """(counting labels, scores, suggestions), cached per state of the label store."""
+        """(counting labels, scores, suggestions). The ranking is recomputed when labels other than reviews
+        arrive and after every ``RERANK_AFTER`` reviews; in between, reviews only take items off the list."""
         self.ensure_store()
         with self.session() as session:
             rows = review_store.counting_labels(session=session)
-            state = (store.last_label_id(session=session), len(rows))
+            newest, reviews = review_store.review_state(session=session)
+        state = (newest, reviews // RERANK_AFTER)
         cached = getattr(self, "_review_cache", None)
         if cached is not None and cached[0] == state:
-            return cached[1]
+            old_rows, scores, suggestions = cached[1]
+            position = {r.example_id: i for i, r in enumerate(old_rows)}
+            if all(r.example_id in position for r in rows):
+                keep = [position[r.example_id] for r in rows]
+                return rows, scores[keep], suggestions[keep]
         labels = np.array([r.label for r in rows], dtype=np.int64)
         probs = out_of_fold_probabilities(
             [r.text for r in rows], labels, len(self.label_set), folds=self.settings.review_folds
