@@ -7,6 +7,23 @@ import gradio as gr
 
 from hloop.ui.common import UI, Refresh, annotator_name, label_picker, user_errors
 
+# Installed when the tab is first shown: K keeps, A relabels to the suggestion, while the Review tab is showing and
+# the focus is not in a text field.
+SHORTCUTS_JS = """
+if (!window.__hloopReviewKeys) {
+  window.__hloopReviewKeys = true;
+  const ids = {k: "review-keep", a: "review-accept"};
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    const t = event.target;
+    if (t && (t.isContentEditable || ["TEXTAREA", "SELECT", "INPUT"].includes(t.tagName))) return;
+    const button = document.getElementById(ids[event.key.toLowerCase()]);
+    if (!button || button.offsetParent === null || button.disabled) return;
+    event.preventDefault();
+    button.click();
+  });
+}
+"""
 LIST_COLUMNS = ["example", "label", "given by", "suggestion", "score", "why", "text"]
 SHOWN = 20
 
@@ -59,12 +76,14 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     text = gr.Textbox(label="Labelled text", lines=3, interactive=False, elem_id="review-text")
     info = gr.Markdown(elem_id="review-info")
     with gr.Row():
-        keep = gr.Button("Keep label", variant="primary", elem_id="review-keep")
-        accept = gr.Button("Relabel to suggestion", elem_id="review-accept")
+        keep = gr.Button("Keep label (K)", variant="primary", elem_id="review-keep")
+        accept = gr.Button("Relabel to suggestion (A)", elem_id="review-accept")
     with gr.Row(equal_height=True):
         picker = label_picker(services.label_set.to_list(), "Another label", "review-picker")
         relabel = gr.Button("Relabel", elem_id="review-relabel")
     status = gr.Markdown(elem_id="review-status")
+    keys_line = "Keyboard: <b>K</b> keep · <b>A</b> relabel to the suggestion"
+    gr.HTML(keys_line, js_on_load=SHORTCUTS_JS, elem_id="review-keys")
     table = gr.Dataframe(headers=LIST_COLUMNS, label="Review list", interactive=False, elem_id="review-list")
 
     def on_show():

@@ -1,5 +1,5 @@
-"""Drive the Review tab in headless Chromium on AG News: keep one suspect label, relabel the next, and see both in
-the history as review events; the agreement and live-quality panels render."""
+"""Drive the Review tab in headless Chromium on AG News: keep one suspect label (key K), relabel the next, and see
+both in the history as review events; the agreement and live-quality panels render."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def test_review_in_a_browser(launch, ag_news_dir, tmp_path, browser_page):
     info = page.locator("#review-info")
     info.get_by_text("the model suggests", exact=False).wait_for(timeout=60_000)
     first = services.suspects(n=1)[0]
-    page.locator("#review-keep").click()
+    page.locator("#review-keys").click()  # focus away from text fields
+    page.keyboard.press("k")
     page.locator("#review-status").get_by_text(f"Kept {first['label']} for item {first['example_id']}").wait_for()
     second = services.suspects(n=1)[0]
     assert second["example_id"] != first["example_id"]
