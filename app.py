@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from hloop.config import Settings, settings_problems
 from hloop.core.errors import HLoopError
 from hloop.services import Services
-from hloop.ui import api, correct, data, model, predict, queue, rest
+from hloop.ui import api, correct, data, model, predict, queue, rest, review
 from hloop.ui.auth import ClientAddressMiddleware, Login, LoginBrake
 from hloop.ui.serving import Served, serve_on_free_port
 
@@ -121,6 +121,8 @@ def build_demo(services: Services) -> gr.Blocks:
                 refreshes.append((queue_tab, "queue", queue.build(services, annotator)))
             with gr.Tab("Model", id="model") as model_tab:
                 refreshes.append((model_tab, "model", model.build(services)))
+            with gr.Tab("Review", id="review") as review_tab:
+                refreshes.append((review_tab, "review", review.build(services, annotator)))
             with gr.Tab("Data", id="data"):
                 data.build(services)
         api.build(services)

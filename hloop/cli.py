@@ -356,6 +356,35 @@ def _trust_legacy(args, services) -> int:
     return 0
 
 
+@command("suspects", "Labels most likely wrong (cross-validated, confident learning), for a person to review.")
+def _suspects(args, services) -> int:
+    items = services.suspects(n=args.n)
+    if args.json:
+        keys = ("example_id", "text", "label", "annotator", "suggestion", "score", "reason")
+        _print_json([{k: i[k] for k in keys} for i in items])
+        return 0
+    for i in items:
+        text = i["text"] if len(i["text"]) <= 70 else i["text"][:67] + "..."
+        print(f"{i['example_id']:>7}  {i['score']:.3f}  {i['label'][:14]:<14} -> {i['suggestion'][:14]:<14}  {text}")
+    return 0
+
+
+@command("agreement", "Cohen's kappa per pair of annotators and each one's agreement with the consensus.")
+def _agreement(args, services) -> int:
+    result = {**services.agreement(), "live_quality": services.live_quality()}
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"{result['items']} items labelled by two or more people")
+    for p in result["pairs"]:
+        kappa = "-" if p["kappa"] is None else f"{p['kappa']:.3f}"
+        print(f"  {p['annotators']:<40} items {p['items']:>5}  agreement {p['agreement']:.3f}  kappa {kappa}")
+    for a in result["annotators"]:
+        share = a["agreement_with_consensus"]
+        print(f"  {a['annotator']:<40} items {a['items']:>5}  agreement with consensus {share:.3f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = _OneLineParser(prog="hloop", description="HumanLoopML: human-in-the-loop text classification.")
@@ -425,7 +454,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p["backup"].add_argument("file", help="the archive to write, e.g. hloop-backup.zip")
     p["restore"].add_argument("file", help="an archive written by `python -m hloop backup`")
+    p["suspects"].add_argument("--n", type=COUNT, default=20, help="how many suspects (default 20)")
     for name in ("train", "retrain", "queue", "label", "import", "status", "metrics", "predict", "backup", "restore"):
+        p[name].add_argument("--json", action="store_true", help="print JSON for scripts")
+    for name in ("suspects", "agreement"):
         p[name].add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
 

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Modal compute (issue 9): where retraining and pool rescoring run, and texts per remote scoring call
     compute: str = "local"
     compute_chunk: int = 20_000
+    # label review and agreement (issue 10, parts 4-6)
+    overlap: float = 0.0  # share of queue items also offered to a second annotator, to measure agreement
+    review_folds: int = 5  # cross-validation folds for the suspect-label ranking
 
     @field_validator("seed_size")
     @classmethod
@@ -147,6 +150,16 @@ class Settings(BaseSettings):
         if value < 1:
             raise ValueError("HLOOP_COMPUTE_CHUNK must be a positive number of texts")
         return value
+
+    @field_validator("overlap")
+    @classmethod
+    def _overlap(cls, value: float) -> float:
+        return _within(value, 0, 1, "a share of queue items")
+
+    @field_validator("review_folds")
+    @classmethod
+    def _review_folds(cls, value: int) -> int:
+        return _within(value, 2, 20, "folds")
 
 
 def _within(value: float, low: float, high: float, unit: str, low_open: bool = False) -> float:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlmodel import Field, SQLModel
 
 ORIGINS = ("seed", "pool", "eval", "user", "import")
-SOURCES = ("seed", "queue", "correction", "import", "cli", "simulated")
+SOURCES = ("seed", "queue", "correction", "import", "cli", "simulated", "review", "overlap")
 
 
 def utcnow() -> datetime:

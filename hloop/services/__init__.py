@@ -6,15 +6,16 @@ Gradio app and the REST routes receive:
 - ``labels``: corrections, relabelling, undo, history, counters;
 - ``queue``: ranking the pool, claims, submit and skip;
 - ``transfer``: imports and exports;
-- ``backups``: one archive of the store and the models, and back.
+- ``backups``: one archive of the store and the models, and back;
+- ``review``: suspect labels to review, agreement between annotators, live quality.
 """
 
-from hloop.services.backups import Backups
 from hloop.services.project import Progress, dataset_rows, dataset_spec
 from hloop.services.records import EXPORT_COLUMNS, label_record, prediction_record
+from hloop.services.review import Review
 
 
-class Services(Backups):
+class Services(Review):
     """Everything a user can do, over one settings object; safe to share between threads."""
 
     def project_summary(self) -> dict:

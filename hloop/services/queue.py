@@ -18,6 +18,7 @@ from hloop.services.labels import Labels
 from hloop.services.records import annotator_name
 from labeling import queue as claims
 from labeling import store
+from labeling.overlap import claim_overlap, overlap_open
 from training.pipeline import full_probabilities
 
 COLD_START = 0  # the pool cache's "version" before any model exists
@@ -108,8 +109,10 @@ class Queue(Labels):
             claims.release_expired(session=session)
             session.commit()
             held = claims.active_claim(annotator, session=session)
-            if held is not None and not store.queue_labelled(held.example_id, session=session):
+            if held is not None and self._claimable(held.example_id, annotator, session):
                 claim = held
+            elif (claim := self._claim_overlap(annotator, session)) is not None:
+                pass
             else:
                 blocked = claims.blocked_ids(annotator, session=session)
                 ranked = (int(cache.ids[p]) for p in order if int(cache.ids[p]) not in blocked)
@@ -138,16 +141,29 @@ class Queue(Labels):
         annotator, wanted = annotator_name(annotator), self.label_set.index(label)
         with self._lock, self.session() as session:
             example = store.get_example(example_id, session=session)
-            if store.queue_labelled(example.id, session=session):
+            if not self._claimable(example.id, annotator, session):
                 raise InvalidInputError(
                     f"Item {example_id} was already labelled through the queue; ask for the next item."
                 )
             claims.check_claim(example.id, annotator, session=session)
-            row = self._store_label(session, example, wanted, annotator, "queue")
+            source = "overlap" if store.queue_labelled(example.id, session=session) else "queue"
+            row = self._store_label(session, example, wanted, annotator, source)
             claims.release(example.id, session=session)
             session.commit()
             result = self._label_result(session, row, example)
         return self.after_label(result)
+
+    def _claimable(self, example_id: int, annotator: str, session: Session) -> bool:
+        """Not yet labelled through the queue, or open for ``annotator``'s overlap label (``HLOOP_OVERLAP``)."""
+        if not store.queue_labelled(example_id, session=session):
+            return True
+        return self.settings.overlap > 0 and overlap_open(example_id, annotator, session=session)
+
+    def _claim_overlap(self, annotator: str, session: Session):
+        """Claim an item someone else labelled, for a second label (None when overlap is off or none is open)."""
+        if self.settings.overlap <= 0:
+            return None
+        return claim_overlap(annotator, self.settings.overlap, self.settings.claim_minutes, session=session)
 
     def skip(self, example_id: int, annotator: str) -> dict:
         """Give a claimed item back to the queue; this annotator is not offered it again."""

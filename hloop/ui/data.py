@@ -15,6 +15,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from hloop.core.errors import InvalidInputError
+from hloop.ui import review
 from hloop.ui.common import UI, progress_callback, user_errors
 
 FORMATS = {"csv": "CSV", "jsonl": "JSONL"}
@@ -114,6 +115,7 @@ def build(services) -> None:
     )
     backup_button = gr.Button("Download backup", elem_id="data-backup")
     backup = gr.File(label="Backup", interactive=False, elem_id="data-backup-file")
+    review.agreement_panel(services)  # issue 10 part 5
 
     def on_export(fmt_key: str, full_history: bool):
         return export_file(services, fmt_key, full_history)

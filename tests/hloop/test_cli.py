@@ -123,3 +123,14 @@ def test_hloop_is_installed_as_a_console_script():
 
     scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
     assert scripts.get("hloop") == "hloop.cli:main_exit"
+
+
+def test_every_command_handler_ends_by_returning_its_exit_status():
+    """A handler that falls off its end returns None, which the shell sees as success by accident."""
+    import ast
+    import inspect
+    import textwrap
+
+    for name, fn in COMMANDS.items():
+        body = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0].body
+        assert isinstance(body[-1], ast.Return), f"{name} does not end with a return"

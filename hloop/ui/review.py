@@ -1,0 +1,154 @@
+"""Review tab: labels most likely wrong (disagreements first, then the model's suspects), kept or relabelled in
+one click; and the agreement (Data tab) and live-quality (Model tab) panels."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from hloop.ui.common import UI, Refresh, annotator_name, label_picker, user_errors
+
+# Installed when the tab is first shown: K keeps, A relabels to the suggestion, while the Review tab is showing and
+# the focus is not in a text field.
+SHORTCUTS_JS = """
+if (!window.__hloopReviewKeys) {
+  window.__hloopReviewKeys = true;
+  const ids = {k: "review-keep", a: "review-accept"};
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    const t = event.target;
+    if (t && (t.isContentEditable || ["TEXTAREA", "SELECT", "INPUT"].includes(t.tagName))) return;
+    const button = document.getElementById(ids[event.key.toLowerCase()]);
+    if (!button || button.offsetParent === null || button.disabled) return;
+    event.preventDefault();
+    button.click();
+  });
+}
+"""
+LIST_COLUMNS = ["example", "label", "given by", "suggestion", "score", "why", "text"]
+SHOWN = 20
+
+
+def suspect_rows(suspects: list[dict]) -> list[list]:
+    """Rows of the review list table."""
+    return [
+        [s["example_id"], s["label"], s["annotator"], s["suggestion"], s["score"], s["reason"], s["text"][:200]]
+        for s in suspects
+    ]
+
+
+def show(services, note: str = ""):
+    """The first suspect (state, text, description), the list, and a status line."""
+    suspects = user_errors(services.suspects, SHOWN)
+    if not suspects:
+        return None, "", "No suspect labels left to review.", [], note
+    first = suspects[0]
+    why = "two annotators disagreed" if first["reason"] == "disagreement" else f"score {first['score']:.3f}"
+    info = (
+        f"Item {first['example_id']}: labelled **{first['label']}** by {first['annotator']} ({first['source']}); "
+        f"the model suggests **{first['suggestion']}** ({why})."
+    )
+    return first, first["text"], info, suspect_rows(suspects), note
+
+
+def decide(services, item: dict | None, label: str | None, typed_name: str, request: gr.Request | None):
+    """Keep the shown label (``label`` None) or relabel it; then show the next suspect."""
+    if item is None:
+        raise gr.Error("No suspect is shown: press Refresh.")
+    who = annotator_name(typed_name, request)
+    if label is None:
+        user_errors(services.keep_label, item["example_id"], who)
+        note = f"Kept **{item['label']}** for item {item['example_id']}."
+    else:
+        user_errors(services.relabel, item["example_id"], label, who)
+        note = f"Relabelled item {item['example_id']}: {item['label']} → **{label}**."
+    return show(services, note)
+
+
+def build(services, annotator: gr.Textbox) -> Refresh:
+    """Render the Review tab; returns what the app re-reads when the tab is shown."""
+    item = gr.State(None)
+    gr.Markdown(
+        "Labels most likely wrong, from cross-validated predictions over every labelled text; items two annotators "
+        "labelled differently come first. Nothing is relabelled automatically: keep the label or change it "
+        "(the history is kept, and a reviewed item leaves the list)."
+    )
+    refresh = gr.Button("Refresh", elem_id="review-refresh")
+    text = gr.Textbox(label="Labelled text", lines=3, interactive=False, elem_id="review-text")
+    info = gr.Markdown(elem_id="review-info")
+    with gr.Row():
+        keep = gr.Button("Keep label (K)", variant="primary", elem_id="review-keep")
+        accept = gr.Button("Relabel to suggestion (A)", elem_id="review-accept")
+    with gr.Row(equal_height=True):
+        picker = label_picker(services.label_set.to_list(), "Another label", "review-picker")
+        relabel = gr.Button("Relabel", elem_id="review-relabel")
+    status = gr.Markdown(elem_id="review-status")
+    keys_line = "Keyboard: <b>K</b> keep · <b>A</b> relabel to the suggestion"
+    gr.HTML(keys_line, js_on_load=SHORTCUTS_JS, elem_id="review-keys")
+    table = gr.Dataframe(headers=LIST_COLUMNS, label="Review list", interactive=False, elem_id="review-list")
+
+    def on_show():
+        return show(services)
+
+    def on_keep(current, typed_name: str, request: gr.Request):
+        return decide(services, current, None, typed_name, request)
+
+    def on_accept(current, typed_name: str, request: gr.Request):
+        return decide(services, current, None if current is None else current["suggestion"], typed_name, request)
+
+    def on_relabel(current, chosen: str | None, typed_name: str, request: gr.Request):
+        if not chosen:
+            raise gr.Error("Pick a label first.")
+        return decide(services, current, chosen, typed_name, request)
+
+    shown = [item, text, info, table, status]
+    refresh.click(on_show, outputs=shown, api_name="ui_review_list", **UI)
+    keep.click(on_keep, inputs=[item, annotator], outputs=shown, api_name="ui_review_keep", **UI)
+    accept.click(on_accept, inputs=[item, annotator], outputs=shown, api_name="ui_review_accept", **UI)
+    relabel.click(on_relabel, inputs=[item, picker, annotator], outputs=shown, api_name="ui_review_relabel", **UI)
+    return Refresh(on_show, [], shown)
+
+
+def agreement_tables(services) -> tuple[list[list], list[list]]:
+    """(pairs of annotators, annotators vs consensus) as table rows."""
+    result = user_errors(services.agreement)
+    pairs = [[p["annotators"], p["items"], p["agreement"], p["kappa"]] for p in result["pairs"]]
+    people = [[a["annotator"], a["items"], a["agreement_with_consensus"]] for a in result["annotators"]]
+    return pairs, people
+
+
+def agreement_panel(services) -> None:
+    """The Data tab's agreement section (items labelled by two annotators through ``HLOOP_OVERLAP``)."""
+    gr.Markdown(
+        f"### Agreement\nItems offered to a second annotator (HLOOP_OVERLAP = {services.settings.overlap:g}): "
+        "Cohen's kappa per pair, and each annotator's agreement with the consensus (the majority of annotators "
+        "and reviewers). Disagreements join the Review tab's list."
+    )
+    button = gr.Button("Show agreement", elem_id="data-agreement")
+    pairs = gr.Dataframe(headers=["annotators", "items", "agreement", "kappa"], interactive=False, label="Pairs")
+    people = gr.Dataframe(
+        headers=["annotator", "items", "agreement with consensus"], interactive=False, label="Annotators"
+    )
+    button.click(lambda: agreement_tables(services), outputs=[pairs, people], api_name="ui_agreement", **UI)
+
+
+def live_quality_tables(services) -> tuple[list[list], list[list]]:
+    """(per version, per annotator for the current version) rows of the live-quality panel."""
+    result = user_errors(services.live_quality)
+    versions = [[f"v{v['version']}", v["eval_accuracy"], v["labels"], v["agreement"]] for v in result["versions"]]
+    people = [[a["annotator"], a["labels"], a["agreement"]] for a in result["annotators"]]
+    return versions, people
+
+
+def live_quality_panel(services) -> None:
+    """The Model tab's live quality: each version's agreement with the human labels given since it was trained."""
+    with gr.Accordion("Live quality (fresh human labels vs the model's guess)", open=False):
+        button = gr.Button("Show live quality", elem_id="model-live-quality")
+        versions = gr.Dataframe(
+            headers=["version", "eval accuracy", "fresh labels", "agreement"], interactive=False, label="Versions"
+        )
+        people = gr.Dataframe(
+            headers=["annotator", "fresh labels", "agreement"], interactive=False, label="Current version by annotator"
+        )
+        button.click(
+            lambda: live_quality_tables(services), outputs=[versions, people], api_name="ui_live_quality", **UI
+        )
