@@ -33,7 +33,9 @@ def warmup_strategy(per_label: int):
     return scores
 
 
-def sweep(corpus, per_label: Sequence[int], *, repeats: int, annotator: str, crowd_file: Path | None) -> list[dict]:
+def sweep(
+    corpus, per_label: Sequence[int], *, repeats: int, annotator: str, crowd_file: Path | None, seed_size: int = 100
+) -> list[dict]:
     """One row per warm-up (and ``random``): AUC of accuracy on dev and on eval, and the worst dev gap to random."""
     features, gold = featurize(corpus), np.asarray(corpus.train_labels)
     spec = parse_annotator(annotator)
@@ -41,7 +43,7 @@ def sweep(corpus, per_label: Sequence[int], *, repeats: int, annotator: str, cro
     curves: dict[str, list[tuple[list[float], list[float]]]] = {}
     for name, strategy in [("random", random_scores), *((f"warm-up {w}", warmup_strategy(w)) for w in per_label)]:
         for r in range(repeats):
-            seed_rows, pool_rows, dev_rows = split_with_dev(corpus, features.usable, 100, r)
+            seed_rows, pool_rows, dev_rows = split_with_dev(corpus, features.usable, seed_size, r)
             who = make_annotator(spec, gold, r, len(corpus.label_set), crowd)
             result = run_loop(
                 features, seed_rows, gold[seed_rows], pool_rows, who, strategy, batch=50, budget=2000,
