@@ -131,8 +131,21 @@ def _retrain(args, services) -> int:
     old = services.card() if services.registry.current_version() else None
     with _progress_bar() as progress:
         card = services.retrain(args.feedback_weight, force=args.force, progress=progress)
-    _print_json(card) if args.json else _before_after(old, card)
+    if args.json:
+        _print_json(card)
+        return 0
+    _before_after(old, card)
+    _print_gate(card)
     return 0
+
+
+def _print_gate(card: dict) -> None:
+    """The promotion gate's verdict on a new version, and what to do when it was held back."""
+    gate = card.get("gate") or {}
+    status = card.get("status", "promoted")
+    print(f"v{card['version']} {status}: {gate.get('reason', 'no gate recorded')}")
+    if status == "held back":
+        print(f"      the current version keeps serving; `python -m hloop promote {card['version']}` overrides")
 
 
 @command("queue", "Show the pool items the current model is least sure about, most uncertain first.")
@@ -187,15 +200,25 @@ def _status(args, services) -> int:
         return 0
     print(
         f"{'version':<8} {'created (UTC)':<26} {'seed':>6} {'human':>6} {'weight':>6} "
-        f"{'accuracy':>9} {'macro-F1':>9}  current"
+        f"{'accuracy':>9} {'macro-F1':>9}  {'status':<10} current"
     )
     for c in cards:
         t, m = c["training"], c["metrics"]
         scores = f"{m['accuracy']:>9.4f} {m['f1_macro']:>9.4f}" if m else f"{'-':>9} {'-':>9}"
         print(
             f"v{c['version']:<7} {c['created_at']:<26} {t['seed_labels']:>6} {t['human_labels']:>6} "
-            f"{t['feedback_weight']:>6} {scores}  {'*' if c['current'] else ''}"
+            f"{t['feedback_weight']:>6} {scores}  {c.get('status', 'promoted'):<10} {'*' if c['current'] else ''}"
         )
+    for c in cards:
+        if c.get("status") == "held back" and not c["current"]:
+            print(f"v{c['version']} held back: {c['gate']['reason']} (`python -m hloop promote {c['version']}`)")
+    return 0
+
+
+@command("promote", "Make a version the promotion gate held back current anyway (recorded as a manual override).")
+def _promote(args, services) -> int:
+    card = services.promote(args.version)
+    print(f"v{card['version']} is current (manual override of the gate: {card['gate']['reason']}).")
     return 0
 
 
@@ -411,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     p["import"].add_argument("file", help="a .csv or .jsonl file with a 'text' column")
     p["metrics"].add_argument("--version", type=VERSION, default=None, help="version number (default: current)")
     p["rollback"].add_argument("version", type=VERSION)
+    p["promote"].add_argument("version", type=VERSION)
     p["export"].add_argument("file", help="labels.csv or labels.jsonl")
     p["export"].add_argument("--history", action="store_true", help="every label event, undone ones included")
     p["predict"].add_argument("text")

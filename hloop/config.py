@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     # label review and agreement (issue 10, parts 4-6)
     overlap: float = 0.0  # share of queue items also offered to a second annotator, to measure agreement
     review_folds: int = 5  # cross-validation folds for the suspect-label ranking
+    # Trust (issue 10): a dev split for every choice, the promotion gate, automatic retraining
+    dev_share: float = 0.1  # share of the labelled train rows (or of held-out human labels) set aside as dev
+    dev_max: int = 2000  # at most this many dev texts from a labelled dataset
+    gate_margin: float = 0.005  # a candidate is held back only if its dev accuracy drops by more than this...
+    gate_alpha: float = 0.05  # ...and McNemar's one-sided p-value is below this
+    auto_retrain_every: int = 0  # start a background retrain after this many new human labels; 0 = off
 
     @field_validator("seed_size")
     @classmethod
@@ -160,6 +166,27 @@ class Settings(BaseSettings):
     @classmethod
     def _review_folds(cls, value: int) -> int:
         return _within(value, 2, 20, "folds")
+
+    # Trust (issue 10)
+    @field_validator("dev_share")
+    @classmethod
+    def _dev_share(cls, value: float) -> float:
+        return _within(value, 0, 0.5, "a share; 0 = no dev split")
+
+    @field_validator("dev_max", "auto_retrain_every")
+    @classmethod
+    def _count(cls, value: int) -> int:
+        return _within(value, 0, 10**7, "a whole number")
+
+    @field_validator("gate_margin")
+    @classmethod
+    def _gate_margin(cls, value: float) -> float:
+        return _within(value, 0, 0.99, "a share of accuracy")
+
+    @field_validator("gate_alpha")
+    @classmethod
+    def _gate_alpha(cls, value: float) -> float:
+        return _within(value, 0, 0.99, "a p-value", low_open=True)
 
 
 def _within(value: float, low: float, high: float, unit: str, low_open: bool = False) -> float:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Field, SQLModel
 
-ORIGINS = ("seed", "pool", "eval", "user", "import")
+ORIGINS = ("seed", "pool", "eval", "user", "import", "dev")
 SOURCES = ("seed", "queue", "correction", "import", "cli", "simulated", "review", "overlap")
 
 

@@ -224,6 +224,12 @@ class Registry:
             if leftover.is_dir() and leftover.stat().st_mtime < cutoff:
                 shutil.rmtree(leftover, ignore_errors=True)
 
+    def update_card(self, version: int, fields: dict) -> dict:
+        """Set ``fields`` (status fields such as the gate's override) on a version's card, atomically."""
+        card = {**self.card(version), **fields}
+        _write_atomic(self.root / f"v{int(version)}" / CARD, json.dumps(card, indent=2, sort_keys=True))
+        return card
+
     def set_current(self, version: int | None) -> None:
         """Point ``current`` at an existing version (rollback), or at none (every version is damaged)."""
         if version is None:

@@ -43,6 +43,20 @@ def split_train(labels: np.ndarray, seed_size: int | str, random_seed: int) -> S
     return Split(seed=seed, pool=np.sort(np.concatenate([pool, unlabelled])))
 
 
+def carve_dev(labels: np.ndarray, split: Split, share: float, cap: int, random_seed: int) -> tuple[Split, np.ndarray]:
+    """(the split without dev, dev rows): a seeded, stratified ``share`` (at most ``cap``) of the labelled rows,
+    taken from the pool so the seed stays as it was; none when the pool holds no labelled row (seed "all")."""
+    labels = np.asarray(labels, dtype=np.int64)
+    source = split.pool[labels[split.pool] >= 0]
+    labelled = np.flatnonzero(labels >= 0).size
+    size = min(int(cap), round(labelled * share), source.size - 1)
+    if share <= 0 or size < 1:
+        return split, np.empty(0, dtype=np.int64)
+    dev, _rest = _stratified(source, labels[source], size, random_seed + 1)
+    keep = lambda rows: rows[~np.isin(rows, dev)]  # noqa: E731
+    return Split(seed=keep(split.seed), pool=keep(split.pool)), dev
+
+
 def carve_eval(labels: np.ndarray, share: float, random_seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(eval rows, train rows): a seeded, stratified ``share`` of the labelled rows; unlabelled rows stay in train."""
     labels = np.asarray(labels, dtype=np.int64)

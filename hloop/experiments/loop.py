@@ -15,12 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from hloop.config import Settings
 from hloop.core.errors import InvalidInputError
 from hloop.core.labels import LabelSet
 from hloop.core.metrics import classification_metrics
 from hloop.core.strategies import QueryContext, Strategy, top_k
 from hloop.data.corpus import Corpus
-from hloop.data.splits import split_train
+from hloop.data.splits import carve_dev, split_train
 from hloop.experiments.annotators import Annotator
 from hloop.experiments.features import Features, StepVectorizer, fit_step
 from training.pipeline import make_pipeline
@@ -71,6 +72,10 @@ def full_probs(clf, x, n_labels: int) -> np.ndarray:
     return out
 
 
+DEV_SHARE = Settings.model_fields["dev_share"].default
+DEV_MAX = Settings.model_fields["dev_max"].default
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     """One evaluated model version of a run."""
@@ -80,6 +85,8 @@ class Checkpoint:
     accuracy: float
     f1_macro: float
     seconds: float
+    dev_accuracy: float | None = None  # on dev, where choices are made (eval is for reporting only)
+    dev_f1_macro: float | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,17 @@ class RunResult:
     asked: np.ndarray
     answers: np.ndarray
     last_training: TrainingSet
+
+
+Dev = tuple[np.ndarray, np.ndarray]  # (dev rows of the train split, their gold labels)
+
+
+def dev_metrics(features: Features, vectorizer, clf, dev: Dev | None, label_set: LabelSet) -> dict | None:
+    """Metrics on the dev rows (None without any)."""
+    if dev is None or not dev[0].size:
+        return None
+    predicted = clf.predict(vectorizer.transform(features.train[dev[0]]))
+    return classification_metrics(dev[1], predicted, label_set)
 
 
 def run_loop(
@@ -106,8 +124,10 @@ def run_loop(
     seed: int,
     label_set: LabelSet,
     on_step: StepCallback | None = None,
+    dev: Dev | None = None,
 ) -> RunResult:
-    """Run until ``budget`` human labels (or an empty pool); evaluate every version on the eval split."""
+    """Run until ``budget`` human labels (or an empty pool); evaluate every version on the eval split, and on
+    the dev rows (train rows never asked or trained on) when given."""
     start = time.perf_counter()
     pool = pool_rows[annotator.answerable[pool_rows]]
     is_asked = np.zeros(pool.size, dtype=bool)
@@ -119,6 +139,7 @@ def run_loop(
         vectorizer, clf = fit_version(features, data, seed)
         predicted = clf.predict(vectorizer.transform(features.eval))
         metrics = classification_metrics(features.eval_labels, predicted, label_set)
+        scored = dev_metrics(features, vectorizer, clf, dev, label_set)
         checkpoints.append(
             Checkpoint(
                 int(data.rows.size),
@@ -126,6 +147,8 @@ def run_loop(
                 metrics["accuracy"],
                 metrics["f1_macro"],
                 round(time.perf_counter() - start, 4),
+                scored and scored["accuracy"],
+                scored and scored["f1_macro"],
             )
         )
         if on_step is not None:
@@ -148,11 +171,21 @@ def run_loop(
 
 def split_rows(corpus: Corpus, usable: np.ndarray, seed_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(seed rows, pool rows) as the product splits them for ``seed``; the seed must hold every label."""
-    split = split_train(np.asarray(corpus.train_labels), seed_size, seed)
+    seed_rows, pool_rows, _dev = split_with_dev(corpus, usable, seed_size, seed)
+    return seed_rows, pool_rows
+
+
+def split_with_dev(
+    corpus: Corpus, usable: np.ndarray, seed_size: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(seed rows, pool rows, dev rows) as the product splits them for ``seed`` (dev with the default
+    ``HLOOP_DEV_SHARE`` and ``HLOOP_DEV_MAX``, out of the pool); the seed must hold every label."""
+    labels = np.asarray(corpus.train_labels)
+    split, dev = carve_dev(labels, split_train(labels, seed_size, seed), DEV_SHARE, DEV_MAX, seed)
     seed_rows = np.intersect1d(split.seed, usable)
     pool_rows = np.intersect1d(split.pool, usable)
     if np.unique(np.asarray(corpus.train_labels)[seed_rows]).size < 2:
         raise InvalidInputError(
             f"A seed of {seed_size} holds fewer than two different labels; use a larger --seed-size."
         )
-    return seed_rows, pool_rows
+    return seed_rows, pool_rows, np.intersect1d(dev, usable)

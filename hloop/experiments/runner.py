@@ -19,7 +19,7 @@ from hloop.core.strategies import DEFAULT_STRATEGY, get_strategy, strategy_name
 from hloop.data.corpus import Corpus
 from hloop.experiments.annotators import AnnotatorSpec, crowd_labels, make_annotator, parse_annotator
 from hloop.experiments.features import Features, featurize
-from hloop.experiments.loop import fit_version, run_loop, split_rows, training_set
+from hloop.experiments.loop import fit_version, run_loop, split_with_dev, training_set
 from hloop.experiments.through_services import run_through_services
 
 Progress = Callable[[float, str], None]
@@ -112,7 +112,7 @@ def run_task(job: _Job, task: tuple[str, int], on_step: Callable[[int], None] | 
             on_step=on_step,
         )
         return [{"strategy": name, "repeat": repeat, **asdict(c)} for c in checkpoints]
-    seed_rows, pool_rows = split_rows(corpus, job.features.usable, config.seed_size, seed)
+    seed_rows, pool_rows, dev_rows = split_with_dev(corpus, job.features.usable, config.seed_size, seed)
     result = run_loop(
         job.features,
         seed_rows,
@@ -126,6 +126,7 @@ def run_task(job: _Job, task: tuple[str, int], on_step: Callable[[int], None] | 
         seed=seed,
         label_set=corpus.label_set,
         on_step=on_step,
+        dev=(dev_rows, np.asarray(corpus.train_labels)[dev_rows]),
     )
     return [{"strategy": name, "repeat": repeat, **asdict(c)} for c in result.checkpoints]
 

@@ -34,6 +34,7 @@ class Labels(Models):
     def after_label(self, result: dict) -> dict:
         """After a label is stored: train v1 by itself when the cold start is over (says so in the result)."""
         card = self.train_first_if_ready()
+        self.maybe_auto_retrain()  # issue 10: a background retrain once HLOOP_AUTO_RETRAIN_EVERY labels arrived
         return result if card is None else {**result, "trained_version": card["version"]}
 
     def _store_label(self, session: Session, example, wanted: int, annotator: str, source: str):

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 
-from hloop.core.errors import HLoopError, ModelIntegrityError, NoModelError, NothingToTrainError, StoreMismatchError
+from hloop.core.errors import (
+    HLoopError,
+    InvalidInputError,
+    ModelIntegrityError,
+    NoModelError,
+    NothingToTrainError,
+    StoreMismatchError,
+)
+from hloop.core.gate import GateDecision, paired_gate
 from hloop.core.labels import clean_text
 from hloop.services.project import Progress, Project, no_progress
+from hloop.services.retraining import AutoRetrainer
 from labeling import store
 from training.compute import compute_backend
 from training.pipeline import explain, full_probabilities, highlight
@@ -15,6 +26,10 @@ from training.trainer import train_artifact
 
 class Models(Project):
     """Training, predicting and managing model versions."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.auto_retrainer = AutoRetrainer(self.settings.auto_retrain_every)
 
     # -- cold start --------------------------------------------------------------------------------------
     def training_rows(self, up_to_id: int | None = None) -> tuple[list, list]:
@@ -155,6 +170,7 @@ class Models(Project):
                 f"a model needs labels of at least two kinds. {self.readiness()}".strip()
             )
         if self.held_out_by_humans():
+            held = [r for r in held if not self.is_dev(r.text)]
             eval_texts, eval_labels = [r.text for r in held], [r.label for r in held]
         else:
             eval_texts, eval_labels = list(corpus.eval_texts), corpus.eval_labels
@@ -175,10 +191,94 @@ class Models(Project):
             compute=compute,
         )
         card["training"]["last_label_id"] = snapshot
+        progress(0.8, "comparing with the current version on dev")
+        decision, against = self.gate(artifact.pipeline, snapshot)
+        card["status"] = "promoted" if decision.promote else "held back"
+        card["gate"] = {**decision.to_dict(), "against": against}
         progress(0.9, "saving the new version")
-        saved = self.registry.save_artifact(artifact, card)  # one path for local and Modal: card["compute"] says which
-        progress(1.0, f"v{saved['version']} ready")
-        return saved
+        saved = self.registry.save_artifact(artifact, card, make_current=decision.promote)  # local or Modal
+        progress(1.0, f"v{saved['version']} ready ({saved['status']})")
+        return {**saved, "current": decision.promote}
+
+    # -- the promotion gate ------------------------------------------------------------------------------
+    def dev_set(self, up_to_id: int | None = None) -> tuple[list[str], list[int]] | None:
+        """The dev texts and labels every choice is made on; None when the store was made without a dev split."""
+        if self.held_out_by_humans():
+            _train, held = self.training_rows(up_to_id=up_to_id)
+            dev = [r for r in held if self.is_dev(r.text)]
+            return [r.text for r in dev], [r.label for r in dev]
+        return self.gold_dev()
+
+    def gate(self, candidate, up_to_id: int | None = None) -> tuple[GateDecision, int | None]:
+        """(the gate's decision on ``candidate`` against the current version on dev, the current version)."""
+        s, current = self.settings, self.registry.current_version()
+        dev = self.dev_set(up_to_id)
+        if current is None:
+            return paired_gate(None, [], margin=s.gate_margin, alpha=s.gate_alpha), None
+        if dev is None:
+            reason = "no dev split: this label store was made before dev splits, so the gate cannot judge; promoted"
+            return GateDecision(True, reason, margin=s.gate_margin, alpha=s.gate_alpha), current
+        texts, labels = dev
+        try:
+            self.check_card(self.registry.card(current))
+            served = self.registry.load(current)
+        except HLoopError as exc:  # nothing sound to compare with: the candidate replaces it
+            return GateDecision(True, f"current v{current} is unusable ({exc}); promoted"), current
+        truth = np.asarray(labels)
+        right_now = (np.asarray(served.predict(texts)) == truth).tolist() if texts else []
+        right_new = (np.asarray(candidate.predict(texts)) == truth).tolist() if texts else []
+        return paired_gate(right_now, right_new, margin=s.gate_margin, alpha=s.gate_alpha), current
+
+    def promote(self, version: int) -> dict:
+        """Make a held-back ``version`` current anyway; recorded on its card as a manual override."""
+        card = self.registry.card(int(version))
+        if card.get("status") != "held back":
+            raise InvalidInputError(
+                f"v{version} is not held back (status: {card.get('status', 'promoted')}); "
+                "use `python -m hloop rollback N` to make another version current."
+            )
+        return self.rollback(int(version))
+
+    def _record_override(self, version: int) -> None:
+        """Mark a held-back version that is made current as a manual override of the gate."""
+        if self.registry.card(version).get("status") == "held back":
+            when = datetime.now(UTC).isoformat(timespec="seconds")
+            self.registry.update_card(version, {"status": "override", "override_at": when})
+
+    # -- automatic retraining ----------------------------------------------------------------------------
+    def labels_since_newest(self) -> int:
+        """Human labels stored after the newest version (current or held back) was trained."""
+        versions = self.registry.versions()
+        since = self.registry.card(versions[-1])["training"].get("last_label_id", 0) if versions else 0
+        with self.session() as session:
+            return store.count_human_labels(session=session, after_id=since)
+
+    def maybe_auto_retrain(self) -> bool:
+        """Start a background retrain when ``HLOOP_AUTO_RETRAIN_EVERY`` new labels arrived; True if it started."""
+        every = self.auto_retrainer.every
+        if not every or not self.registry.versions() or self.auto_retrainer.running():
+            return False
+        if self.labels_since_newest() < every:
+            return False
+        return self.auto_retrainer.start(self.registry.next_version(), self.retrain)
+
+    def auto_retrain_status(self) -> dict:
+        """What the Model tab shows: the setting, labels since the newest version, a running retrain's progress."""
+        version, fraction, desc = self.auto_retrainer.progress()
+        running = self.auto_retrainer.running()
+        return {
+            "every": self.auto_retrainer.every,
+            "labels_since": self.labels_since_newest() if self.registry.versions() else 0,
+            "running": running,
+            "version": version if running else None,
+            "fraction": fraction if running else None,
+            "step": desc if running else "",
+            "last": self.auto_retrainer.last(),
+        }
+
+    def wait_for_auto_retrain(self, timeout: float | None = None) -> dict:
+        """Wait until a background retrain (if any) ends; returns what the last one did."""
+        return self.auto_retrainer.wait(timeout)
 
     def retrain(
         self, feedback_weight: float | None = None, *, force: bool = False, progress: Progress = no_progress
@@ -204,6 +304,7 @@ class Models(Project):
         """Make ``version`` current again; returns its card."""
         self.check_card(self.registry.card(int(version)))
         self.registry.load(int(version))  # refuse to point at a corrupt artifact
+        self._record_override(int(version))
         self.registry.set_current(int(version))
         return self.card(int(version))
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import numpy as np
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
@@ -14,7 +15,7 @@ from hloop.config import Settings
 from hloop.core.errors import StoreBusyError, StoreMismatchError
 from hloop.core.labels import LabelSet, held_out, near_key
 from hloop.data.corpus import Corpus, DatasetSpec, load_corpus
-from hloop.data.splits import Split, kept_train_rows, split_train
+from hloop.data.splits import Split, carve_dev, kept_train_rows, split_train
 from labeling import store
 from labeling.db import make_engine
 from training.registry import Registry
@@ -43,12 +44,15 @@ def dataset_spec(settings: Settings) -> DatasetSpec:
     )
 
 
-def dataset_rows(corpus: Corpus, split: Split) -> tuple[list[tuple[str, str, int]], list[tuple[int, int]]]:
+def dataset_rows(
+    corpus: Corpus, split: Split, dev: np.ndarray | None = None
+) -> tuple[list[tuple[str, str, int]], list[tuple[int, int]]]:
     """The store's (text, origin, dataset row) rows, eval first, and the seed's (dataset row, label) pairs."""
-    seed = set(split.seed.tolist())
+    seed, dev_rows = set(split.seed.tolist()), set(() if dev is None else dev.tolist())
     rows = [(text.strip(), "eval", i) for i, text in enumerate(corpus.eval_texts)]
     kept = kept_train_rows(corpus.train_texts, corpus.eval_texts).tolist()
-    rows += [(corpus.train_texts[i].strip(), "seed" if i in seed else "pool", i) for i in kept]
+    origin = lambda i: "dev" if i in dev_rows else "seed" if i in seed else "pool"  # noqa: E731
+    rows += [(corpus.train_texts[i].strip(), origin(i), i) for i in kept]
     seed_labels = [(i, int(corpus.train_labels[i])) for i in kept if i in seed]
     return rows, seed_labels
 
@@ -76,6 +80,7 @@ class Project:
         self._pool: dict = {}  # the queue's scored pool, for the current version only
         self._eval_keys: frozenset[str] | None = None  # near-copy keys of the eval texts
         self.model_notice = ""  # why the current version is not the one that was current (a damaged artifact)
+        self._split: tuple[Split, np.ndarray] | None = None  # seed, pool and dev rows, computed once
 
     @property
     def engine(self):
@@ -121,8 +126,34 @@ class Project:
         return self.corpus().eval_origin == "human"
 
     def is_held_out(self, text: str) -> bool:
-        """Whether a human label on ``text`` is eval-only (never trained on): only without gold eval labels."""
-        return self.held_out_by_humans() and held_out(text, self.settings.eval_share)
+        """Whether a human label on ``text`` is never trained on (eval or dev): only without gold eval labels."""
+        return self.held_out_by_humans() and held_out(text, self.settings.eval_share + self.settings.dev_share)
+
+    def is_dev(self, text: str) -> bool:
+        """Whether a held-out human label is a dev label: the texts whose hash lies just above the eval share
+        (``HLOOP_EVAL_SHARE`` of the texts are eval, the next ``HLOOP_DEV_SHARE`` are dev)."""
+        return self.is_held_out(text) and not held_out(text, self.settings.eval_share)
+
+    def train_split(self, corpus: Corpus) -> tuple[Split, np.ndarray]:
+        """(seed and pool, dev rows): the dataset's train rows as this project's store holds them."""
+        with self._lock:
+            if self._split is None:
+                s = self.settings
+                split = split_train(corpus.train_labels, s.seed_size, s.random_seed)
+                if corpus.labelled and corpus.eval_origin != "human":
+                    self._split = carve_dev(corpus.train_labels, split, s.dev_share, s.dev_max, s.random_seed)
+                else:
+                    self._split = (split, np.empty(0, dtype=np.int64))
+            return self._split
+
+    def gold_dev(self) -> tuple[list[str], list[int]] | None:
+        """The dev texts and gold labels of a labelled dataset; None when the store was made without a dev split."""
+        corpus = self.corpus()
+        if self.ensure_store().get("dev_rows") is None:
+            return None
+        kept = set(kept_train_rows(corpus.train_texts, corpus.eval_texts).tolist())
+        dev = [int(i) for i in self.train_split(corpus)[1] if int(i) in kept]
+        return [corpus.train_texts[i].strip() for i in dev], [int(corpus.train_labels[i]) for i in dev]
 
     def is_eval_text(self, text: str) -> bool:
         """Whether ``text`` is an eval text or a near-copy of one (other case, spacing or Unicode form)."""
@@ -137,10 +168,13 @@ class Project:
             "seed_size": str(self.settings.seed_size),
             "random_seed": str(self.settings.random_seed),
             "labels": json.dumps(corpus.label_set.to_list(), ensure_ascii=False),
+            "dev_rows": str(self.train_split(corpus)[1].size),
         }
 
     def _check_facts(self, info: dict[str, str], facts: dict[str, str]) -> None:
         wrong = {k: (info.get(k), v) for k, v in facts.items() if k in info and info.get(k) != v}
+        if "dev_rows" in wrong:  # say which settings make the dev split
+            wrong["dev_rows (HLOOP_DEV_SHARE, HLOOP_DEV_MAX)"] = wrong.pop("dev_rows")
         if "labels" in wrong:
             there, now = (", ".join(json.loads(v)) for v in wrong["labels"])
             raise StoreMismatchError(
@@ -166,9 +200,10 @@ class Project:
                 if "labels" not in info:  # a store made before label sets were recorded: record it now
                     store.set_info({"labels": facts["labels"]}, session=session)
                     session.commit()
-                return {**info, **facts}
-            split = split_train(corpus.train_labels, self.settings.seed_size, self.settings.random_seed)
-            rows, seed_labels = dataset_rows(corpus, split)
+                known = {k: v for k, v in facts.items() if k != "dev_rows"}  # a store made before dev splits: none
+                return {**info, **known}
+            split, dev = self.train_split(corpus)
+            rows, seed_labels = dataset_rows(corpus, split, dev)
             try:
                 store.bulk_add_examples(rows, session=session)
                 store.bulk_add_seed_labels(seed_labels, session=session)

@@ -17,6 +17,7 @@ COLUMNS = [
     "feedback weight",
     "accuracy",
     "macro-F1",
+    "status",
     "current",
 ]
 
@@ -33,6 +34,7 @@ def version_rows(cards: list[dict]) -> list[list]:
             card["training"]["feedback_weight"],
             round(card["metrics"]["accuracy"], 4) if card["metrics"] else "too few eval labels",
             round(card["metrics"]["f1_macro"], 4) if card["metrics"] else "",
+            card.get("status", "promoted"),
             "✓" if card.get("current") else "",
         ]
         for card in reversed(cards)
@@ -53,6 +55,7 @@ def metrics_text(card: dict | None) -> str:
         f"{card['training_seconds']:.2f} s",
         "",
     ]
+    lines += gate_lines(card)
     if m is None:
         lines.append(
             f"Not enough {where} for metrics yet: {e.get('n_eval', 0)} of the {e.get('min_eval', 30)} needed. "
@@ -71,6 +74,40 @@ def metrics_text(card: dict | None) -> str:
     for name, c in m["per_class"].items():
         lines.append(f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |")
     return "\n".join(lines)
+
+
+def gate_lines(card: dict) -> list[str]:
+    """The promotion gate's verdict on the card (dev split), and how to override a held-back version."""
+    gate, status = card.get("gate"), card.get("status", "promoted")
+    if not gate:
+        return ["Gate: none recorded (made before the promotion gate).", ""]
+    lines = [f"Gate on dev ({gate['n_dev']:,} texts): **{status}** · {gate['reason']}"]
+    if status == "held back" and not card.get("current"):
+        lines.append(f"v{card['version']} is held back; the current version keeps serving. Promote it anyway below.")
+    if status == "override":
+        lines.append(f"Made current by a manual override at {card.get('override_at', '?')}.")
+    return [*lines, ""]
+
+
+def auto_retrain_text(services) -> str:
+    """One line on automatic retraining: off, labels counted toward the next one, or a running one's progress."""
+    s = user_errors(services.auto_retrain_status)
+    if not s["every"]:
+        return "Auto-retrain: off (set HLOOP_AUTO_RETRAIN_EVERY to retrain by itself)."
+    if s["running"]:
+        return f"Auto-retrain: training v{s['version']} ({s['fraction']:.0%}, {s['step']})."
+    last = s["last"]
+    done = f" Last: v{last['version']} {last['status']}." if "version" in last else ""
+    done = f" Last attempt: {last['error']}" if "error" in last else done
+    return f"Auto-retrain: {min(s['labels_since'], s['every'])} of {s['every']} labels.{done}"
+
+
+def promote(services, version: str | None) -> str:
+    """Promote a held-back version anyway (a recorded manual override); returns a status line."""
+    if not version:
+        raise gr.Error("Pick a held-back version first.")
+    card = user_errors(services.promote, int(version.lstrip("v")))
+    return f"**v{card['version']}** is current: a manual override of the gate is recorded on its card."
 
 
 def version_view(services, version: str | None):
@@ -104,9 +141,10 @@ def retrain(services, weight: float, progress: gr.Progress) -> str:
     """Train a new version from seed + human labels; returns a status line."""
     card = user_errors(services.retrain, weight, progress=progress_callback(progress))
     m = card["metrics"]
+    scores = f"accuracy {m['accuracy']:.4f}, macro-F1 {m['f1_macro']:.4f}" if m else "too few eval labels for scores"
     return (
-        f"Trained **v{card['version']}** on {card['training']['human_labels']:,} human labels: accuracy "
-        f"{m['accuracy']:.4f}, macro-F1 {m['f1_macro']:.4f}."
+        f"Trained **v{card['version']}** on {card['training']['human_labels']:,} human labels: {scores}. "
+        f"**{card.get('status', 'promoted')}**: {card['gate']['reason']}."
     )
 
 
@@ -139,6 +177,8 @@ def build(services) -> Refresh:
     with gr.Row(equal_height=True):
         picked = gr.Dropdown(label="Version", choices=[], scale=3, elem_id="model-picked")
         rollback_button = gr.Button("Make this version current (rollback)", scale=1, elem_id="model-rollback")
+        promote_button = gr.Button("Promote anyway", scale=1, elem_id="model-promote")
+    auto = gr.Markdown(elem_id="model-auto-retrain")
     metrics = gr.Markdown(elem_id="model-metrics")
     with gr.Row():
         confusion = gr.Plot(label="Confusion matrix", show_label=False, elem_id="model-confusion")
@@ -148,7 +188,7 @@ def build(services) -> Refresh:
         simulation.build(services)
 
     def on_overview(version: str | None):
-        return overview(services, version)
+        return (*overview(services, version), auto_retrain_text(services))
 
     def on_pick(version: str | None):
         return version_view(services, version)
@@ -159,7 +199,14 @@ def build(services) -> Refresh:
     def on_rollback(version: str | None):
         return rollback(services, version)
 
-    shown = [table, picked, by_version, by_labels, metrics, confusion, per_class]
+    def on_promote(version: str | None):
+        return promote(services, version)
+
+    def on_auto():
+        services.maybe_auto_retrain()  # a retrain due before a restart starts here
+        return auto_retrain_text(services)
+
+    shown = [table, picked, by_version, by_labels, metrics, confusion, per_class, auto]
     retrain_button.click(
         on_retrain,
         inputs=weight,
@@ -173,4 +220,9 @@ def build(services) -> Refresh:
     rollback_button.click(on_rollback, inputs=picked, outputs=status, api_name="ui_rollback", **UI).success(
         on_overview, inputs=picked, outputs=shown, api_name="ui_versions_after_rollback", **UI
     )
+    promote_button.click(on_promote, inputs=picked, outputs=status, api_name="promote", **UI).success(
+        on_overview, inputs=picked, outputs=shown, api_name="ui_versions_after_promote", **UI
+    )
+    ticker = gr.Timer(3.0, active=bool(services.settings.auto_retrain_every))
+    ticker.tick(on_auto, outputs=auto, api_name="ui_auto_retrain", show_progress="hidden", **UI)
     return Refresh(on_overview, [picked], shown)

@@ -25,7 +25,7 @@ def label_items(url: str, annotator: str) -> list[int]:
 
 
 def test_eight_annotators_label_200_distinct_items(launch, tmp_path):
-    services = Services(settings_in(tmp_path), corpus=corpus_of(60))  # 240 train texts: a pool of 220
+    services = Services(settings_in(tmp_path, dev_share=0.05), corpus=corpus_of(60))  # a pool of 220 - 12 dev
     services.train()
     url = launch(services)
     with ThreadPoolExecutor(ANNOTATORS) as pool:
