@@ -277,6 +277,7 @@ def _simulate(args, services) -> int:
         random_seed=services.settings.random_seed if args.seed is None else args.seed,
         workers=args.workers,
         engine=args.engine,
+        compute=args.compute or services.settings.compute,
     )
     with _progress_bar() as progress:
         run = run_simulation(
@@ -469,6 +470,13 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--feedback-weight", type=WEIGHT, default=None, help="weight of a human label (default: setting)")
     sim.add_argument("--seed", type=SEED, default=None, help="first repeat's seed (default: HLOOP_RANDOM_SEED)")
     sim.add_argument("--workers", type=COUNT, default=2, help="processes running repeats in parallel (default 2)")
+    sim.add_argument(
+        "--compute",
+        default=None,
+        choices=["local", "modal"],
+        help="local: processes on this machine; modal: one call per strategy x repeat on the deployed "
+        "hloop-simulation app (default: HLOOP_COMPUTE)",
+    )
     sim.add_argument(
         "--engine",
         default="cached",

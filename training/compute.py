@@ -101,7 +101,8 @@ class ModalCompute:
         except modal_errors.NotFoundError as exc:
             raise ComputeUnavailableError(
                 f"The Modal app {app!r} has no function {function!r}: deploy it "
-                "(`modal deploy training/modal_app.py` for the app `hloop`); nothing was changed."
+                "(`modal deploy training/modal_app.py` for the app `hloop`, "
+                "`modal deploy hloop/experiments/modal_app.py` for `hloop-simulation`); nothing was changed."
             ) from exc
         except (modal_errors.AuthError, modal_errors.ConnectionError, OSError) as exc:
             raise ComputeUnavailableError(

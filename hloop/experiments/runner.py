@@ -40,6 +40,7 @@ class SimulationConfig:
     random_seed: int = 0
     workers: int = 2
     engine: str = "cached"  # "cached": tokenize once, rebuild TF-IDF per step; "services": the app's Services
+    compute: str = "local"  # "modal": one Modal call per strategy x repeat (hloop/experiments/modal_app.py)
 
     def validated(self) -> SimulationConfig:
         """This config after checking every value; raises InvalidInputError naming what is allowed."""
@@ -48,6 +49,8 @@ class SimulationConfig:
         for name in self.strategies:
             get_strategy(name)  # unknown names raise with the list of valid ones
         parse_annotator(self.annotator)
+        if self.compute not in ("local", "modal"):
+            raise InvalidInputError(f"Unknown compute {self.compute!r}; use local or modal.")
         if self.engine not in ENGINES:
             raise InvalidInputError(f"Unknown engine {self.engine!r}; use one of {', '.join(ENGINES)}.")
         for field, value, low in (
@@ -157,7 +160,11 @@ def simulate(
         report(min(done[0] / total, 0.99), f"{done[0]}/{total} model versions")
 
     workers = min(config.workers, len(tasks))
-    if workers == 1:
+    if config.compute == "modal":
+        runs = _run_on_modal(job, tasks)
+        done[0] = total - 1
+        step()
+    elif workers == 1:
         runs = [run_task(job, task, step) for task in tasks]
     else:
         runs = _run_parallel(job, tasks, workers, step)
@@ -180,6 +187,13 @@ def reference_accuracy(corpus: Corpus, features: Features, random_seed: int) -> 
     data = training_set(rows, np.asarray(corpus.train_labels)[rows], np.empty(0, np.int64), np.empty(0, np.int64), 1.0)
     vectorizer, clf = fit_version(features, data, random_seed)
     return float((clf.predict(vectorizer.transform(features.eval)) == features.eval_labels).mean())
+
+
+def _run_on_modal(job: _Job, tasks: list[tuple[str, int]]) -> list:
+    """Every run as one call of the deployed ``hloop-simulation`` app, in parallel; results in task order."""
+    from training.compute import ModalCompute
+
+    return ModalCompute().fan_out("run", [(job, task) for task in tasks], app_name="hloop-simulation")
 
 
 def _run_parallel(job: _Job, tasks: list[tuple[str, int]], workers: int, step: Callable[[], None]) -> list:
