@@ -19,6 +19,7 @@ from hloop.services.records import annotator_name
 from labeling import queue as claims
 from labeling import store
 from labeling.overlap import claim_overlap, overlap_open
+from training.compute import compute_backend
 from training.pipeline import full_probabilities
 
 COLD_START = 0  # the pool cache's "version" before any model exists
@@ -49,13 +50,24 @@ class Queue(Labels):
                 ids = np.array([i for i, _ in fresh], dtype=np.int64)
                 texts = [t for _, t in fresh]
                 held = np.array([self.is_held_out(t) for t in texts], dtype=bool)
-                probs = None if model is None else full_probabilities(model, texts, len(self.label_set))
+                probs = None if model is None else self._score_pool(version, model, texts)
                 if cache is not None:
                     ids, held = np.concatenate([cache.ids, ids]), np.concatenate([cache.held, held])
                     probs = None if probs is None else np.vstack([cache.probs, probs])
                 cache = PoolCache(ids, probs, held, {})
                 self._pool = {version: cache}  # scores of older versions are stale
             return version, cache
+
+    def _score_pool(self, version: int, model, texts: list[str]) -> np.ndarray:
+        """Label probabilities of pool texts, here or, with ``HLOOP_COMPUTE=modal``, in chunks on Modal."""
+        n_labels = len(self.label_set)
+        if self.settings.compute == "local" or not texts:
+            return full_probabilities(model, texts, n_labels)
+        data = self.registry.artifact(version).data
+        probs = compute_backend(self.settings.compute).score(data, texts, self.settings.compute_chunk)
+        out = np.zeros((len(texts), n_labels))
+        out[:, model.classes_] = probs
+        return out
 
     def _ranked(self, cache: PoolCache, version: int, strategy: str) -> tuple[np.ndarray, np.ndarray]:
         name = strategy_name(strategy) if version else "random"
