@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # login brake (UI login and REST API): failures allowed per user and per address, first lockout
     login_max_failures: int = 5
     login_lockout_seconds: float = 30.0
+    # Scaling (issue 8): imports written in short chunks; a new version's pool scores computed in the background
+    import_chunk_rows: int = 5000  # rows per import transaction (one bulk insert each)
+    scoring_chunk_rows: int = 20_000  # pool texts scored per chunk (a remote backend can take one chunk each)
+    inline_scoring_rows: int = 5000  # new pool rows up to this many are scored in the request (milliseconds)
 
     @field_validator("seed_size")
     @classmethod
@@ -129,6 +133,16 @@ class Settings(BaseSettings):
         if value <= 0:
             raise ValueError(f"HLOOP_{info.field_name.upper()} must be positive")
         return value
+
+    @field_validator("import_chunk_rows", "scoring_chunk_rows")
+    @classmethod
+    def _chunk_rows(cls, value: int) -> int:
+        return _within(value, 1, 1_000_000, "rows")
+
+    @field_validator("inline_scoring_rows")
+    @classmethod
+    def _inline_scoring_rows(cls, value: int) -> int:
+        return _within(value, 0, 1_000_000, "rows")
 
 
 def _within(value: float, low: float, high: float, unit: str, low_open: bool = False) -> float:

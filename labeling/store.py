@@ -65,6 +65,42 @@ def bulk_add_seed_labels(rows: Sequence[tuple[int, int]], *, session: Session) -
     return len(payload)
 
 
+def insert_new_texts(texts: Sequence[str], origin: str, *, session: Session) -> int:
+    """Insert clean texts as examples of ``origin`` in one bulk statement, skipping any whose text is already
+    stored (by any process, at any moment: the unique text key decides); returns how many were inserted."""
+    if origin not in ORIGINS:
+        raise InvalidInputError(f"Unknown origin {origin!r}; use one of {', '.join(ORIGINS)}.")
+    if not texts:
+        return 0
+    now = utcnow()
+    payload = [{"text": t, "text_hash": text_hash(t), "origin": origin, "created_at": now} for t in texts]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    table = Example.__table__
+    stmt = dialect_insert(table).on_conflict_do_nothing(index_elements=["text_hash"]).returning(table.c.id)
+    # RETURNING lists exactly the rows inserted (drivers disagree on an executemany's rowcount)
+    return len(session.connection().execute(stmt, payload).all())
+
+
+def example_ids(origins: Sequence[str], *, session: Session, after_id: int = 0) -> list[int]:
+    """Ids of every example of the given origins with an id above ``after_id``, ascending."""
+    stmt = select(Example.id).where(col(Example.origin).in_(origins), Example.id > after_id).order_by(Example.id)
+    return list(session.exec(stmt).all())
+
+
+def texts_in_id_range(origins: Sequence[str], first: int, last: int, *, session: Session) -> list[tuple[int, str]]:
+    """(id, text) of the examples of the given origins with ``first <= id <= last``, by id."""
+    stmt = (
+        select(Example.id, Example.text)
+        .where(col(Example.origin).in_(origins), Example.id >= first, Example.id <= last)
+        .order_by(Example.id)
+    )
+    return list(session.exec(stmt).all())
+
+
 def find_example_by_text(text: str, *, session: Session) -> Example | None:
     """The example with exactly this (stripped) text, if any."""
     return session.exec(select(Example).where(Example.text_hash == text_hash(text))).first()

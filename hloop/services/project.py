@@ -73,7 +73,9 @@ class Project:
         self._engine = None
         self._lock = threading.RLock()  # guards shared state (caches, the engine), never heavy work
         self._train_lock = threading.Lock()  # one training at a time
-        self._pool: dict = {}  # the queue's scored pool, for the current version only
+        self._pool: dict = {}  # the queue's scored pool: {version: PoolCache}, one entry, swapped whole
+        self._build_lock = threading.Lock()  # one first build of the pool cache at a time (not held by others)
+        self._job = None  # the background scoring of a version's pool, if one runs
 
     @property
     def engine(self):
