@@ -13,7 +13,7 @@ import threading
 import numpy as np
 from sqlmodel import Session
 
-from hloop.core.errors import InvalidInputError
+from hloop.core.errors import HLoopError, InvalidInputError
 from hloop.core.strategies import QueryContext, get_strategy, interleave, strategy_name, top_k
 from hloop.services.labels import Labels
 from hloop.services.records import annotator_name
@@ -137,6 +137,14 @@ class Queue(Labels):
                 raise RuntimeError(f"Scoring the pool under v{job.version} failed: {job.error}")
             if cache.version == (self.registry.current_version() or COLD_START):
                 return cache
+
+    def warm_queue(self) -> None:
+        """Build the queue's first ranking now (the app calls it in a thread at start), so no request waits."""
+        try:
+            self.ensure_store()
+            self.wait_for_scoring()
+        except HLoopError as exc:  # the first request reports it to the user
+            print(f"hloop: queue not warmed: {exc}", file=sys.stderr, flush=True)
 
     def queue_status(self) -> dict:
         """Which version ranks the queue now, and how far a newer version's background scoring got."""
