@@ -72,17 +72,25 @@ def insert_new_texts(texts: Sequence[str], origin: str, *, session: Session) -> 
         raise InvalidInputError(f"Unknown origin {origin!r}; use one of {', '.join(ORIGINS)}.")
     if not texts:
         return 0
+    table = Example.__table__
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name == "sqlite":  # the driver's own executemany: its rowcount is the sum of rows inserted
+        now = table.c.created_at.type.bind_processor(dialect)(utcnow())
+        cursor = connection.connection.driver_connection.cursor()
+        cursor.executemany(
+            "INSERT INTO example (text, text_hash, origin, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (text_hash) DO NOTHING",
+            [(t, text_hash(t), origin, now) for t in texts],
+        )
+        return cursor.rowcount
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
     now = utcnow()
     payload = [{"text": t, "text_hash": text_hash(t), "origin": origin, "created_at": now} for t in texts]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    table = Example.__table__
-    stmt = dialect_insert(table).on_conflict_do_nothing(index_elements=["text_hash"]).returning(table.c.id)
-    # RETURNING lists exactly the rows inserted (drivers disagree on an executemany's rowcount)
-    return len(session.connection().execute(stmt, payload).all())
+    stmt = pg_insert(table).on_conflict_do_nothing(index_elements=["text_hash"]).returning(table.c.id)
+    # RETURNING lists exactly the rows inserted (an executemany's rowcount is not reliable on every driver)
+    return len(connection.execute(stmt, payload).all())
 
 
 def example_ids(origins: Sequence[str], *, session: Session, after_id: int = 0) -> list[int]:
