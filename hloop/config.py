@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     import_chunk_rows: int = 5000  # rows per import transaction (one bulk insert each)
     scoring_chunk_rows: int = 20_000  # pool texts scored per chunk (a remote backend can take one chunk each)
     inline_scoring_rows: int = 5000  # new pool rows up to this many are scored in the request (milliseconds)
+    scoring_processes: int = 1  # worker processes for background scoring; 0 = a thread of the app's process
 
     @field_validator("seed_size")
     @classmethod
@@ -139,7 +140,7 @@ class Settings(BaseSettings):
     def _chunk_rows(cls, value: int) -> int:
         return _within(value, 1, 1_000_000, "rows")
 
-    @field_validator("inline_scoring_rows")
+    @field_validator("inline_scoring_rows", "scoring_processes")
     @classmethod
     def _inline_scoring_rows(cls, value: int) -> int:
         return _within(value, 0, 1_000_000, "rows")

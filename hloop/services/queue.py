@@ -17,7 +17,15 @@ from hloop.core.errors import HLoopError, InvalidInputError
 from hloop.core.strategies import QueryContext, get_strategy, interleave, strategy_name, top_k
 from hloop.services.labels import Labels
 from hloop.services.records import annotator_name
-from hloop.services.scoring import ChunkScorer, PoolCache, ScoringJob, extended, score_chunks
+from hloop.services.scoring import (
+    ChunkScorer,
+    PoolCache,
+    RangeTask,
+    ScoringJob,
+    extended,
+    score_chunks,
+    score_in_workers,
+)
 from labeling import queue as claims
 from labeling import store
 from training.pipeline import full_probabilities
@@ -48,14 +56,43 @@ class Queue(Labels):
             return store.texts_in_id_range(store.QUEUE_ORIGINS, first, last, session=session)
 
     def _score(self, version: int, ids, job: ScoringJob | None = None):
+        """(ids, probabilities, held flags) of the pool rows in the id ranges of ``ids``, chunk by chunk: in the
+        background, by worker processes (so the app's threads never wait for the scoring's CPU), else here."""
+        chunk = self.settings.scoring_chunk_rows
+        if job is not None and version != COLD_START and self._workers() is not None:
+            share = self.settings.eval_share if self.held_out_by_humans() else None
+            tasks = [
+                RangeTask(self.settings.database_url, str(self.settings.models_dir), version, len(self.label_set),
+                          store.QUEUE_ORIGINS, share, int(ids[i]), int(ids[min(i + chunk, len(ids)) - 1]))
+                for i in range(0, len(ids), chunk)
+            ]  # fmt: skip
+            return score_in_workers(self._workers(), tasks, lambda n: setattr(job, "done", min(n * chunk, job.total)))
+
         def on_chunk(done: int) -> None:
             if job is not None:
                 job.done = done
 
         return score_chunks(
-            ids, self._read_range, self.chunk_scorer(version), self.is_held_out,
-            self.settings.scoring_chunk_rows, on_chunk,
+            ids, self._read_range, self.chunk_scorer(version), self.is_held_out, chunk, on_chunk,
         )  # fmt: skip
+
+    def _workers(self):
+        """The worker processes that score pools in the background (None: score in a thread of this process)."""
+        url = self.settings.database_url
+        if (
+            self.settings.scoring_processes == 0
+            or url.startswith("sqlite://")
+            and url in ("sqlite://", "sqlite:///:memory:")
+        ):
+            return None
+        with self._lock:
+            if self._executor is None:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                context = multiprocessing.get_context("spawn")
+                self._executor = ProcessPoolExecutor(self.settings.scoring_processes, mp_context=context)
+            return self._executor
 
     def _serving(self) -> PoolCache:
         """The cache the queue serves now; starts (or finishes inline) the work that brings it up to date."""

@@ -77,3 +77,55 @@ def extended(base: PoolCache | None, version: int, ids: np.ndarray, probs, held:
         return PoolCache(version, ids, probs, held)
     both_probs = None if probs is None or base.probs is None else np.vstack([base.probs, probs])
     return PoolCache(version, np.concatenate([base.ids, ids]), both_probs, np.concatenate([base.held, held]))
+
+
+@dataclass(frozen=True)
+class RangeTask:
+    """What a worker process needs to score one chunk of the pool on its own: where the store and the version
+    are, and the chunk's id range. Only probabilities come back, so the app's process does no scoring work."""
+
+    database_url: str
+    models_dir: str
+    version: int
+    n_labels: int
+    origins: tuple[str, ...]
+    held_share: float | None  # the share of human labels held out (None when gold eval labels exist)
+    first: int
+    last: int
+
+
+_WORKER: dict = {}  # per worker process: its engine and loaded versions, made on first use
+
+
+def score_range(task: RangeTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, probabilities, held flags) of the pool rows with ids in the task's range; runs in a worker."""
+    from sqlmodel import Session
+
+    from hloop.core.labels import held_out
+    from labeling import store
+    from labeling.db import make_engine
+    from training.pipeline import full_probabilities
+    from training.registry import Registry
+
+    if _WORKER.get("url") != task.database_url:
+        _WORKER.update(url=task.database_url, engine=make_engine(task.database_url), registries={})
+    registry = _WORKER["registries"].setdefault(task.models_dir, Registry(task.models_dir))
+    with Session(_WORKER["engine"]) as session:
+        rows = store.texts_in_id_range(task.origins, task.first, task.last, session=session)
+    texts = [text for _, text in rows]
+    probs = full_probabilities(registry.load(task.version), texts, task.n_labels)
+    share = task.held_share
+    held = np.fromiter((share is not None and held_out(t, share) for t in texts), dtype=bool, count=len(texts))
+    return np.fromiter((i for i, _ in rows), dtype=np.int64, count=len(rows)), probs, held
+
+
+def score_in_workers(executor, tasks: list[RangeTask], on_chunk: Callable[[int], None]):
+    """(ids, probabilities, held flags) of every task, scored by ``executor``'s worker processes, in order."""
+    futures = [executor.submit(score_range, task) for task in tasks]
+    parts = []
+    for done, future in enumerate(futures, start=1):
+        parts.append(future.result())
+        on_chunk(done)
+    if not parts:
+        return np.zeros(0, dtype=np.int64), None, np.zeros(0, dtype=bool)
+    return tuple(np.concatenate(x) if x[0].ndim == 1 else np.vstack(x) for x in zip(*parts, strict=True))

@@ -55,7 +55,9 @@ def test_background_scores_rank_like_a_full_scoring_of_the_same_version(tmp_path
 
 
 def test_the_queue_serves_the_old_ranking_while_the_new_version_scores(tmp_path):
-    services = GatedServices(settings_in(tmp_path, scoring_chunk_rows=10, inline_scoring_rows=0), corpus=corpus_of(30))
+    services = GatedServices(
+        settings_in(tmp_path, scoring_chunk_rows=10, inline_scoring_rows=0, scoring_processes=0), corpus=corpus_of(30)
+    )
     services.train()
     first = services.ranked_pool(n=4)
     labelled = _label(services, 3)
@@ -81,7 +83,9 @@ OPS = st.lists(st.sampled_from(["label", "label", "skip", "import", "retrain"]),
 @given(ops=OPS, gated=st.booleans())
 def test_no_item_is_offered_twice_across_version_switches(tmp_path_factory, ops, gated):
     folder = tmp_path_factory.mktemp("switch")
-    services = GatedServices(settings_in(folder, scoring_chunk_rows=6, inline_scoring_rows=0), corpus=corpus_of(12))
+    services = GatedServices(
+        settings_in(folder, scoring_chunk_rows=6, inline_scoring_rows=0, scoring_processes=0), corpus=corpus_of(12)
+    )
     services.train()
     labelled: set[int] = set()
     held: dict[int, str] = {}  # item -> annotator holding it
