@@ -92,6 +92,7 @@ class Queue(Labels):
 
                 context = multiprocessing.get_context("spawn")
                 self._executor = ProcessPoolExecutor(self.settings.scoring_processes, mp_context=context)
+                self._executor.submit(int)  # start the workers now, not when the first version waits on them
             return self._executor
 
     def _serving(self) -> PoolCache:
@@ -128,6 +129,7 @@ class Queue(Labels):
             with self.session() as session:
                 ids = store.example_ids(store.QUEUE_ORIGINS, session=session)
             scored = self._score(version, ids)
+            self._workers()  # ready for the next version's background scoring
             return self._install(extended(None, version, *scored), None)
 
     def _install(self, cache: PoolCache, replaces: PoolCache | None) -> PoolCache:
@@ -140,17 +142,23 @@ class Queue(Labels):
             return next(iter(self._pool.values()))
 
     def _start_job(self, version: int, base: PoolCache | None, fresh: list[int]) -> None:
-        if base is None:
-            with self.session() as session:
-                fresh = store.example_ids(store.QUEUE_ORIGINS, session=session)
-        job = ScoringJob(version, len(fresh))
+        job = ScoringJob(version, len(fresh) if base is not None else self._pool_size_hint())
         job.thread = threading.Thread(target=self._run_job, args=(job, base, fresh), daemon=True, name="hloop-scoring")
         with self._lock:
             self._job = job
         job.thread.start()
 
+    def _pool_size_hint(self) -> int:
+        with self._lock:
+            cache = next(iter(self._pool.values()), None)
+        return 0 if cache is None else int(cache.ids.size)
+
     def _run_job(self, job: ScoringJob, base: PoolCache | None, fresh: list[int]) -> None:
         try:
+            if base is None:  # a new version: the whole pool, read here rather than in the request
+                with self.session() as session:
+                    fresh = store.example_ids(store.QUEUE_ORIGINS, session=session)
+                job.total = len(fresh)
             ids, probs, held = self._score(job.version, fresh, job)
             if job.version == (self.registry.current_version() or COLD_START):
                 with self._lock:
