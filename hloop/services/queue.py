@@ -105,18 +105,24 @@ class Queue(Labels):
             job = self._job
         if cache is None:
             return self._first_cache(version)
-        base = cache if cache.version == version else None
-        with self.session() as session:
-            fresh = store.example_ids(
-                store.QUEUE_ORIGINS, session=session, after_id=int(base.ids[-1]) if base and base.ids.size else 0
-            )
-        if base is not None and not fresh:
+        idle = job is None or job.thread is None or not job.thread.is_alive()
+        if cache.version != version:  # a new version: the whole pool, inline only when it is small
+            if cache.ids.size <= self.settings.inline_scoring_rows:
+                with self.session() as session:
+                    ids = store.example_ids(store.QUEUE_ORIGINS, session=session)
+                return self._install(extended(None, version, *self._score(version, ids)), cache)
+            if idle or job.version != version:
+                self._start_job(version, None, [])
             return cache
-        if base is not None and len(fresh) <= self.settings.inline_scoring_rows:
-            ids, probs, held = self._score(version, fresh)
-            return self._install(extended(base, version, ids, probs, held), base)
-        if job is None or job.thread is None or not job.thread.is_alive():
-            self._start_job(version, base, fresh)
+        with self.session() as session:
+            after = int(cache.ids[-1]) if cache.ids.size else 0
+            fresh = store.example_ids(store.QUEUE_ORIGINS, session=session, after_id=after)
+        if not fresh:
+            return cache
+        if len(fresh) <= self.settings.inline_scoring_rows:
+            return self._install(extended(cache, version, *self._score(version, fresh)), cache)
+        if idle:
+            self._start_job(version, cache, fresh)
         return cache
 
     def _first_cache(self, version: int) -> PoolCache:
