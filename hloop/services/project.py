@@ -76,7 +76,6 @@ class Project:
         self._pool: dict = {}  # the queue's scored pool: {version: PoolCache}, one entry, swapped whole
         self._build_lock = threading.Lock()  # one first build of the pool cache at a time (not held by others)
         self._job = None  # the background scoring of a version's pool, if one runs
-        self._executor = None  # worker processes for background scoring, started on first use
 
     @property
     def engine(self):

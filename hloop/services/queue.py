@@ -59,14 +59,16 @@ class Queue(Labels):
         """(ids, probabilities, held flags) of the pool rows in the id ranges of ``ids``, chunk by chunk: in the
         background, by worker processes (so the app's threads never wait for the scoring's CPU), else here."""
         chunk = self.settings.scoring_chunk_rows
-        if job is not None and version != COLD_START and self._workers() is not None:
+        workers = self._workers() if job is not None and version != COLD_START else None
+        if workers is not None:
             share = self.settings.eval_share if self.held_out_by_humans() else None
             tasks = [
                 RangeTask(self.settings.database_url, str(self.settings.models_dir), version, len(self.label_set),
                           store.QUEUE_ORIGINS, share, int(ids[i]), int(ids[min(i + chunk, len(ids)) - 1]))
                 for i in range(0, len(ids), chunk)
             ]  # fmt: skip
-            return score_in_workers(self._workers(), tasks, lambda n: setattr(job, "done", min(n * chunk, job.total)))
+            with workers:
+                return score_in_workers(workers, tasks, lambda n: setattr(job, "done", min(n * chunk, job.total)))
 
         def on_chunk(done: int) -> None:
             if job is not None:
@@ -77,23 +79,15 @@ class Queue(Labels):
         )  # fmt: skip
 
     def _workers(self):
-        """The worker processes that score pools in the background (None: score in a thread of this process)."""
+        """Worker processes for one background scoring job (None: score in a thread of this process); they
+        exit with the job, so no idle process outlives it or holds up the app's exit."""
         url = self.settings.database_url
-        if (
-            self.settings.scoring_processes == 0
-            or url.startswith("sqlite://")
-            and url in ("sqlite://", "sqlite:///:memory:")
-        ):
+        if self.settings.scoring_processes == 0 or url in ("sqlite://", "sqlite:///:memory:"):
             return None
-        with self._lock:
-            if self._executor is None:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-                context = multiprocessing.get_context("spawn")
-                self._executor = ProcessPoolExecutor(self.settings.scoring_processes, mp_context=context)
-                self._executor.submit(int)  # start the workers now, not when the first version waits on them
-            return self._executor
+        return ProcessPoolExecutor(self.settings.scoring_processes, mp_context=multiprocessing.get_context("spawn"))
 
     def _serving(self) -> PoolCache:
         """The cache the queue serves now; starts (or finishes inline) the work that brings it up to date."""
@@ -135,7 +129,6 @@ class Queue(Labels):
             with self.session() as session:
                 ids = store.example_ids(store.QUEUE_ORIGINS, session=session)
             scored = self._score(version, ids)
-            self._workers()  # ready for the next version's background scoring
             return self._install(extended(None, version, *scored), None)
 
     def _install(self, cache: PoolCache, replaces: PoolCache | None) -> PoolCache:
