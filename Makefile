@@ -13,5 +13,6 @@ run:
 bench:
 	$(PY) -m pip install -q -r requirements-bench.txt
 	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_import.py
 	$(PY) benchmarks/bench_queue.py
 	$(PY) benchmarks/bench_app.py

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import gradio as gr
@@ -20,7 +21,11 @@ from hloop.ui import api, correct, data, model, predict, queue, rest, review
 from hloop.ui.auth import ClientAddressMiddleware, Login, LoginBrake
 from hloop.ui.serving import Served, serve_on_free_port
 
-CONCURRENCY = 8  # events served at once; services are thread-safe and the database arbitrates claims
+# Calls of one event served at once. Predict, next_item, submit and the other light events are thread-safe and
+# short (the database arbitrates claims; heavy scoring runs in the background), so they run side by side; each
+# event has its own slots, so a burst of one never queues another. Retrain runs one at a time ("training"),
+# imports two at a time ("import"; each writes short transactions outside every lock), simulations one at a time.
+CONCURRENCY = 16
 CSS = """
 #queue-text textarea { font-size: 1.1rem; line-height: 1.5; }
 #queue-shortcuts, #queue-counters { opacity: 0.9; }
@@ -185,6 +190,7 @@ def prepare() -> tuple[Settings, Services, FastAPI]:
     if notice:
         print(f"warning: {notice}", file=sys.stderr, flush=True)
     ensure_model(services)
+    threading.Thread(target=services.warm_queue, daemon=True, name="hloop-warm-queue").start()
     return settings, services, web_app(build_demo(services), settings, services)
 
 

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     gate_margin: float = 0.005  # a candidate is held back only if its dev accuracy drops by more than this...
     gate_alpha: float = 0.05  # ...and McNemar's one-sided p-value is below this
     auto_retrain_every: int = 0  # start a background retrain after this many new human labels; 0 = off
+    # Scaling (issue 8): imports written in short chunks; a new version's pool scores computed in the background
+    import_chunk_rows: int = 5000  # rows per import transaction (one bulk insert each)
+    scoring_chunk_rows: int = 20_000  # pool texts scored per chunk (a remote backend can take one chunk each)
+    inline_scoring_rows: int = 5000  # new pool rows up to this many are scored in the request (milliseconds)
+    scoring_processes: int = 1  # worker processes for background scoring; 0 = a thread of the app's process
 
     @field_validator("seed_size")
     @classmethod
@@ -187,6 +192,16 @@ class Settings(BaseSettings):
     @classmethod
     def _gate_alpha(cls, value: float) -> float:
         return _within(value, 0, 0.99, "a p-value", low_open=True)
+
+    @field_validator("import_chunk_rows", "scoring_chunk_rows")
+    @classmethod
+    def _chunk_rows(cls, value: int) -> int:
+        return _within(value, 1, 1_000_000, "rows")
+
+    @field_validator("inline_scoring_rows", "scoring_processes")
+    @classmethod
+    def _inline_scoring_rows(cls, value: int) -> int:
+        return _within(value, 0, 1_000_000, "rows")
 
 
 def _within(value: float, low: float, high: float, unit: str, low_open: bool = False) -> float:

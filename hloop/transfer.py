@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from hloop.core.errors import InvalidInputError
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 FORMATS = ("csv", "jsonl")
 # Spreadsheet formula injection (OWASP "CSV Injection"): what may start a formula, and what may hide it
 _FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
@@ -31,46 +29,69 @@ def file_format(path: str | Path) -> str:
 
 def read_texts(path: str | Path) -> list[tuple[int, object]]:
     """(row number, value of ``text``) of every row; malformed rows carry an error message instead."""
+    return [row for row, _fraction in iter_texts(path)]
+
+
+def iter_texts(path: str | Path) -> Iterator[tuple[tuple[int, object], float]]:
+    """Stream ((row number, value of ``text``), share of the file read so far) row by row: memory stays flat
+    whatever the file's size. Malformed rows carry an error instead of a value; a file that cannot be read at
+    all (missing, not UTF-8, no ``text`` column) raises InvalidInputError before or while reading."""
     path = Path(path)
     if not path.is_file():
         raise InvalidInputError(f"No such file: {path}.")
-    if path.stat().st_size > MAX_UPLOAD_BYTES:
-        raise InvalidInputError(f"{path.name} is over {MAX_UPLOAD_BYTES // 2**20} MiB; split it into smaller files.")
-    try:
-        content = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{path.name} is not UTF-8 text ({exc.reason}); save it as UTF-8.") from exc
-    return _read_jsonl(content) if file_format(path) == "jsonl" else _read_csv(content, path.suffix.lower())
+    fmt, size = file_format(path), max(path.stat().st_size, 1)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        lines = _CountingLines(fh)
+        try:
+            rows = _iter_jsonl(lines) if fmt == "jsonl" else _iter_csv(lines, path.suffix.lower())
+            for row in rows:
+                yield row, min(lines.chars / size, 1.0)
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(f"{path.name} is not UTF-8 text ({exc.reason}); save it as UTF-8.") from exc
 
 
-def _read_csv(content: str, suffix: str) -> list[tuple[int, object]]:
-    reader = csv.DictReader(io.StringIO(content), delimiter="\t" if suffix == ".tsv" else ",")
+class _CountingLines:
+    """The file's lines, counting the characters handed out (for progress)."""
+
+    def __init__(self, fh) -> None:
+        self.fh, self.chars = fh, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.fh)
+        self.chars += len(line)
+        return line
+
+
+def _iter_csv(lines: _CountingLines, suffix: str) -> Iterator[tuple[int, object]]:
+    reader = csv.DictReader(lines, delimiter="\t" if suffix == ".tsv" else ",")
     try:
         fields = reader.fieldnames or []
         if "text" not in fields:
             raise InvalidInputError(
                 f"The CSV has no 'text' column (columns: {fields or 'none'}); add a header row with 'text'."
             )
-        return [(i, row.get("text")) for i, row in enumerate(reader, start=2)]
+        for i, row in enumerate(reader, start=2):
+            yield i, row.get("text")
     except csv.Error as exc:
         raise InvalidInputError(f"Malformed CSV at line {reader.line_num}: {exc}.") from exc
 
 
-def _read_jsonl(content: str) -> list[tuple[int, object]]:
-    rows: list[tuple[int, object]] = []
-    for number, line in enumerate(content.splitlines(), start=1):
+def _iter_jsonl(lines: _CountingLines) -> Iterator[tuple[int, object]]:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            rows.append((number, InvalidInputError(f"not valid JSON ({exc.msg})")))
+            yield number, InvalidInputError(f"not valid JSON ({exc.msg})")
             continue
         if not isinstance(record, dict) or "text" not in record:
-            rows.append((number, InvalidInputError("no 'text' field")))
+            yield number, InvalidInputError("no 'text' field")
             continue
-        rows.append((number, record["text"]))
-    return rows
+        yield number, record["text"]
 
 
 def spreadsheet_safe(value: object) -> object:

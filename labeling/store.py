@@ -65,6 +65,50 @@ def bulk_add_seed_labels(rows: Sequence[tuple[int, int]], *, session: Session) -
     return len(payload)
 
 
+def insert_new_texts(texts: Sequence[str], origin: str, *, session: Session) -> int:
+    """Insert clean texts as examples of ``origin`` in one bulk statement, skipping any whose text is already
+    stored (by any process, at any moment: the unique text key decides); returns how many were inserted."""
+    if origin not in ORIGINS:
+        raise InvalidInputError(f"Unknown origin {origin!r}; use one of {', '.join(ORIGINS)}.")
+    if not texts:
+        return 0
+    table = Example.__table__
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name == "sqlite":  # the driver's own executemany: its rowcount is the sum of rows inserted
+        now = table.c.created_at.type.bind_processor(dialect)(utcnow())
+        cursor = connection.connection.driver_connection.cursor()
+        cursor.executemany(
+            "INSERT INTO example (text, text_hash, origin, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (text_hash) DO NOTHING",
+            [(t, text_hash(t), origin, now) for t in texts],
+        )
+        return cursor.rowcount
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    now = utcnow()
+    payload = [{"text": t, "text_hash": text_hash(t), "origin": origin, "created_at": now} for t in texts]
+    stmt = pg_insert(table).on_conflict_do_nothing(index_elements=["text_hash"]).returning(table.c.id)
+    # RETURNING lists exactly the rows inserted (an executemany's rowcount is not reliable on every driver)
+    return len(connection.execute(stmt, payload).all())
+
+
+def example_ids(origins: Sequence[str], *, session: Session, after_id: int = 0) -> list[int]:
+    """Ids of every example of the given origins with an id above ``after_id``, ascending."""
+    stmt = select(Example.id).where(col(Example.origin).in_(origins), Example.id > after_id).order_by(Example.id)
+    return list(session.exec(stmt).all())
+
+
+def texts_in_id_range(origins: Sequence[str], first: int, last: int, *, session: Session) -> list[tuple[int, str]]:
+    """(id, text) of the examples of the given origins with ``first <= id <= last``, by id."""
+    stmt = (
+        select(Example.id, Example.text)
+        .where(col(Example.origin).in_(origins), Example.id >= first, Example.id <= last)
+        .order_by(Example.id)
+    )
+    return list(session.exec(stmt).all())
+
+
 def find_example_by_text(text: str, *, session: Session) -> Example | None:
     """The example with exactly this (stripped) text, if any."""
     return session.exec(select(Example).where(Example.text_hash == text_hash(text))).first()

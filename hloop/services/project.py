@@ -77,10 +77,12 @@ class Project:
         self._engine = None
         self._lock = threading.RLock()  # guards shared state (caches, the engine), never heavy work
         self._train_lock = threading.Lock()  # one training at a time
-        self._pool: dict = {}  # the queue's scored pool, for the current version only
         self._eval_keys: frozenset[str] | None = None  # near-copy keys of the eval texts
         self.model_notice = ""  # why the current version is not the one that was current (a damaged artifact)
         self._split: tuple[Split, np.ndarray] | None = None  # seed, pool and dev rows, computed once
+        self._pool: dict = {}  # the queue's scored pool: {version: PoolCache}, one entry, swapped whole
+        self._build_lock = threading.Lock()  # one first build of the pool cache at a time (not held by others)
+        self._job = None  # the background scoring of a version's pool, if one runs
 
     @property
     def engine(self):

@@ -7,15 +7,25 @@ pool items whose human labels will be held out for evaluation are served in rand
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+import threading
 
 import numpy as np
 from sqlmodel import Session
 
-from hloop.core.errors import InvalidInputError
+from hloop.core.errors import HLoopError, InvalidInputError
 from hloop.core.strategies import QueryContext, get_strategy, interleave, strategy_name, top_k
 from hloop.services.labels import Labels
 from hloop.services.records import annotator_name
+from hloop.services.scoring import (
+    ChunkScorer,
+    PoolCache,
+    RangeTask,
+    ScoringJob,
+    extended,
+    score_chunks,
+    score_in_workers,
+)
 from labeling import queue as claims
 from labeling import store
 from labeling.overlap import claim_overlap, overlap_open
@@ -25,87 +35,239 @@ from training.pipeline import full_probabilities
 COLD_START = 0  # the pool cache's "version" before any model exists
 
 
-@dataclass
-class PoolCache:
-    """Queue candidates scored by one model version (``probs`` is None in cold start); extended when new pool
-    items arrive."""
-
-    ids: np.ndarray
-    probs: np.ndarray | None
-    held: np.ndarray  # whether each item's human label will be held out for evaluation
-    ranked: dict[str, tuple[np.ndarray, np.ndarray]]  # strategy -> (scores, positions, first served first)
-
-
 class Queue(Labels):
-    """The labelling queue over the pool."""
+    """The labelling queue over the pool.
 
-    def _pool_cache(self) -> tuple[int, PoolCache]:
-        version, model = self.serving_model()  # (COLD_START, None) without a model that loads
+    The queue serves from one ``PoolCache`` (ids, probabilities, rankings of one version). When a new version
+    becomes current, its pool scores are computed in a background thread, in chunks, outside every lock; until
+    they are ready the queue keeps serving the previous ranking (each item shown with the new model's guess),
+    then the new cache replaces the old one in one assignment. Claims and labels live in the store, so an item
+    is offered or labelled once whichever ranking serves it. A few new pool rows are scored in the request.
+    """
+
+    def chunk_scorer(self, version: int) -> ChunkScorer | None:
+        """The function that scores a chunk of pool texts under ``version`` (None in cold start): local here;
+        a remote backend can replace it with one that scores chunks elsewhere."""
+        if version == COLD_START:
+            return None
+        model, n_labels = self.registry.load(version), len(self.label_set)
+        if self.settings.compute == "local":
+            return lambda texts: full_probabilities(model, texts, n_labels)
+        data, backend, chunk = self.registry.artifact(version).data, compute_backend(self.settings.compute), None
+
+        def on_modal(texts: list[str]) -> np.ndarray:  # the model's columns placed in the project's label order
+            out = np.zeros((len(texts), n_labels))
+            if texts:
+                out[:, model.classes_] = backend.score(data, texts, chunk or self.settings.compute_chunk)
+            return out
+
+        return on_modal
+
+    def _read_range(self, first: int, last: int) -> list[tuple[int, str]]:
+        with self.session() as session:
+            return store.texts_in_id_range(store.QUEUE_ORIGINS, first, last, session=session)
+
+    def _score(self, version: int, ids, job: ScoringJob | None = None):
+        """(ids, probabilities, held flags) of the pool rows in the id ranges of ``ids``, chunk by chunk: in the
+        background, by worker processes (so the app's threads never wait for the scoring's CPU), else here."""
+        chunk = self.settings.scoring_chunk_rows
+        workers = self._workers() if job is not None and version != COLD_START else None
+        if workers is not None:
+            share = self.settings.eval_share if self.held_out_by_humans() else None
+            tasks = [
+                RangeTask(self.settings.database_url, str(self.settings.models_dir), version, len(self.label_set),
+                          store.QUEUE_ORIGINS, share, int(ids[i]), int(ids[min(i + chunk, len(ids)) - 1]))
+                for i in range(0, len(ids), chunk)
+            ]  # fmt: skip
+            with workers:
+                return score_in_workers(workers, tasks, lambda n: setattr(job, "done", min(n * chunk, job.total)))
+
+        def on_chunk(done: int) -> None:
+            if job is not None:
+                job.done = done
+
+        return score_chunks(
+            ids, self._read_range, self.chunk_scorer(version), self.is_held_out, chunk, on_chunk,
+        )  # fmt: skip
+
+    def _workers(self):
+        """Worker processes for one background scoring job (None: score in a thread of this process); they
+        exit with the job, so no idle process outlives it or holds up the app's exit."""
+        url = self.settings.database_url
+        local = self.settings.compute == "local"  # with Modal, the chunks go there from a thread here
+        if self.settings.scoring_processes == 0 or not local or url in ("sqlite://", "sqlite:///:memory:"):
+            return None
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(self.settings.scoring_processes, mp_context=multiprocessing.get_context("spawn"))
+
+    def _serving(self) -> PoolCache:
+        """The cache the queue serves now; starts (or finishes inline) the work that brings it up to date."""
+        version = self.serving_model()[0]  # a damaged current version falls back (the pointer moves) first
         with self._lock:
-            cache = self._pool.get(version)
-            after = int(cache.ids[-1]) if cache is not None and cache.ids.size else 0
+            cache = next(iter(self._pool.values()), None)
+            job = self._job
+        if cache is None:
+            return self._first_cache(version)
+        idle = job is None or job.thread is None or not job.thread.is_alive()
+        if cache.version != version:  # a new version: the whole pool, inline only when it is small
+            if cache.ids.size <= self.settings.inline_scoring_rows:
+                with self.session() as session:
+                    ids = store.example_ids(store.QUEUE_ORIGINS, session=session)
+                return self._install(extended(None, version, *self._score(version, ids)), cache)
+            if idle or job.version != version:
+                self._start_job(version, None, [])
+            return cache
+        with self.session() as session:
+            after = int(cache.ids[-1]) if cache.ids.size else 0
+            fresh = store.example_ids(store.QUEUE_ORIGINS, session=session, after_id=after)
+        if not fresh:
+            return cache
+        if len(fresh) <= self.settings.inline_scoring_rows:
+            return self._install(extended(cache, version, *self._score(version, fresh)), cache)
+        if idle:
+            self._start_job(version, cache, fresh)
+        return cache
+
+    def _first_cache(self, version: int) -> PoolCache:
+        """This process's first cache: built in the request (the app warms it at start), one build at a time."""
+        with self._build_lock:
+            with self._lock:
+                cache = next(iter(self._pool.values()), None)
+            if cache is not None:
+                return cache
             with self.session() as session:
-                fresh = store.examples_by_origin(store.QUEUE_ORIGINS, session=session, after_id=after)
-            if cache is None or fresh:
-                ids = np.array([i for i, _ in fresh], dtype=np.int64)
-                texts = [t for _, t in fresh]
-                held = np.array([self.is_held_out(t) for t in texts], dtype=bool)
-                probs = None if model is None else self._score_pool(version, model, texts)
-                if cache is not None:
-                    ids, held = np.concatenate([cache.ids, ids]), np.concatenate([cache.held, held])
-                    probs = None if probs is None else np.vstack([cache.probs, probs])
-                cache = PoolCache(ids, probs, held, {})
-                self._pool = {version: cache}  # scores of older versions are stale
-            return version, cache
+                ids = store.example_ids(store.QUEUE_ORIGINS, session=session)
+            scored = self._score(version, ids)
+            return self._install(extended(None, version, *scored), None)
 
-    def _score_pool(self, version: int, model, texts: list[str]) -> np.ndarray:
-        """Label probabilities of pool texts, here or, with ``HLOOP_COMPUTE=modal``, in chunks on Modal."""
-        n_labels = len(self.label_set)
-        if self.settings.compute == "local" or not texts:
-            return full_probabilities(model, texts, n_labels)
-        data = self.registry.artifact(version).data
-        probs = compute_backend(self.settings.compute).score(data, texts, self.settings.compute_chunk)
-        out = np.zeros((len(texts), n_labels))
-        out[:, model.classes_] = probs
-        return out
+    def _install(self, cache: PoolCache, replaces: PoolCache | None) -> PoolCache:
+        """Make ``cache`` the one served, unless another thread installed a newer one meanwhile."""
+        self._ranked(cache, strategy_name("default"))  # ready before anyone is served from it
+        with self._lock:
+            now = next(iter(self._pool.values()), None)
+            if now is replaces or now is None or now.version != cache.version or now.ids.size < cache.ids.size:
+                self._pool = {cache.version: cache}
+            return next(iter(self._pool.values()))
 
-    def _ranked(self, cache: PoolCache, version: int, strategy: str) -> tuple[np.ndarray, np.ndarray]:
+    def _start_job(self, version: int, base: PoolCache | None, fresh: list[int]) -> None:
+        job = ScoringJob(version, len(fresh) if base is not None else self._pool_size_hint())
+        job.thread = threading.Thread(target=self._run_job, args=(job, base, fresh), daemon=True, name="hloop-scoring")
+        with self._lock:
+            self._job = job
+        job.thread.start()
+
+    def _pool_size_hint(self) -> int:
+        with self._lock:
+            cache = next(iter(self._pool.values()), None)
+        return 0 if cache is None else int(cache.ids.size)
+
+    def _run_job(self, job: ScoringJob, base: PoolCache | None, fresh: list[int]) -> None:
+        try:
+            if base is None:  # a new version: the whole pool, read here rather than in the request
+                with self.session() as session:
+                    fresh = store.example_ids(store.QUEUE_ORIGINS, session=session)
+                job.total = len(fresh)
+            ids, probs, held = self._score(job.version, fresh, job)
+            if job.version == (self.registry.current_version() or COLD_START):
+                with self._lock:
+                    serving = next(iter(self._pool.values()), None)
+                self._install(extended(base, job.version, ids, probs, held), serving)
+        except Exception as exc:  # the queue keeps serving the old ranking; the next request tries again
+            job.error = f"{type(exc).__name__}: {exc}"
+            print(f"hloop: scoring v{job.version} failed: {job.error}", file=sys.stderr, flush=True)
+
+    def wait_for_scoring(self) -> PoolCache:
+        """The served cache once it ranks the current version's scores of the whole pool (waits for the
+        background scoring; for listings, the CLI and tests; the queue itself never waits)."""
+        while True:
+            cache = self._serving()
+            with self._lock:
+                job = self._job
+            if job is not None and job.thread is not None and job.thread.is_alive():
+                job.thread.join()
+                continue
+            if job is not None and job.error and job.version != cache.version:
+                raise RuntimeError(f"Scoring the pool under v{job.version} failed: {job.error}")
+            if cache.version == (self.registry.current_version() or COLD_START):
+                return cache
+
+    def warm_queue(self) -> None:
+        """Build the queue's first ranking now (the app calls it in a thread at start), so no request waits."""
+        try:
+            self.ensure_store()
+            self.wait_for_scoring()
+        except HLoopError as exc:  # the first request reports it to the user
+            print(f"hloop: queue not warmed: {exc}", file=sys.stderr, flush=True)
+
+    def queue_status(self) -> dict:
+        """Which version ranks the queue now, and how far a newer version's background scoring got."""
+        current = self.registry.current_version() or COLD_START
+        with self._lock:
+            cache = next(iter(self._pool.values()), None)
+            job = self._job
+        ranking = None if cache is None else cache.version
+        running = job is not None and job.thread is not None and job.thread.is_alive()
+        status = {
+            "ranking_version": ranking or None,
+            "current_version": current or None,
+            "scoring_version": job.version if running else None,
+            "scoring_fraction": round(job.fraction, 3) if running else None,
+            "pool_scored": 0 if cache is None else int(cache.ids.size),
+        }
+        ranking_by = "random order (no model yet)" if not ranking else f"ranking by v{ranking}"
+        message = ranking_by if cache is not None else "ranking not computed yet"
+        if running:
+            message += f"; v{job.version} scoring {job.fraction:.0%}"
+        return {**status, "message": message}
+
+    def _ranked(self, cache: PoolCache, strategy: str) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, serving order) of the cache under ``strategy``; computed outside the lock, kept once."""
+        version = cache.version
         name = strategy_name(strategy) if version else "random"
         with self._lock:
-            if name not in cache.ranked:
-                rng = np.random.default_rng([self.settings.random_seed, version])
-                if version == COLD_START or not cache.ids.size:
-                    scores = rng.random(cache.ids.size)
-                else:  # the version's training size tells a warm-up strategy whether it is past cold start
-                    context = QueryContext(labelled=int(self.registry.card(version)["training"]["rows"]))
-                    scores = get_strategy(name)(cache.probs, rng, context)
-                order = top_k(scores, cache.ids.size, rng)
-                if cache.held.any():
-                    randomly = rng.permutation(np.flatnonzero(cache.held))
-                    order = interleave(order[~cache.held[order]], randomly, self.settings.eval_share)
-                cache.ranked[name] = (scores, order)
-            return cache.ranked[name]
+            if name in cache.ranked:
+                return cache.ranked[name]
+        rng = np.random.default_rng([self.settings.random_seed, version])
+        if version == COLD_START or not cache.ids.size:
+            scores = rng.random(cache.ids.size)
+        else:  # the version's training size tells a warm-up strategy whether it is past cold start
+            context = QueryContext(labelled=int(self.registry.card(version)["training"]["rows"]))
+            scores = get_strategy(name)(cache.probs, rng, context)
+        order = top_k(scores, cache.ids.size, rng)
+        if cache.held.any():
+            randomly = rng.permutation(np.flatnonzero(cache.held))
+            order = interleave(order[~cache.held[order]], randomly, self.settings.eval_share)
+        with self._lock:
+            return cache.ranked.setdefault(name, (scores, order))
 
-    def _item(self, session: Session, cache: PoolCache, pos: int, version: int, score: float | None) -> dict:
-        example = store.get_example(int(cache.ids[pos]), session=session)
-        item = {"example_id": example.id, "text": example.text, "score": score, "model_version": version or None}
-        if cache.probs is None:
-            return {**item, "score": None, "prediction": None, "confidence": None}
-        best = int(np.argmax(cache.probs[pos]))
-        return {**item, "prediction": self.label_set.names[best], "confidence": float(cache.probs[pos][best])}
+    def _item(self, session: Session, cache: PoolCache, example_id: int, current: int) -> dict:
+        """The queue item for ``example_id``: its score in ``cache`` and the current model's guess."""
+        example = store.get_example(example_id, session=session)
+        pos = int(np.searchsorted(cache.ids, example_id))
+        inside = pos < cache.ids.size and int(cache.ids[pos]) == example_id
+        item = {"example_id": example.id, "text": example.text, "model_version": current or None, "score": None}
+        if inside and cache.probs is not None and cache.version == current:
+            best = int(np.argmax(cache.probs[pos]))
+            return {**item, "prediction": self.label_set.names[best], "confidence": float(cache.probs[pos][best])}
+        _version, guess, confidence = self.model_guess(example.text)  # the new model's guess, not yet ranked by
+        return {**item, "prediction": None if guess is None else self.label_set.names[guess], "confidence": confidence}
 
     def ranked_pool(self, strategy: str = "default", n: int | None = None) -> list[dict]:
-        """Unlabelled pool items in the order the queue serves them (most uncertain first), without claiming."""
+        """Unlabelled pool items in the order the queue serves them (most uncertain first), without claiming;
+        waits for the current version's scores."""
         self.ensure_store()
-        version, cache = self._pool_cache()
-        scores, order = self._ranked(cache, version, strategy)
+        cache = self.wait_for_scoring()
+        scores, order = self._ranked(cache, strategy)
         with self.session() as session:
             blocked = store.human_labelled_ids(session=session)
             out = []
             for pos in order:
                 if cache.ids[pos] in blocked:
                     continue
-                out.append(self._item(session, cache, int(pos), version, float(scores[pos])))
+                item = self._item(session, cache, int(cache.ids[pos]), cache.version)
+                out.append({**item, "score": float(scores[pos]) if cache.version else None})
                 if n is not None and len(out) >= n:
                     break
             return out
@@ -115,8 +277,9 @@ class Queue(Labels):
         annotator = annotator_name(annotator)
         strategy_name(strategy)  # an unknown strategy fails before anything is claimed
         self.ensure_store()
-        version, cache = self._pool_cache()
-        scores, order = self._ranked(cache, version, strategy)
+        cache = self._serving()
+        current = self.registry.current_version() or COLD_START
+        scores, order = self._ranked(cache, strategy)
         with self.session() as session:
             claims.release_expired(session=session)
             session.commit()
@@ -131,20 +294,10 @@ class Queue(Labels):
                 claim = claims.claim_first(annotator, ranked, self.settings.claim_minutes, session=session)
                 if claim is None:
                     return None
+            item = self._item(session, cache, claim.example_id, current)
             pos = int(np.searchsorted(cache.ids, claim.example_id))
-            if pos < cache.ids.size and cache.ids[pos] == claim.example_id:
-                item = self._item(session, cache, pos, version, float(scores[pos]))
-            else:  # only a claim older than the pool cache can miss it; score it directly
-                example = store.get_example(claim.example_id, session=session)
-                _version, guess, confidence = self.model_guess(example.text)
-                item = {
-                    "example_id": example.id,
-                    "text": example.text,
-                    "score": None,
-                    "model_version": version or None,
-                    "prediction": None if guess is None else self.label_set.names[guess],
-                    "confidence": confidence,
-                }
+            inside = pos < cache.ids.size and int(cache.ids[pos]) == claim.example_id
+            item["score"] = float(scores[pos]) if inside and cache.version else None
             item["claim_expires_at"] = claim.expires_at.isoformat(timespec="seconds")
             return item
 

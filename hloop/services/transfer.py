@@ -1,15 +1,25 @@
-"""Use-cases of files: importing unlabelled texts into the pool, exporting human labels."""
+"""Use-cases of files: importing unlabelled texts into the pool, exporting human labels.
+
+An import streams the file and writes it in chunks (``HLOOP_IMPORT_CHUNK_ROWS``), each one short transaction of
+one bulk insert that skips texts already stored. It takes none of the app's locks, so labelling, predicting and
+claiming go on during any import, in this process and in others; the unique text key makes two overlapping
+imports store every text exactly once.
+"""
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 
 from hloop.core.errors import HLoopError
+from hloop.core.labels import clean_text
 from hloop.services.project import Progress, no_progress
 from hloop.services.queue import Queue
 from hloop.services.records import EXPORT_COLUMNS, label_record
-from hloop.transfer import read_texts, write_records
+from hloop.transfer import iter_texts, write_records
 from labeling import store
+
+MAX_REJECTIONS_LISTED = 100
 
 
 class Transfer(Queue):
@@ -17,34 +27,46 @@ class Transfer(Queue):
 
     def import_texts(self, path: str | Path, progress: Progress = no_progress) -> dict:
         """Add unlabelled texts from a CSV/JSONL file to the pool: counts of added, duplicate, rejected rows."""
-        rows = read_texts(path)
+        rows = iter_texts(path)
+        first = next(rows, None)  # a file that cannot be read at all fails here, before the store is touched
         self.ensure_store()
-        added, duplicates, rejected = 0, 0, []
-        with self._lock, self.session() as session:
-            for done, (number, value) in enumerate(rows, start=1):
-                try:
-                    if isinstance(value, HLoopError):
-                        raise value
-                    if isinstance(value, str) and self.is_eval_text(value):
-                        duplicates += 1  # a near-copy of an eval text never reaches the pool
-                        continue
-                    _example, new = store.add_example(value, "import", session=session)
-                except HLoopError as exc:
-                    rejected.append({"row": number, "reason": str(exc)})
-                    continue
-                added += new
-                duplicates += not new
-                if done % 500 == 0:
-                    progress(done / len(rows), f"{done:,} of {len(rows):,} rows")
+        chunk_rows = self.settings.import_chunk_rows
+        counts = {"rows": 0, "added": 0, "duplicates": 0, "rejected": 0}
+        rejections: list[dict] = []
+        chunk: dict[str, None] = {}  # clean texts of this chunk, in file order, each once
+        fraction = 0.0
+        for (number, value), fraction in chain([first] if first else [], rows):
+            counts["rows"] += 1
+            try:
+                if isinstance(value, HLoopError):
+                    raise value
+                text = clean_text(value)
+            except HLoopError as exc:
+                counts["rejected"] += 1
+                if len(rejections) < MAX_REJECTIONS_LISTED:
+                    rejections.append({"row": number, "reason": str(exc)})
+                continue
+            if text in chunk or self.is_eval_text(text):  # a near-copy of an eval text never reaches the pool
+                counts["duplicates"] += 1
+                continue
+            chunk[text] = None
+            if len(chunk) >= chunk_rows:
+                self._write_chunk(chunk, counts)
+                progress(fraction, f"{counts['rows']:,} rows read, {counts['added']:,} added")
+        self._write_chunk(chunk, counts)
+        progress(1.0, f"imported: {counts['added']:,} added")
+        return {**counts, "rejections": rejections}
+
+    def _write_chunk(self, chunk: dict[str, None], counts: dict) -> None:
+        """One short transaction: bulk-insert the chunk's texts, count what was new and what was stored already."""
+        if not chunk:
+            return
+        with self.session() as session:
+            added = store.insert_new_texts(list(chunk), "import", session=session)
             session.commit()
-        progress(1.0, "imported")
-        return {
-            "rows": len(rows),
-            "added": added,
-            "duplicates": duplicates,
-            "rejected": len(rejected),
-            "rejections": rejected[:100],
-        }
+        counts["added"] += added
+        counts["duplicates"] += len(chunk) - added
+        chunk.clear()
 
     def export(self, path: str | Path, history: bool = False) -> dict:
         """Write the human labels (the counting ones, or every event with ``history``) as CSV or JSONL."""

@@ -124,5 +124,13 @@ def build(services) -> None:
         return import_report(services, path, progress)
 
     export_button.click(on_export, inputs=[fmt, history], outputs=download, api_name="ui_export", **UI)
-    import_button.click(on_import, inputs=upload, outputs=[report, rejected], api_name="ui_import", **UI)
+    import_button.click(
+        on_import,
+        inputs=upload,
+        outputs=[report, rejected],
+        api_name="ui_import",
+        concurrency_id="import",
+        concurrency_limit=2,
+        **UI,
+    )
     backup_button.click(lambda: backup_download(services), outputs=backup, api_name="ui_backup", **UI)

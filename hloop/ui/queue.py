@@ -53,7 +53,7 @@ def counters_line(services, session_count: int) -> str:
     counts = user_errors(services.counters)
     return (
         f"Labelled this session: **{session_count}** · Human labels total: **{counts['labels_total']}** · "
-        f"Since last retrain: **{counts['labels_since_retrain']}**"
+        f"Since last retrain: **{counts['labels_since_retrain']}** · Queue: {services.queue_status()['message']}"
     )
 
 

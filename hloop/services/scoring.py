@@ -1,0 +1,131 @@
+"""Scoring the queue's pool in chunks: a chunk of texts in, one row of label probabilities per text out.
+
+A ``ChunkScorer`` is all a backend has to provide, so chunks can be scored here (the local model) or elsewhere
+(a remote worker given the same version); the texts of a chunk are read from the store by id range.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ChunkScorer = Callable[[Sequence[str]], np.ndarray]  # texts -> (len(texts), n_labels) probabilities
+ReadRange = Callable[[int, int], list[tuple[int, str]]]  # (first id, last id) -> (id, text) rows, by id
+
+
+@dataclass
+class PoolCache:
+    """Queue candidates scored by one model version (``probs`` is None in cold start, version 0)."""
+
+    version: int
+    ids: np.ndarray  # ascending example ids
+    probs: np.ndarray | None
+    held: np.ndarray  # whether each item's human label will be held out for evaluation
+    ranked: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # strategy -> (scores, order)
+
+
+@dataclass
+class ScoringJob:
+    """A version's pool scoring running in the background: how far it got."""
+
+    version: int
+    total: int
+    done: int = 0
+    error: str | None = None
+    thread: threading.Thread | None = None
+
+    @property
+    def fraction(self) -> float:
+        """Share of the pool scored so far (0 to 1)."""
+        return self.done / self.total if self.total else 1.0
+
+
+def score_chunks(
+    ids: Sequence[int],
+    read: ReadRange,
+    scorer: ChunkScorer | None,
+    held_of: Callable[[str], bool],
+    chunk_rows: int,
+    on_chunk: Callable[[int], None] = lambda _done: None,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """(ids, probabilities or None without a scorer, held flags) of the rows in the id ranges of ``ids``,
+    read and scored ``chunk_rows`` at a time; ``on_chunk`` gets the count done after each chunk."""
+    out_ids, out_probs, out_held = [], [], []
+    done = 0
+    for start in range(0, len(ids), chunk_rows):
+        part = ids[start : start + chunk_rows]
+        rows = read(int(part[0]), int(part[-1]))
+        texts = [text for _, text in rows]
+        out_ids.append(np.fromiter((i for i, _ in rows), dtype=np.int64, count=len(rows)))
+        out_held.append(np.fromiter((held_of(t) for t in texts), dtype=bool, count=len(texts)))
+        if scorer is not None:
+            out_probs.append(np.asarray(scorer(texts), dtype=np.float64))
+        done += len(part)
+        on_chunk(done)
+    if not out_ids:
+        return np.zeros(0, dtype=np.int64), None, np.zeros(0, dtype=bool)
+    probs = None if scorer is None else np.vstack(out_probs)
+    return np.concatenate(out_ids), probs, np.concatenate(out_held)
+
+
+def extended(base: PoolCache | None, version: int, ids: np.ndarray, probs, held: np.ndarray) -> PoolCache:
+    """``base`` (same version) followed by newly scored rows, as a new cache with no rankings yet."""
+    if base is None:
+        return PoolCache(version, ids, probs, held)
+    both_probs = None if probs is None or base.probs is None else np.vstack([base.probs, probs])
+    return PoolCache(version, np.concatenate([base.ids, ids]), both_probs, np.concatenate([base.held, held]))
+
+
+@dataclass(frozen=True)
+class RangeTask:
+    """What a worker process needs to score one chunk of the pool on its own: where the store and the version
+    are, and the chunk's id range. Only probabilities come back, so the app's process does no scoring work."""
+
+    database_url: str
+    models_dir: str
+    version: int
+    n_labels: int
+    origins: tuple[str, ...]
+    held_share: float | None  # the share of human labels held out (None when gold eval labels exist)
+    first: int
+    last: int
+
+
+_WORKER: dict = {}  # per worker process: its engine and loaded versions, made on first use
+
+
+def score_range(task: RangeTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, probabilities, held flags) of the pool rows with ids in the task's range; runs in a worker."""
+    from sqlmodel import Session
+
+    from hloop.core.labels import held_out
+    from labeling import store
+    from labeling.db import make_engine
+    from training.pipeline import full_probabilities
+    from training.registry import Registry
+
+    if _WORKER.get("url") != task.database_url:
+        _WORKER.update(url=task.database_url, engine=make_engine(task.database_url), registries={})
+    registry = _WORKER["registries"].setdefault(task.models_dir, Registry(task.models_dir))
+    with Session(_WORKER["engine"]) as session:
+        rows = store.texts_in_id_range(task.origins, task.first, task.last, session=session)
+    texts = [text for _, text in rows]
+    probs = full_probabilities(registry.load(task.version), texts, task.n_labels)
+    share = task.held_share
+    held = np.fromiter((share is not None and held_out(t, share) for t in texts), dtype=bool, count=len(texts))
+    return np.fromiter((i for i, _ in rows), dtype=np.int64, count=len(rows)), probs, held
+
+
+def score_in_workers(executor, tasks: list[RangeTask], on_chunk: Callable[[int], None]):
+    """(ids, probabilities, held flags) of every task, scored by ``executor``'s worker processes, in order."""
+    futures = [executor.submit(score_range, task) for task in tasks]
+    parts = []
+    for done, future in enumerate(futures, start=1):
+        parts.append(future.result())
+        on_chunk(done)
+    if not parts:
+        return np.zeros(0, dtype=np.int64), None, np.zeros(0, dtype=bool)
+    return tuple(np.concatenate(x) if x[0].ndim == 1 else np.vstack(x) for x in zip(*parts, strict=True))
