@@ -3,8 +3,9 @@
 It builds what the product runs: a ``Services`` over a temporary SQLite store and models folder (seed of 1,000
 labelled rows), v1 trained, the pool filled up to ``--pool-size`` with copies of the local train rows (each made
 unique by a counter) and v1's ranking built. Then, in one run:
-  * idle: ``next_item`` p50 and ``predict`` p99 (``--calls`` calls each);
-  * a retrain to v2 (in a thread, as the app runs it) while another thread calls ``predict`` without pause;
+  * idle: ``next_item`` p50 (``--calls`` calls) and ``predict`` p99 (at least 1,000 calls, paced as below);
+  * a retrain to v2 (in a thread, as the app runs it) while another thread calls ``predict`` (a 5 ms pause after
+    each call, as in the idle run);
     the first ``next_item`` after the retrain returns (the pool still ranked by v1, v2 scoring in the
     background), and the seconds until v2's ranking replaces v1's; ``predict`` p99 over that whole window,
     divided by the idle p99;
@@ -89,17 +90,25 @@ def p(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+PAUSE = 0.005  # between a caller's predicts: a user, not a loop (a few hundred calls a second at most)
+
+
+def keep_predicting(services: Services, text: str, out: list[float], done: threading.Event, calls: int = 0) -> None:
+    """Call predict, pausing ``PAUSE`` after each call, until ``done`` is set (or ``calls`` calls were made).
+
+    The idle and the busy figures are both taken by this one caller, paced the same way: a call after a pause
+    is slower than one right after another (colder caches), so back-to-back idle calls would flatter the idle p99.
+    """
+    while not done.is_set() and not (calls and len(out) >= calls):
+        out.append(predict_seconds(services, text))
+        time.sleep(PAUSE)
+
+
 def under_retrain(services: Services, text: str) -> dict:
     """Retrain in a thread while predict runs; the first next_item after it; seconds until v2 ranks the queue."""
     during: list[float] = []
     done = threading.Event()
-
-    def keep_predicting() -> None:
-        while not done.is_set():
-            during.append(predict_seconds(services, text))
-            time.sleep(0.005)  # a user, not a loop: a few hundred calls a second at most
-
-    caller = threading.Thread(target=keep_predicting)
+    caller = threading.Thread(target=keep_predicting, args=(services, text, during, done))
     caller.start()
     trainer = threading.Thread(target=services.retrain, kwargs={"force": True})
     trainer.start()
@@ -146,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
         print(f"v1 ranking of {pool:,} texts built in {first_build:.1f} s", flush=True)
         text = services.example_texts(1)[0]
         idle_next = [next_item_seconds(services) for _ in range(args.calls)]
-        idle_predict = [predict_seconds(services, text) for _ in range(args.calls)]
+        idle_predict: list[float] = []
+        keep_predicting(services, text, idle_predict, threading.Event(), calls=max(args.calls, 1000))
         busy = under_retrain(services, text)
         memory = rss_mb()
         services.engine.dispose()
@@ -159,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         "next_item_p50_seconds": round(statistics.median(idle_next), 4),
         "predict_p99_idle_seconds": round(p(idle_predict, 99), 4),
         "predict_p99_busy_seconds": round(p(busy["during"], 99), 4),
+        "predict_calls_idle": len(idle_predict),
         "predict_calls_busy": len(busy["during"]),
         "predict_p99_ratio": round(p(busy["during"], 99) / p(idle_predict, 99), 2),
         "rss_mb": round(memory),

@@ -505,7 +505,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hloop.config import Settings
         from hloop.services import Services
 
-        services = Services(Settings())
+        services = Services(Settings(fit_in_worker=False))  # no requests to keep responsive here: fit in-process
         if args.command not in ("trust-legacy", "restore", "backup"):
             notice = services.check_current()  # a damaged current version: say so, serve the newest intact one
             if notice:

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     scoring_chunk_rows: int = 20_000  # pool texts scored per chunk (a remote backend can take one chunk each)
     inline_scoring_rows: int = 5000  # new pool rows up to this many are scored in the request (milliseconds)
     scoring_processes: int = 1  # worker processes for background scoring; 0 = a thread of the app's process
+    fit_in_worker: bool = True  # fit new versions in a lower-priority worker process, kept for the next retrain
 
     @field_validator("seed_size")
     @classmethod

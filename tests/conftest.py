@@ -56,6 +56,7 @@ def settings_in(folder: Path, **overrides) -> Settings:
         "models_dir": folder / "models",
         "seed_size": 20,
         "random_seed": 0,
+        "fit_in_worker": False,  # a worker process per test is slow to start; tests/services/test_fit_worker.py
     }
     return Settings(**{**defaults, **overrides})
 

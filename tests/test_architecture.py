@@ -1,6 +1,8 @@
 """The layering of ../shared/docs/ARCHITECTURE.md, and no module outside the corpus loader knowing the dataset."""
 
 import ast
+import importlib
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +86,40 @@ def test_the_check_above_would_catch_a_label_name(tmp_path):
     names = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
     counts = [n for n in ast.walk(tree) if isinstance(n, ast.keyword) and n.arg == "minlength"]
     assert names & AG_NEWS_NAMES and counts
+
+
+PROJECT_PACKAGES = ("hloop", "labeling", "training", "app", "benchmarks", "tests")
+
+
+def private_overrides(cls: type) -> list[str]:
+    """The single-underscore methods ``cls`` defines that a base class from another library already has."""
+    outside = [b for b in cls.__mro__[1:] if b.__module__.split(".")[0] not in PROJECT_PACKAGES + ("builtins",)]
+    mine = [n for n, v in vars(cls).items() if n.startswith("_") and not n.startswith("__") and callable(v)]
+    return [f"{cls.__module__}.{cls.__qualname__}.{n}" for n in mine if any(hasattr(b, n) for b in outside)]
+
+
+def test_no_class_overrides_a_private_method_of_a_library():
+    """Libraries are used through their public API: no project class replaces, say, scikit-learn's private steps."""
+    offenders = []
+    for path in _product_files():
+        relative = path.relative_to(ROOT)
+        if relative.parts[0] == "benchmarks" or "migrations" in relative.parts or path.name == "__main__.py":
+            continue
+        module = importlib.import_module(".".join(relative.with_suffix("").parts).removesuffix(".__init__"))
+        for cls in vars(module).values():
+            if inspect.isclass(cls) and cls.__module__ == module.__name__:
+                offenders += private_overrides(cls)
+    assert not offenders, offenders
+
+
+def test_the_check_above_would_catch_a_private_override():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    class Faster(TfidfVectorizer):
+        def _limit_features(self, X, vocabulary, high=None, low=None, limit=None):
+            return X
+
+        def _helper_of_our_own(self):
+            return None
+
+    assert [name.rsplit(".", 1)[1] for name in private_overrides(Faster)] == ["_limit_features"]

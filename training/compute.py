@@ -6,7 +6,11 @@ has checked its sha256 and loaded it safely, exactly as a file from the local re
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,9 +19,10 @@ from sklearn.pipeline import Pipeline
 from hloop.core.errors import ComputeUnavailableError, InvalidInputError
 from training.artifact import Artifact, from_bytes, loads
 from training.pipeline import HYPERPARAMETERS
-from training.remote import fit_here, score_chunk
+from training.remote import fit_artifact, fit_here, score_chunk
 
 COMPUTE_CHOICES = ("local", "modal")
+BACKGROUND_NICENESS = 10  # worker processes yield the CPU to the app's requests when the cores are busy
 APP_NAME = "hloop"
 NO_CREDENTIALS = (
     "HLOOP_COMPUTE=modal needs Modal credentials: run `modal token new` (or set MODAL_TOKEN_ID and "
@@ -56,13 +61,35 @@ def _no_rows(artifact: bytes) -> np.ndarray:
     return np.empty((0, len(loads(artifact).classes_)))
 
 
+def lower_priority() -> None:
+    """Run this (worker) process at a lower CPU priority than the app, whose requests then go first."""
+    with contextlib.suppress(OSError):  # a platform or sandbox without nice: the same work, at equal priority
+        os.nice(BACKGROUND_NICENESS)
+
+
+def background_processes(processes: int) -> ProcessPoolExecutor:
+    """``processes`` worker processes at a lower CPU priority (spawned: safe from a server's threads)."""
+    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"), initializer=lower_priority)
+
+
 class LocalCompute:
-    """Fit and score in this process."""
+    """Fit and score on this machine: in this process, or fit in ``worker`` (a process pool) when given.
+
+    In a worker, the fit holds neither this process's CPU nor its GIL, so an app's requests go on at full speed
+    during a retrain; the artifact comes back as bytes and is verified and loaded like one from Modal.
+    """
 
     name = "local"
 
+    def __init__(self, worker: Executor | None = None) -> None:
+        self.worker = worker
+
     def fit(self, texts, labels, weights, random_state: int = 0) -> FitOutput:
-        """Fit the product's pipeline here."""
+        """Fit the product's pipeline here, or in the worker process."""
+        if self.worker is not None:
+            args = (list(texts), list(labels), None if weights is None else list(weights), HYPERPARAMETERS)
+            out = self.worker.submit(fit_artifact, *args, random_state).result()
+            return FitOutput(**out, compute=f"{self.name} worker")
         pipeline, out = fit_here(texts, labels, weights, HYPERPARAMETERS, random_state)
         return FitOutput(**out, compute=self.name, pipeline=pipeline)
 

@@ -32,33 +32,16 @@ TOKEN_PATTERN = re.compile(r"(?u)\b\w\w+\b")
 
 
 class VocabularyTfidfVectorizer(TfidfVectorizer):
-    """TfidfVectorizer with identical output whose fit skips two per-term Python loops over the vocabulary.
+    """The vectorizer type named in model files saved before 2026-11-28; exactly ``TfidfVectorizer``.
 
-    With 1-2 grams the vocabulary of 10,000 news texts has about 220,000 terms; scikit-learn's
-    ``_limit_features`` walks all of them even when min_df=1 and max_df=1.0 prune nothing, and
-    ``_sort_features`` sorts (term, index) tuples. Together that was about a third of the vectorizer's fit.
-    ``tests/training/test_pipeline_vectorizer.py`` checks the output equals TfidfVectorizer's.
+    It once overrode two private scikit-learn methods to fit faster; that is gone (the project uses libraries
+    through their public API only), and the class stays so those files still load.
     """
-
-    def _limit_features(self, X, vocabulary, high=None, low=None, limit=None):
-        if limit is None and (high is None or high >= X.shape[0]) and (low is None or low <= 1):
-            return X  # every term occurs in 1..n documents: nothing to prune
-        return super()._limit_features(X, vocabulary, high, low, limit)
-
-    def _sort_features(self, X, vocabulary):
-        terms = sorted(vocabulary)
-        old = np.fromiter(map(vocabulary.__getitem__, terms), dtype=X.indices.dtype, count=len(terms))
-        map_index = np.empty(len(terms), dtype=X.indices.dtype)
-        map_index[old] = np.arange(len(terms), dtype=X.indices.dtype)
-        vocabulary.clear()  # modified in place, as scikit-learn's fit_transform expects
-        vocabulary.update(zip(terms, range(len(terms)), strict=True))
-        X.indices = map_index.take(X.indices, mode="clip")
-        return X
 
 
 _TEMPLATE = Pipeline(
     [
-        ("tfidf", VocabularyTfidfVectorizer(token_pattern=TOKEN_PATTERN.pattern)),
+        ("tfidf", TfidfVectorizer(token_pattern=TOKEN_PATTERN.pattern)),
         ("clf", LogisticRegression()),
     ]
 )

@@ -19,7 +19,7 @@ from hloop.core.labels import clean_text
 from hloop.services.project import Progress, Project, no_progress
 from hloop.services.retraining import AutoRetrainer
 from labeling import store
-from training.compute import compute_backend
+from training.compute import LocalCompute, ModalCompute, background_processes, compute_backend
 from training.pipeline import explain, full_probabilities, highlight
 from training.trainer import train_artifact
 
@@ -174,7 +174,7 @@ class Models(Project):
             eval_texts, eval_labels = [r.text for r in held], [r.label for r in held]
         else:
             eval_texts, eval_labels = list(corpus.eval_texts), corpus.eval_labels
-        compute = compute_backend(self.settings.compute)
+        compute = self.fit_backend()
         progress(0.2, f"training on {len(rows):,} labelled texts ({compute.name})")
         artifact, card = train_artifact(
             [r.text for r in rows],
@@ -199,6 +199,16 @@ class Models(Project):
         saved = self.registry.save_artifact(artifact, card, make_current=decision.promote)  # local or Modal
         progress(1.0, f"v{saved['version']} ready ({saved['status']})")
         return {**saved, "current": decision.promote}
+
+    def fit_backend(self) -> LocalCompute | ModalCompute:
+        """Where new versions are fitted (``HLOOP_COMPUTE``); locally, with ``HLOOP_FIT_IN_WORKER``, in one
+        lower-priority worker process kept for the next retrain, so no request waits for a fit's CPU or GIL."""
+        if self.settings.compute != "local" or not self.settings.fit_in_worker:
+            return compute_backend(self.settings.compute)
+        with self._lock:
+            if self._fit_worker is None:
+                self._fit_worker = background_processes(1)
+            return LocalCompute(self._fit_worker)
 
     # -- the promotion gate ------------------------------------------------------------------------------
     def dev_set(self, up_to_id: int | None = None) -> tuple[list[str], list[int]] | None:

@@ -83,6 +83,7 @@ class Project:
         self._pool: dict = {}  # the queue's scored pool: {version: PoolCache}, one entry, swapped whole
         self._build_lock = threading.Lock()  # one first build of the pool cache at a time (not held by others)
         self._job = None  # the background scoring of a version's pool, if one runs
+        self._fit_worker = None  # the process new versions are fitted in (HLOOP_FIT_IN_WORKER), made on first use
 
     @property
     def engine(self):

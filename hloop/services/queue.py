@@ -29,7 +29,7 @@ from hloop.services.scoring import (
 from labeling import queue as claims
 from labeling import store
 from labeling.overlap import claim_overlap, overlap_open
-from training.compute import compute_backend
+from training.compute import background_processes, compute_backend
 from training.pipeline import full_probabilities
 
 COLD_START = 0  # the pool cache's "version" before any model exists
@@ -97,10 +97,7 @@ class Queue(Labels):
         local = self.settings.compute == "local"  # with Modal, the chunks go there from a thread here
         if self.settings.scoring_processes == 0 or not local or url in ("sqlite://", "sqlite:///:memory:"):
             return None
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        return ProcessPoolExecutor(self.settings.scoring_processes, mp_context=multiprocessing.get_context("spawn"))
+        return background_processes(self.settings.scoring_processes)
 
     def _serving(self) -> PoolCache:
         """The cache the queue serves now; starts (or finishes inline) the work that brings it up to date."""

@@ -97,3 +97,19 @@ def test_bytes_from_elsewhere_must_match_their_sha256(fitted):
     damaged = artifact.data[:-10] + bytes(10)
     with pytest.raises(ModelIntegrityError, match="sha256"):
         from_bytes(damaged, artifact.sha256)
+
+
+def test_a_file_saved_with_the_earlier_vectorizer_name_still_loads_and_predicts_the_same():
+    """Files saved before 2026-11-28 name the vectorizer ``VocabularyTfidfVectorizer``; they load as they were."""
+    from sklearn.base import clone
+
+    from training.pipeline import VocabularyTfidfVectorizer, make_pipeline
+
+    texts, labels = tiny_texts(10, seed=3)
+    fresh = make_pipeline()
+    old = clone(fresh).set_params(tfidf=VocabularyTfidfVectorizer(**fresh.named_steps["tfidf"].get_params()))
+    old.fit(texts, labels)
+    loaded = loads(dumps(old))
+    assert type(loaded.named_steps["tfidf"]) is VocabularyTfidfVectorizer
+    np.testing.assert_array_equal(loaded.predict_proba(texts[:5]), old.predict_proba(texts[:5]))
+    np.testing.assert_allclose(loaded.predict_proba(texts[:5]), fresh.fit(texts, labels).predict_proba(texts[:5]))

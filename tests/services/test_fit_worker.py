@@ -1,0 +1,30 @@
+"""With HLOOP_FIT_IN_WORKER (the app's default) a new version is fitted in a lower-priority worker process: the
+same model as a fit in the app's own process, so the app's requests never wait for a fit's CPU or GIL."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from hloop.services import Services
+from tests.conftest import corpus_of, settings_in
+from training.compute import BACKGROUND_NICENESS, background_processes
+
+
+def test_a_version_fitted_in_the_worker_is_the_one_fitted_here(tmp_path):
+    corpus = corpus_of(30)
+    here = Services(settings_in(tmp_path / "here", fit_in_worker=False), corpus=corpus)
+    there = Services(settings_in(tmp_path / "there", fit_in_worker=True), corpus=corpus)
+    cards = here.train(), there.train()
+    assert [card["compute"] for card in cards] == ["local", "local worker"]
+    assert cards[0]["metrics"] == cards[1]["metrics"]
+    texts = list(corpus.eval_texts[:8])
+    np.testing.assert_allclose(here.probabilities(texts)[1], there.probabilities(texts)[1])
+    assert there.retrain(force=True)["compute"] == "local worker", "the worker is kept for the next retrain"
+
+
+def test_background_workers_run_at_a_lower_priority():
+    with background_processes(1) as workers:
+        niceness = workers.submit(os.nice, 0).result()
+    assert niceness >= min(19, os.nice(0) + BACKGROUND_NICENESS)
