@@ -99,6 +99,13 @@ def example_ids(origins: Sequence[str], *, session: Session, after_id: int = 0) 
     return list(session.exec(stmt).all())
 
 
+def id_bounds(origins: Sequence[str], *, session: Session) -> tuple[int, int, int]:
+    """(smallest id, largest id, count) of the examples of the given origins; (1, 0, 0) when there are none."""
+    stmt = select(func.min(Example.id), func.max(Example.id), func.count()).where(col(Example.origin).in_(origins))
+    first, last, count = session.exec(stmt).one()
+    return (int(first), int(last), int(count)) if count else (1, 0, 0)
+
+
 def texts_in_id_range(origins: Sequence[str], first: int, last: int, *, session: Session) -> list[tuple[int, str]]:
     """(id, text) of the examples of the given origins with ``first <= id <= last``, by id."""
     stmt = (

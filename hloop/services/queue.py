@@ -22,9 +22,12 @@ from hloop.services.scoring import (
     PoolCache,
     RangeTask,
     ScoringJob,
+    Span,
     extended,
     score_chunks,
     score_in_workers,
+    spans_between,
+    spans_of,
 )
 from labeling import queue as claims
 from labeling import store
@@ -67,28 +70,32 @@ class Queue(Labels):
         with self.session() as session:
             return store.texts_in_id_range(store.QUEUE_ORIGINS, first, last, session=session)
 
-    def _score(self, version: int, ids, job: ScoringJob | None = None):
-        """(ids, probabilities, held flags) of the pool rows in the id ranges of ``ids``, chunk by chunk: in the
+    def _score(self, version: int, spans: list[Span], job: ScoringJob | None = None):
+        """(ids, probabilities, held flags) of the pool rows in the id ranges ``spans``, range by range: in the
         background, by worker processes (so the app's threads never wait for the scoring's CPU), else here."""
-        chunk = self.settings.scoring_chunk_rows
         workers = self._workers() if job is not None and version != COLD_START else None
+
+        def on_chunk(done: int) -> None:
+            if job is not None:
+                job.done = min(done, job.total)
+
         if workers is not None:
             share = self.settings.eval_share if self.held_out_by_humans() else None
             tasks = [
                 RangeTask(self.settings.database_url, str(self.settings.models_dir), version, len(self.label_set),
-                          store.QUEUE_ORIGINS, share, int(ids[i]), int(ids[min(i + chunk, len(ids)) - 1]))
-                for i in range(0, len(ids), chunk)
+                          store.QUEUE_ORIGINS, share, first, last)
+                for first, last in spans
             ]  # fmt: skip
             with workers:
-                return score_in_workers(workers, tasks, lambda n: setattr(job, "done", min(n * chunk, job.total)))
+                return score_in_workers(workers, tasks, on_chunk)
+        return score_chunks(spans, self._read_range, self.chunk_scorer(version), self.is_held_out, on_chunk)
 
-        def on_chunk(done: int) -> None:
-            if job is not None:
-                job.done = done
-
-        return score_chunks(
-            ids, self._read_range, self.chunk_scorer(version), self.is_held_out, chunk, on_chunk,
-        )  # fmt: skip
+    def _whole_pool(self) -> tuple[list[Span], int]:
+        """The whole pool as id ranges of at most ``HLOOP_SCORING_CHUNK_ROWS`` ids, and its size; from the
+        smallest and largest id, as listing a million ids would hold this process's CPU for seconds."""
+        with self.session() as session:
+            first, last, count = store.id_bounds(store.QUEUE_ORIGINS, session=session)
+        return spans_between(first, last, self.settings.scoring_chunk_rows), count
 
     def _workers(self):
         """Worker processes for one background scoring job (None: score in a thread of this process); they
@@ -110,9 +117,7 @@ class Queue(Labels):
         idle = job is None or job.thread is None or not job.thread.is_alive()
         if cache.version != version:  # a new version: the whole pool, inline only when it is small
             if cache.ids.size <= self.settings.inline_scoring_rows:
-                with self.session() as session:
-                    ids = store.example_ids(store.QUEUE_ORIGINS, session=session)
-                return self._install(extended(None, version, *self._score(version, ids)), cache)
+                return self._install(extended(None, version, *self._score(version, self._whole_pool()[0])), cache)
             if idle or job.version != version:
                 self._start_job(version, None, [])
             return cache
@@ -122,7 +127,8 @@ class Queue(Labels):
         if not fresh:
             return cache
         if len(fresh) <= self.settings.inline_scoring_rows:
-            return self._install(extended(cache, version, *self._score(version, fresh)), cache)
+            spans = spans_of(fresh, self.settings.scoring_chunk_rows)
+            return self._install(extended(cache, version, *self._score(version, spans)), cache)
         if idle:
             self._start_job(version, cache, fresh)
         return cache
@@ -134,9 +140,7 @@ class Queue(Labels):
                 cache = next(iter(self._pool.values()), None)
             if cache is not None:
                 return cache
-            with self.session() as session:
-                ids = store.example_ids(store.QUEUE_ORIGINS, session=session)
-            scored = self._score(version, ids)
+            scored = self._score(version, self._whole_pool()[0])
             return self._install(extended(None, version, *scored), None)
 
     def _install(self, cache: PoolCache, replaces: PoolCache | None) -> PoolCache:
@@ -162,11 +166,11 @@ class Queue(Labels):
 
     def _run_job(self, job: ScoringJob, base: PoolCache | None, fresh: list[int]) -> None:
         try:
-            if base is None:  # a new version: the whole pool, read here rather than in the request
-                with self.session() as session:
-                    fresh = store.example_ids(store.QUEUE_ORIGINS, session=session)
-                job.total = len(fresh)
-            ids, probs, held = self._score(job.version, fresh, job)
+            if base is None:  # a new version: the whole pool, found here rather than in the request
+                spans, job.total = self._whole_pool()
+            else:
+                spans = spans_of(fresh, self.settings.scoring_chunk_rows)
+            ids, probs, held = self._score(job.version, spans, job)
             if job.version == (self.registry.current_version() or COLD_START):
                 with self._lock:
                     serving = next(iter(self._pool.values()), None)

@@ -43,27 +43,38 @@ class ScoringJob:
         return self.done / self.total if self.total else 1.0
 
 
+Span = tuple[int, int]  # (first id, last id) of a chunk of the pool, both included
+
+
+def spans_of(ids: Sequence[int], chunk_rows: int) -> list[Span]:
+    """Consecutive id ranges holding at most ``chunk_rows`` of the ascending ``ids`` each."""
+    return [(int(ids[i]), int(ids[min(i + chunk_rows, len(ids)) - 1])) for i in range(0, len(ids), chunk_rows)]
+
+
+def spans_between(first: int, last: int, chunk_rows: int) -> list[Span]:
+    """``first..last`` cut into id ranges of ``chunk_rows`` ids (so at most that many rows) each."""
+    return [(lo, min(lo + chunk_rows - 1, last)) for lo in range(first, last + 1, chunk_rows)]
+
+
 def score_chunks(
-    ids: Sequence[int],
+    spans: Sequence[Span],
     read: ReadRange,
     scorer: ChunkScorer | None,
     held_of: Callable[[str], bool],
-    chunk_rows: int,
     on_chunk: Callable[[int], None] = lambda _done: None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """(ids, probabilities or None without a scorer, held flags) of the rows in the id ranges of ``ids``,
-    read and scored ``chunk_rows`` at a time; ``on_chunk`` gets the count done after each chunk."""
+    """(ids, probabilities or None without a scorer, held flags) of the rows in the id ranges ``spans``, read
+    and scored one range at a time; ``on_chunk`` gets the count of rows done after each range."""
     out_ids, out_probs, out_held = [], [], []
     done = 0
-    for start in range(0, len(ids), chunk_rows):
-        part = ids[start : start + chunk_rows]
-        rows = read(int(part[0]), int(part[-1]))
+    for first, last in spans:
+        rows = read(first, last)
         texts = [text for _, text in rows]
         out_ids.append(np.fromiter((i for i, _ in rows), dtype=np.int64, count=len(rows)))
         out_held.append(np.fromiter((held_of(t) for t in texts), dtype=bool, count=len(texts)))
         if scorer is not None:
             out_probs.append(np.asarray(scorer(texts), dtype=np.float64))
-        done += len(part)
+        done += len(rows)
         on_chunk(done)
     if not out_ids:
         return np.zeros(0, dtype=np.int64), None, np.zeros(0, dtype=bool)
@@ -120,11 +131,13 @@ def score_range(task: RangeTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def score_in_workers(executor, tasks: list[RangeTask], on_chunk: Callable[[int], None]):
-    """(ids, probabilities, held flags) of every task, scored by ``executor``'s worker processes, in order."""
+    """(ids, probabilities, held flags) of every task, scored by ``executor``'s worker processes, in order;
+    ``on_chunk`` gets the count of rows done after each task."""
     futures = [executor.submit(score_range, task) for task in tasks]
-    parts = []
-    for done, future in enumerate(futures, start=1):
+    parts, done = [], 0
+    for future in futures:
         parts.append(future.result())
+        done += len(parts[-1][0])
         on_chunk(done)
     if not parts:
         return np.zeros(0, dtype=np.int64), None, np.zeros(0, dtype=bool)
