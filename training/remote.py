@@ -64,6 +64,10 @@ def fit_artifact(
     return fit_here(texts, labels, weights, hyperparameters, random_state)[1]
 
 
+def warm_up() -> None:
+    """Nothing; called in a fresh worker process, it imports this module and scikit-learn before the first fit."""
+
+
 @lru_cache(maxsize=1)
 def _pipeline_of(artifact: bytes) -> Pipeline:
     """The pipeline of an artifact, kept for the next chunk of the same version (a warm worker loads it once)."""

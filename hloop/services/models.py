@@ -21,6 +21,7 @@ from hloop.services.retraining import AutoRetrainer
 from labeling import store
 from training.compute import LocalCompute, ModalCompute, background_processes, compute_backend
 from training.pipeline import explain, full_probabilities, highlight
+from training.remote import warm_up
 from training.trainer import train_artifact
 
 
@@ -209,6 +210,12 @@ class Models(Project):
             if self._fit_worker is None:
                 self._fit_worker = background_processes(1)
             return LocalCompute(self._fit_worker)
+
+    def warm_fit_worker(self) -> None:
+        """Start the fit worker process now (the app does at start), so the first retrain does not wait for it."""
+        backend = self.fit_backend()
+        if isinstance(backend, LocalCompute) and backend.worker is not None:
+            backend.worker.submit(warm_up).result()
 
     # -- the promotion gate ------------------------------------------------------------------------------
     def dev_set(self, up_to_id: int | None = None) -> tuple[list[str], list[int]] | None:

@@ -201,6 +201,7 @@ class Queue(Labels):
             self.wait_for_scoring()
         except HLoopError as exc:  # the first request reports it to the user
             print(f"hloop: queue not warmed: {exc}", file=sys.stderr, flush=True)
+        self.warm_fit_worker()
 
     def queue_status(self) -> dict:
         """Which version ranks the queue now, and how far a newer version's background scoring got."""

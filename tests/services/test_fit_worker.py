@@ -28,3 +28,12 @@ def test_background_workers_run_at_a_lower_priority():
     with background_processes(1) as workers:
         niceness = workers.submit(os.nice, 0).result()
     assert niceness >= min(19, os.nice(0) + BACKGROUND_NICENESS)
+
+
+def test_warming_starts_the_worker_only_when_fits_run_there(tmp_path):
+    corpus = corpus_of(30)
+    worker = Services(settings_in(tmp_path / "a", fit_in_worker=True), corpus=corpus)
+    here = Services(settings_in(tmp_path / "b", fit_in_worker=False), corpus=corpus)
+    worker.warm_fit_worker()
+    here.warm_fit_worker()
+    assert worker.fit_backend().worker is not None and here.fit_backend().worker is None
