@@ -76,7 +76,7 @@ def insert_new_texts(texts: Sequence[str], origin: str, *, session: Session) -> 
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name == "sqlite":  # the driver's own executemany: its rowcount is the sum of rows inserted
-        now = table.c.created_at.type.bind_processor(dialect)(utcnow())
+        now = str(table.c.created_at.type.bind_processor(dialect)(utcnow()))  # as sqlite3 writes it, made once
         cursor = connection.connection.driver_connection.cursor()
         cursor.executemany(
             "INSERT INTO example (text, text_hash, origin, created_at) VALUES (?, ?, ?, ?) "
