@@ -59,7 +59,7 @@ class Run:
     echo_url: str
     killed: int | None = None
     kill_time: float = 0.0
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {})
+    latencies: dict[str, list[tuple[float, float]]] = field(default_factory=lambda: {})  # (start, seconds)
     errors: list[str] = field(default_factory=list)
     killed_errors: list[str] = field(default_factory=list)
     ok: list[tuple[str, int]] = field(default_factory=list)
@@ -78,7 +78,7 @@ class Run:
                 (self.killed_errors if on_killed else self.errors).append(f"{endpoint}@{server}: {exc!r}"[:300])
             return FAILED
         with self.lock:
-            self.latencies.setdefault(endpoint, []).append(time.perf_counter() - start)
+            self.latencies.setdefault(endpoint, []).append((start, time.perf_counter() - start))
         return result
 
     def serving(self, server: int) -> int:
@@ -278,7 +278,7 @@ def drive(run: Run, args, procs: list[subprocess.Popen], services, gold: dict[st
     stop, names = threading.Event(), [f"ann{i:02d}" for i in range(args.annotators)]
     threads = [threading.Thread(target=annotate, args=(run, n, i % 2, gold, stop)) for i, n in enumerate(names)]
     threads += [threading.Thread(target=ask_predictions, args=(run, i, texts, stop)) for i in range(2)]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds(procs)
     for thread in threads:
         thread.start()
     orphans: list[int] = []
@@ -292,7 +292,7 @@ def drive(run: Run, args, procs: list[subprocess.Popen], services, gold: dict[st
     stop.set()
     for thread in threads:
         thread.join(timeout=CALL_TIMEOUT + 10)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, [b - a for a, b in zip(cpu, cpu_seconds(procs), strict=True)]
     time.sleep(max(0.0, run.kill_time + args.claim_minutes * 60 - time.perf_counter()) if orphans else 0)
     back, relabelled = orphans_returned(services, orphans) if orphans else (0, 0)
     return {
@@ -300,7 +300,20 @@ def drive(run: Run, args, procs: list[subprocess.Popen], services, gold: dict[st
         "orphaned_claims": len(orphans),
         "orphans_returned": back,
         "orphans_labelled": relabelled,
+        "cpu_seconds": {"client": round(cpu[0], 1), "app0": round(cpu[1], 1), "echo": round(cpu[3], 1)},
     }
+
+
+def cpu_seconds(procs: list[subprocess.Popen]) -> list[float]:
+    """CPU seconds used so far by this process, then by each of ``procs`` (0 once one is gone)."""
+    tick, used = os.sysconf("SC_CLK_TCK"), [sum(os.times()[:2])]
+    for proc in procs:
+        try:
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            fields = ["0"] * 13
+        used.append((int(fields[11]) + int(fields[12])) / tick)  # utime, stime
+    return used
 
 
 def report(run: Run, args, outcome: dict, checked: dict) -> dict:
@@ -320,9 +333,14 @@ def report(run: Run, args, outcome: dict, checked: dict) -> dict:
         "queue_empty": run.empty,
     }
     for endpoint in ("next_item", "submit_label", "predict", "echo"):
-        for name, value in percentiles(run.latencies.get(endpoint, [])).items():
+        for name, value in percentiles([s for _t, s in run.latencies.get(endpoint, [])]).items():
             result[f"{endpoint}_{name}_ms"] = value
+    if outcome["killed"]:  # both app processes serving: the load the echo process also sees all run long
+        for endpoint in ("next_item", "echo"):
+            before = [s for t, s in run.latencies.get(endpoint, []) if t < run.kill_time]
+            result[f"{endpoint}_p95_before_kill_ms"] = percentiles(before)["p95"]
     result["next_item_p95_ratio"] = round(result["next_item_p95_ms"] / result["echo_p95_ms"], 3)
+    result["cpu_seconds"] = outcome["cpu_seconds"]
     result["error_samples"] = run.errors[:5]
     return result
 
