@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,10 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import httpx  # noqa: E402
 from data_option import add_data_option  # noqa: E402
 from gradio_client import Client  # noqa: E402
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
+from load_servers import cpu_seconds, database, serve_echo, server_url, start_process, stop_all, wait_ready  # noqa: E402
 from sqlmodel import col, select  # noqa: E402
 
 from hloop.core.labels import clean_text  # noqa: E402
@@ -44,8 +42,6 @@ from labeling import queue as claims  # noqa: E402
 from labeling.tables import Claim, Label  # noqa: E402
 
 CALL_TIMEOUT = 60.0  # seconds; a call to a killed process fails on its broken stream long before this
-START_TIMEOUT = 300.0
-STOP_SECONDS = 3.0  # a graceful stop waits for open streams; after this the process is killed
 ECHO = -1  # the "server index" of the echo process
 FAILED = object()
 TARGET_RATIO = 1.5
@@ -124,70 +120,6 @@ def ask_predictions(run: Run, home: int, texts: list[str], stop: threading.Event
         run.call(client, "predict", texts[i % len(texts)], server=server)
         i += 1
     client.close()
-
-
-def free_port() -> int:
-    """A free 127.0.0.1 port (bound, read, released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_process(argv: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
-    """Start a server process on a free 127.0.0.1 port, its output in ``log``; returns (process, url)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        argv, cwd=ROOT, env={**env, "GRADIO_SERVER_PORT": str(port)}, stdout=log.open("w"), stderr=subprocess.STDOUT
-    )
-    return proc, f"http://127.0.0.1:{port}/"
-
-
-def wait_ready(proc: subprocess.Popen, url: str, path: str, log: Path) -> None:
-    """Wait until ``url + path`` answers 200; a process that exits or never answers stops the benchmark."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{log.stem} exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            if httpx.get(url + path.lstrip("/"), timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{log.stem} did not answer {path} within {START_TIMEOUT:.0f} s; see {log}")
-
-
-def serve_echo() -> None:
-    """The echo process: bench_app's echo function served by the app's own ASGI wrapping on GRADIO_SERVER_PORT."""
-    import uvicorn
-    from bench_app import echo_demo
-
-    import app
-    from hloop.config import Settings
-
-    port = int(os.environ["GRADIO_SERVER_PORT"])
-    uvicorn.run(app.web_app(echo_demo(), Settings()), host="127.0.0.1", port=port, log_level="warning")
-
-
-def server_url(given: str | None) -> str:
-    """A PostgreSQL server URL: ``given``, $HLOOP_TEST_POSTGRES_URL, or the one ``.ci/postgres`` starts."""
-    url = given or os.environ.get("HLOOP_TEST_POSTGRES_URL")
-    if not url:
-        started = subprocess.run(["bash", str(ROOT / ".ci" / "postgres")], capture_output=True, text=True)
-        url = started.stdout.strip()
-    if not url:
-        raise SystemExit("No PostgreSQL: pass --postgres URL or set HLOOP_TEST_POSTGRES_URL (.ci/postgres failed).")
-    return url
-
-
-def database(base: str, action: str, name: str) -> str:
-    """CREATE or DROP database ``name`` on the server of ``base``; returns its URL."""
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        sql = f'CREATE DATABASE "{name}"' if action == "create" else f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-        connection.execute(text(sql))
-    admin.dispose()
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def prepare(env: dict[str, str]):
@@ -304,18 +236,6 @@ def drive(run: Run, args, procs: list[subprocess.Popen], services, gold: dict[st
     }
 
 
-def cpu_seconds(procs: list[subprocess.Popen]) -> list[float]:
-    """CPU seconds used so far by this process, then by each of ``procs`` (0 once one is gone)."""
-    tick, used = os.sysconf("SC_CLK_TCK"), [sum(os.times()[:2])]
-    for proc in procs:
-        try:
-            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            fields = ["0"] * 13
-        used.append((int(fields[11]) + int(fields[12])) / tick)  # utime, stime
-    return used
-
-
 def report(run: Run, args, outcome: dict, checked: dict) -> dict:
     """The JSON result: correctness counts, throughput, and latency percentiles of every endpoint."""
     result = {
@@ -386,6 +306,39 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def start_servers(env: dict[str, str], folder: Path) -> list[tuple[subprocess.Popen, str]]:
+    """Two app processes and the echo process, started together (they load side by side); (process, url) each."""
+    echo_argv = [sys.executable, str(Path(__file__).resolve()), "--serve-echo"]
+    argvs = {"app0": [sys.executable, "app.py"], "app1": [sys.executable, "app.py"], "echo": echo_argv}
+    procs = [start_process(argv, env, folder / f"{label}.log") for label, argv in argvs.items()]
+    try:
+        for (proc, url), label in zip(procs, argvs, strict=True):
+            wait_ready(proc, url, "/" if label == "echo" else "/health", folder / f"{label}.log")
+    except BaseException:
+        stop_all([proc for proc, _url in procs])
+        raise
+    return procs
+
+
+def bench(args: argparse.Namespace, env: dict[str, str], folder: Path) -> dict:
+    """Prepare the store, start the servers, run the annotators and check the store; returns the JSON result."""
+    services = prepare(env)
+    corpus, names = services.corpus(), services.label_set.names
+    gold = {clean_text(t): names[int(y)] for t, y in zip(corpus.train_texts, corpus.train_labels, strict=True)}
+    texts = list(corpus.eval_texts[:500])
+    servers = start_servers(env, folder)
+    procs = [proc for proc, _url in servers]
+    try:
+        run = Run([servers[0][1], servers[1][1]], servers[2][1])
+        warm_up(run.urls, run.echo_url, texts[0])
+        print(f"store ready, 2 app processes and the echo process up; running {args.seconds:.0f} s", flush=True)
+        outcome = {**drive(run, args, procs, services, gold, texts), "killed": run.killed is not None}
+        return report(run, args, outcome, store_check(services, run.ok, run.unanswered))
+    finally:
+        stop_all(procs)
+        services.engine.dispose()
+
+
 def main() -> None:
     args = parse_args()
     if args.serve_echo:
@@ -400,36 +353,9 @@ def main() -> None:
         "HLOOP_CLAIM_MINUTES": str(args.claim_minutes),
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    procs: list[tuple[subprocess.Popen, str]] = []
     try:
-        services = prepare(env)
-        corpus = services.corpus()
-        names = services.label_set.names
-        gold = {clean_text(t): names[int(y)] for t, y in zip(corpus.train_texts, corpus.train_labels, strict=True)}
-        echo_argv = [sys.executable, str(Path(__file__).resolve()), "--serve-echo"]
-        argvs = {"app0": [sys.executable, "app.py"], "app1": [sys.executable, "app.py"], "echo": echo_argv}
-        for label, argv in argvs.items():  # started together, so they load side by side
-            procs.append(start_process(argv, env, folder / f"{label}.log"))
-        for (proc, url), label in zip(procs, argvs, strict=True):
-            wait_ready(proc, url, "/" if label == "echo" else "/health", folder / f"{label}.log")
-        urls, echo_url = [procs[0][1], procs[1][1]], procs[2][1]
-        texts = list(corpus.eval_texts[:500])
-        warm_up(urls, echo_url, texts[0])
-        print(f"store ready, 2 app processes and the echo process up; running {args.seconds:.0f} s", flush=True)
-        run = Run(urls, echo_url)
-        outcome = drive(run, args, [proc for proc, _url in procs], services, gold, texts)
-        outcome["killed"] = run.killed is not None
-        result = report(run, args, outcome, store_check(services, run.ok, run.unanswered))
-        services.engine.dispose()
+        result = bench(args, env, folder)
     finally:
-        for proc, _url in procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc, _url in procs:
-            try:
-                proc.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                proc.kill()
         database(base, "drop", name)
         shutil.rmtree(folder, ignore_errors=True)
     print(summary(result))
