@@ -16,3 +16,4 @@ bench:
 	$(PY) benchmarks/bench_import.py
 	$(PY) benchmarks/bench_queue.py
 	$(PY) benchmarks/bench_app.py
+	$(PY) benchmarks/bench_load.py  # needs PostgreSQL: $$HLOOP_TEST_POSTGRES_URL or .ci/postgres
