@@ -25,6 +25,7 @@ from data_option import add_data_option  # noqa: E402
 
 from hloop.config import Settings  # noqa: E402
 from hloop.services import Services  # noqa: E402
+from labeling.db import SQLITE_CACHE_KIB  # noqa: E402
 
 TARGET_ROWS_PER_SECOND = 50_000
 TARGET_RATIO = 2.0
@@ -54,6 +55,7 @@ def peer_seconds(path: Path, db: Path, chunk: int) -> float:
     connection = sqlite3.connect(db)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # the store's own settings, for a fair peer
     connection.execute("CREATE TABLE example (id INTEGER PRIMARY KEY, text TEXT, text_hash TEXT UNIQUE)")
     start = time.perf_counter()
     with path.open(encoding="utf-8", newline="") as fh:

@@ -12,6 +12,8 @@ from sqlmodel import create_engine
 from labeling import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from labeling.schema import upgrade_store
 
+SQLITE_CACHE_KIB = 65_536  # page cache per connection, filled only as used: a million-text store's text key fits
+
 
 def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
     """An engine for ``url`` with the schema at the newest revision; SQLite files get WAL and a busy timeout (s)."""
@@ -32,5 +34,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
