@@ -70,10 +70,12 @@ class Queue(Labels):
         with self.session() as session:
             return store.texts_in_id_range(store.QUEUE_ORIGINS, first, last, session=session)
 
-    def _score(self, version: int, spans: list[Span], job: ScoringJob | None = None):
+    def _score(self, version: int, spans: list[Span], job: ScoringJob | None = None, rows: int = 0):
         """(ids, probabilities, held flags) of the pool rows in the id ranges ``spans``, range by range: in the
-        background, by worker processes (so the app's threads never wait for the scoring's CPU), else here."""
-        workers = self._workers() if job is not None and version != COLD_START else None
+        background or when there are more than ``HLOOP_INLINE_SCORING_ROWS`` ``rows``, by worker processes (so
+        the app's threads never wait for the scoring's CPU), else here."""
+        big = job is not None or rows > self.settings.inline_scoring_rows
+        workers = self._workers() if big and version != COLD_START else None
 
         def on_chunk(done: int) -> None:
             if job is not None:
@@ -140,7 +142,8 @@ class Queue(Labels):
                 cache = next(iter(self._pool.values()), None)
             if cache is not None:
                 return cache
-            scored = self._score(version, self._whole_pool()[0])
+            spans, rows = self._whole_pool()
+            scored = self._score(version, spans, rows=rows)  # the first ranking at start: in workers when big
             return self._install(extended(None, version, *scored), None)
 
     def _install(self, cache: PoolCache, replaces: PoolCache | None) -> PoolCache:
