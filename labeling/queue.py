@@ -105,6 +105,20 @@ def release_own(example_id: int, annotator: str, *, session: Session) -> int:
     return result.rowcount or 0
 
 
+def take_own_live_claim(example_id: int, annotator: str, *, session: Session) -> bool:
+    """Drop the annotator's own claim on the item if it has not expired; whether it did. The one statement is
+    the arbiter when a claim ends during a submit: a claim that expired, or passed to someone else, is not
+    taken, so its holder's label is refused rather than stored beside the next holder's."""
+    result = session.execute(
+        delete(Claim).where(
+            Claim.example_id == int(example_id),
+            Claim.annotator == (annotator or "").strip(),
+            Claim.expires_at > utcnow(),
+        )
+    )
+    return (result.rowcount or 0) == 1
+
+
 def release(example_id: int, *, session: Session) -> None:
     """Drop the claim on an item (after it is labelled or skipped)."""
     session.execute(delete(Claim).where(Claim.example_id == int(example_id)))

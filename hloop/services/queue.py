@@ -13,7 +13,7 @@ import threading
 import numpy as np
 from sqlmodel import Session
 
-from hloop.core.errors import HLoopError, InvalidInputError
+from hloop.core.errors import ClaimError, HLoopError, InvalidInputError
 from hloop.core.strategies import QueryContext, get_strategy, interleave, strategy_name, top_k
 from hloop.services.labels import Labels
 from hloop.services.records import annotator_name
@@ -317,8 +317,9 @@ class Queue(Labels):
                 )
             claims.check_claim(example.id, annotator, session=session)
             source = "overlap" if store.queue_labelled(example.id, session=session) else "queue"
+            if not claims.take_own_live_claim(example.id, annotator, session=session):  # it ended just now
+                raise ClaimError(f"Your claim on item {example_id} ended while you submitted; ask for the next item.")
             row = self._store_label(session, example, wanted, annotator, source)
-            claims.release(example.id, session=session)
             session.commit()
             result = self._label_result(session, row, example)
         return self.after_label(result)

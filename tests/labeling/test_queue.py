@@ -60,3 +60,17 @@ def test_release_drops_the_claim(session):
     session.commit()
     assert session.get(Claim, ids[0]) is None
     assert claims.active_claim("ana", session=session) is None
+
+
+def test_only_the_holders_live_claim_is_taken_at_submit_and_only_once(session):
+    """A claim that ends during a submit (expired, or passed to someone else) is not taken: the submit fails."""
+    ids = _pool_ids(session)
+    mine = claims.claim_first("ana", ids, 5, session=session)
+    assert not claims.take_own_live_claim(mine.example_id, "bob", session=session), "someone else's claim"
+    assert claims.take_own_live_claim(mine.example_id, "ana", session=session)
+    assert not claims.take_own_live_claim(mine.example_id, "ana", session=session), "taken once only"
+    expired = claims.claim_first("ana", ids, 5, session=session)
+    expired.expires_at = utcnow() - timedelta(seconds=1)
+    session.add(expired)
+    session.commit()
+    assert not claims.take_own_live_claim(expired.example_id, "ana", session=session), "an expired claim"
