@@ -1,175 +1,25 @@
 """HumanLoopML's app. ``python app.py`` trains v1 first when there is no model, then serves the UI at ``/`` and
 the REST API under ``/api`` (docs at ``/docs``) on GRADIO_SERVER_PORT (default 7860); ``gradio app.py`` reloads
-the Blocks named ``demo`` (the UI alone) while you edit."""
+the Blocks named ``demo`` (the UI alone) while you edit. The app itself is ``hloop.ui.web``."""
 
 from __future__ import annotations
 
-import os
 import sys
-import threading
-from pathlib import Path
 
-import gradio as gr
-import uvicorn
-from fastapi import FastAPI
-from pydantic import ValidationError
-
-from hloop.config import Settings, settings_problems
-from hloop.core.errors import HLoopError
 from hloop.services import Services
-from hloop.ui import api, correct, data, model, predict, queue, rest, review
-from hloop.ui.auth import ClientAddressMiddleware, Login, LoginBrake
-from hloop.ui.serving import Served, serve_on_free_port
-
-# Calls of one event served at once. Predict, next_item, submit and the other light events are thread-safe and
-# short (the database arbitrates claims; heavy scoring runs in the background), so they run side by side; each
-# event has its own slots, so a burst of one never queues another. Retrain runs one at a time ("training"),
-# imports two at a time ("import"; each writes short transactions outside every lock), simulations one at a time.
-CONCURRENCY = 16
-CSS = """
-#queue-text textarea { font-size: 1.1rem; line-height: 1.5; }
-#queue-shortcuts, #queue-counters { opacity: 0.9; }
-"""
-INTRO = (
-    "A text classifier ({labels}) that learns from you: correct its predictions, label the items it is least "
-    "sure about, retrain, and compare versions."
+from hloop.ui.web import (  # noqa: F401  (scripts, tests and benchmarks use them as app.NAME)
+    CONCURRENCY,
+    app_login,
+    app_settings,
+    auth_pairs,
+    build_demo,
+    ensure_model,
+    launch_options,
+    main,
+    prepare,
+    serve_in_background,
+    web_app,
 )
-
-
-def app_settings() -> Settings:
-    """Settings from the environment; on a Hugging Face Space with persistent storage, keep data in /data."""
-    overrides: dict = {}
-    if os.environ.get("SPACE_ID") and os.access("/data", os.W_OK):
-        if "HLOOP_DATABASE_URL" not in os.environ:
-            overrides["database_url"] = "sqlite:////data/hloop.db"
-        if "HLOOP_MODELS_DIR" not in os.environ:
-            overrides["models_dir"] = Path("/data/models")
-    return Settings(**overrides)
-
-
-def auth_pairs(spec: str) -> list[tuple[str, str]] | None:
-    """``user:password,user2:password2`` as (user, password) pairs; None when login is off."""
-    pairs = []
-    for entry in filter(None, (part.strip() for part in (spec or "").split(","))):
-        user, sep, password = entry.partition(":")
-        if not sep or not user.strip() or not password:
-            shown = user.strip() or "(empty user name)"
-            raise SystemExit(
-                f"HLOOP_AUTH entry {shown!r} is not user:password; write HLOOP_AUTH as "
-                "user:password,user2:password2 (no empty user name or password)."
-            )
-        pairs.append((user.strip(), password))
-    return pairs or None
-
-
-def app_login(settings: Settings, brake: LoginBrake | None = None) -> Login | None:
-    """The users of HLOOP_AUTH behind a login brake (one for the UI and the REST API); None when login is off."""
-    users = auth_pairs(settings.auth)
-    if users is None:
-        return None
-    return Login(users, brake or LoginBrake(settings.login_max_failures, settings.login_lockout_seconds))
-
-
-def launch_options(login: Login | None) -> dict:
-    """The UI's options when mounted: theme, CSS and login (the same for the app, the tests and the benchmark)."""
-    return {
-        "theme": gr.themes.Soft(),
-        "css": CSS,
-        "auth": login.gradio_auth if login else None,
-        "auth_message": "Log in; your user name is recorded with every label you give.",
-        "ssr_mode": False,
-    }
-
-
-def web_app(
-    demo: gr.Blocks, settings: Settings, services: Services | None = None, brake: LoginBrake | None = None
-) -> FastAPI:
-    """One ASGI app: ``/health`` and the REST API under ``/api`` (given ``services``), ``/docs``, the UI at ``/``."""
-    login = app_login(settings, brake)
-    combined = FastAPI(
-        title=f"{settings.title} REST API",
-        description="Predict, send feedback, read metrics and the model version; the app is at /.",
-        docs_url="/docs",
-        redoc_url=None,
-    )
-    combined.add_middleware(ClientAddressMiddleware)
-    if services is not None:
-        rest.add_routes(combined, services, login)
-    return gr.mount_gradio_app(combined, demo, path="/", **launch_options(login))
-
-
-def serve_in_background(
-    demo: gr.Blocks, settings: Settings, services: Services | None = None, brake: LoginBrake | None = None
-) -> Served:
-    """Serve ``web_app`` on a free 127.0.0.1 port in a thread (tests, benchmarks): ``.url``, then ``.close()``."""
-    return serve_on_free_port(web_app(demo, settings, services, brake), demo)
-
-
-def build_demo(services: Services) -> gr.Blocks:
-    """The whole app over ``services``: five tabs and the API for scripts."""
-    names = services.label_set.names
-    shown = ", ".join(names[:12]) + (f", … ({len(names)} labels)" if len(names) > 12 else "")
-    with gr.Blocks(title=services.settings.title) as demo:
-        gr.Markdown(f"# {services.settings.title}\n{INTRO.format(labels=shown)}")
-        annotator = gr.Textbox(
-            label="Annotator (your name, saved with every label)",
-            max_length=100,
-            placeholder="e.g. ana",
-            elem_id="annotator",
-        )
-        with gr.Tabs():
-            with gr.Tab("Predict", id="predict"):
-                predict.build(services, annotator)
-            with gr.Tab("Correct", id="correct") as correct_tab:
-                refreshes = [(correct_tab, "correct", correct.build(services, annotator))]
-            with gr.Tab("Label queue", id="queue") as queue_tab:
-                refreshes.append((queue_tab, "queue", queue.build(services, annotator)))
-            with gr.Tab("Model", id="model") as model_tab:
-                refreshes.append((model_tab, "model", model.build(services)))
-            with gr.Tab("Review", id="review") as review_tab:
-                refreshes.append((review_tab, "review", review.build(services, annotator)))
-            with gr.Tab("Data", id="data"):
-                data.build(services)
-        api.build(services)
-
-        for tab, name, refresh in refreshes:
-            tab.select(
-                refresh.fn,
-                inputs=refresh.inputs,
-                outputs=refresh.outputs,
-                api_name=f"ui_show_{name}",
-                api_visibility="undocumented",
-            )
-        demo.load(logged_in_annotator, outputs=annotator, api_name="ui_whoami", api_visibility="undocumented")
-        demo.load(None, js=queue.shortcuts_js(len(names)))
-    demo.queue(default_concurrency_limit=CONCURRENCY)
-    return demo
-
-
-def logged_in_annotator(request: gr.Request):
-    """With login on, the annotator is the logged-in user and cannot be changed on the page."""
-    if request is not None and request.username:
-        return gr.Textbox(value=request.username, interactive=False)
-    return gr.skip()
-
-
-def ensure_model(services: Services) -> None:
-    """Train v1 when there is no model yet and there are labels to train on (progress in the terminal); in a
-    cold start (no seed labels) say what v1 waits for; check the label store otherwise."""
-    services.ensure_store()
-    if services.registry.current_version() is not None:
-        return
-    if not services.has_seed_labels() and any(services.labels_needed().values()):
-        print(services.readiness(), file=sys.stderr, flush=True)
-        return
-    print("No model yet: training v1 (first start only).", file=sys.stderr, flush=True)
-
-    def report(fraction: float, desc: str) -> None:
-        print(f"  [{fraction:4.0%}] {desc}", file=sys.stderr, flush=True)
-
-    card = services.train(progress=report)
-    scores = f"accuracy {card['metrics']['accuracy']:.4f}" if card["metrics"] else "not enough eval labels yet"
-    print(f"v{card['version']} ready: {scores}", file=sys.stderr, flush=True)
 
 
 def __getattr__(name: str):
@@ -179,42 +29,6 @@ def __getattr__(name: str):
         demo = build_demo(Services(app_settings()))
         return demo
     raise AttributeError(name)
-
-
-def prepare() -> tuple[Settings, Services, FastAPI]:
-    """Everything ``python app.py`` does before serving: settings, the store, v1 if needed, the ASGI app."""
-    settings = app_settings()
-    auth_pairs(settings.auth)  # a malformed HLOOP_AUTH stops the start before any work
-    services = Services(settings)
-    notice = services.check_current()  # a damaged current version: say so, serve the newest intact one
-    if notice:
-        print(f"warning: {notice}", file=sys.stderr, flush=True)
-    ensure_model(services)
-    threading.Thread(target=services.warm_queue, daemon=True, name="hloop-warm-queue").start()
-    return settings, services, web_app(build_demo(services), settings, services)
-
-
-def main() -> int:
-    """Start the app; a start-up failure the project knows (bad settings, a missing dataset, a store made for
-    other settings, an unreachable store, a damaged model) prints one line and returns 2."""
-    try:
-        _settings, _services, asgi = prepare()
-    except HLoopError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValidationError as exc:
-        print(f"error: invalid setting: {settings_problems(exc)}", file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # a malformed HLOOP_AUTH says what to fix
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    # Spaces sets GRADIO_SERVER_NAME=0.0.0.0; locally the app stays on this machine
-    uvicorn.run(
-        asgi,
-        host=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-        port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-    )
-    return 0
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import app
 
 
@@ -17,7 +19,7 @@ def test_space_with_persistent_storage_keeps_labels_and_models_in_data(monkeypat
     monkeypatch.setenv("SPACE_ID", "someone/hloop")
     monkeypatch.delenv("HLOOP_DATABASE_URL", raising=False)
     monkeypatch.delenv("HLOOP_MODELS_DIR", raising=False)
-    monkeypatch.setattr(app.os, "access", lambda path, mode: path == "/data")
+    monkeypatch.setattr(os, "access", lambda path, mode: path == "/data")
     settings = app.app_settings()
     assert settings.database_url == "sqlite:////data/hloop.db" and str(settings.models_dir) == "/data/models"
     monkeypatch.setenv("HLOOP_DATABASE_URL", "postgresql://db/hloop")
