@@ -23,11 +23,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
-from data_option import add_data_option  # noqa: E402
+from data_option import add_data_option, settings_in  # noqa: E402
 from gradio_client import Client  # noqa: E402
 
 import app  # noqa: E402
-from hloop.config import Settings  # noqa: E402
 from hloop.services import Services  # noqa: E402
 
 
@@ -58,12 +57,7 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="hloop-bench-app-"))
-    settings = Settings(
-        dataset=args.data,
-        database_url=f"sqlite:///{folder / 'hloop.db'}",
-        models_dir=folder / "models",
-        seed_size="all",
-    )
+    settings = settings_in(folder, args.data, seed_size="all")
     services = Services(settings)
     app.ensure_model(services)  # v1 on every train row
     corpus = services.corpus()

@@ -21,9 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from data_option import add_data_option  # noqa: E402
+from data_option import add_data_option, settings_in  # noqa: E402
 
-from hloop.config import Settings  # noqa: E402
 from hloop.services import Services  # noqa: E402
 from labeling.db import SQLITE_CACHE_KIB  # noqa: E402
 
@@ -85,12 +84,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench_import_") as tmp:
-        settings = Settings(
-            dataset=args.data,
-            database_url=f"sqlite:///{Path(tmp) / 'hloop.db'}",
-            models_dir=Path(tmp) / "models",
-            seed_size=1000,
-        )
+        settings = settings_in(tmp, args.data, seed_size=1000)
         services = Services(settings)
         services.ensure_store()  # the dataset's own rows first: the import lands in a store that is in use
         path = Path(tmp) / "texts.csv"

@@ -31,9 +31,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from data_option import add_data_option  # noqa: E402
+from data_option import add_data_option, settings_in  # noqa: E402
 
-from hloop.config import Settings  # noqa: E402
 from hloop.services import Services  # noqa: E402
 from labeling import queue as claims  # noqa: E402
 from labeling import store  # noqa: E402
@@ -138,12 +137,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench_queue_") as tmp:
-        settings = Settings(
-            dataset=args.data,
-            database_url=f"sqlite:///{Path(tmp) / 'hloop.db'}",
-            models_dir=Path(tmp) / "models",
-            seed_size=1000,
-        )
+        settings = settings_in(tmp, args.data, seed_size=1000)
         services = Services(settings)
         services.train()
         start = time.perf_counter()

@@ -14,6 +14,16 @@ def default_dataset() -> str:
     return os.environ.get("HLOOP_DATASET") or str(REPO.parent / "shared" / "data" / "ag_news")
 
 
+def settings_in(folder: str | Path, data: str, **overrides):
+    """Settings for a benchmark: ``data`` as the dataset, the store and models in ``folder``, then ``overrides``."""
+    from hloop.config import Settings
+
+    folder = Path(folder)
+    return Settings(
+        dataset=data, database_url=f"sqlite:///{folder / 'hloop.db'}", models_dir=folder / "models", **overrides
+    )
+
+
 def add_data_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--data FOLDER_OR_HUB_ID`` with the shared default."""
     parser.add_argument(

@@ -20,6 +20,6 @@ class Backups(Transfer):
         target. Cached models and scores are dropped, so this object serves the restored project."""
         report = restore_backup(self.engine, self.settings.models_dir, Path(path))
         with self._lock:
-            self._pool = {}
+            self._cache = None
         self.registry = type(self.registry)(self.settings.models_dir)
         return report

@@ -80,7 +80,7 @@ class Project:
         self._eval_keys: frozenset[str] | None = None  # near-copy keys of the eval texts
         self.model_notice = ""  # why the current version is not the one that was current (a damaged artifact)
         self._split: tuple[Split, np.ndarray] | None = None  # seed, pool and dev rows, computed once
-        self._pool: dict = {}  # the queue's scored pool: {version: PoolCache}, one entry, swapped whole
+        self._cache = None  # the queue's scored pool (a PoolCache of one version), replaced whole
         self._build_lock = threading.Lock()  # one first build of the pool cache at a time (not held by others)
         self._job = None  # the background scoring of a version's pool, if one runs
         self._fit_worker = None  # the process new versions are fitted in (HLOOP_FIT_IN_WORKER), made on first use

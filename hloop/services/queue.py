@@ -112,11 +112,11 @@ class Queue(Labels):
         """The cache the queue serves now; starts (or finishes inline) the work that brings it up to date."""
         version = self.serving_model()[0]  # a damaged current version falls back (the pointer moves) first
         with self._lock:
-            cache = next(iter(self._pool.values()), None)
+            cache = self._cache
             job = self._job
         if cache is None:
             return self._first_cache(version)
-        idle = job is None or job.thread is None or not job.thread.is_alive()
+        idle = job is None or not job.running
         if cache.version != version:  # a new version: the whole pool, inline only when it is small
             if cache.ids.size <= self.settings.inline_scoring_rows:
                 return self._install(extended(None, version, *self._score(version, self._whole_pool()[0])), cache)
@@ -139,7 +139,7 @@ class Queue(Labels):
         """This process's first cache: built in the request (the app warms it at start), one build at a time."""
         with self._build_lock:
             with self._lock:
-                cache = next(iter(self._pool.values()), None)
+                cache = self._cache
             if cache is not None:
                 return cache
             spans, rows = self._whole_pool()
@@ -150,10 +150,10 @@ class Queue(Labels):
         """Make ``cache`` the one served, unless another thread installed a newer one meanwhile."""
         self._ranked(cache, strategy_name("default"))  # ready before anyone is served from it
         with self._lock:
-            now = next(iter(self._pool.values()), None)
+            now = self._cache
             if now is replaces or now is None or now.version != cache.version or now.ids.size < cache.ids.size:
-                self._pool = {cache.version: cache}
-            return next(iter(self._pool.values()))
+                self._cache = cache
+            return self._cache
 
     def _start_job(self, version: int, base: PoolCache | None, fresh: list[int]) -> None:
         job = ScoringJob(version, len(fresh) if base is not None else self._pool_size_hint())
@@ -164,7 +164,7 @@ class Queue(Labels):
 
     def _pool_size_hint(self) -> int:
         with self._lock:
-            cache = next(iter(self._pool.values()), None)
+            cache = self._cache
         return 0 if cache is None else int(cache.ids.size)
 
     def _run_job(self, job: ScoringJob, base: PoolCache | None, fresh: list[int]) -> None:
@@ -176,7 +176,7 @@ class Queue(Labels):
             ids, probs, held = self._score(job.version, spans, job)
             if job.version == (self.registry.current_version() or COLD_START):
                 with self._lock:
-                    serving = next(iter(self._pool.values()), None)
+                    serving = self._cache
                 self._install(extended(base, job.version, ids, probs, held), serving)
         except Exception as exc:  # the queue keeps serving the old ranking; the next request tries again
             job.error = f"{type(exc).__name__}: {exc}"
@@ -189,7 +189,7 @@ class Queue(Labels):
             cache = self._serving()
             with self._lock:
                 job = self._job
-            if job is not None and job.thread is not None and job.thread.is_alive():
+            if job is not None and job.running:
                 job.thread.join()
                 continue
             if job is not None and job.error and job.version != cache.version:
@@ -210,10 +210,10 @@ class Queue(Labels):
         """Which version ranks the queue now, and how far a newer version's background scoring got."""
         current = self.registry.current_version() or COLD_START
         with self._lock:
-            cache = next(iter(self._pool.values()), None)
+            cache = self._cache
             job = self._job
         ranking = None if cache is None else cache.version
-        running = job is not None and job.thread is not None and job.thread.is_alive()
+        running = job is not None and job.running
         status = {
             "ranking_version": ranking or None,
             "current_version": current or None,

@@ -38,6 +38,11 @@ class ScoringJob:
     thread: threading.Thread | None = None
 
     @property
+    def running(self) -> bool:
+        """Whether the job's thread is still at work."""
+        return self.thread is not None and self.thread.is_alive()
+
+    @property
     def fraction(self) -> float:
         """Share of the pool scored so far (0 to 1)."""
         return self.done / self.total if self.total else 1.0
