@@ -4,12 +4,18 @@ same model as a fit in the app's own process, so the app's requests never wait f
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 
 from hloop.services import Services
 from tests.conftest import corpus_of, settings_in
 from training.compute import BACKGROUND_NICENESS, background_processes
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_version_fitted_in_the_worker_is_the_one_fitted_here(tmp_path):
@@ -37,3 +43,29 @@ def test_warming_starts_the_worker_only_when_fits_run_there(tmp_path):
     worker.warm_fit_worker()
     here.warm_fit_worker()
     assert worker.fit_backend().worker is not None and here.fit_backend().worker is None
+
+
+def test_workers_end_when_the_app_that_started_them_is_killed(tmp_path):
+    """An app killed with kill -9 leaves no worker process behind (the fit worker would otherwise wait forever)."""
+    script = (
+        "import os, signal, sys\n"
+        "from training.compute import background_processes\n"
+        "workers = background_processes(1)\n"
+        "print(workers.submit(os.getpid).result(), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    worker = int(run.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(worker), f"worker {worker} outlived the killed app"
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a running (not zombie) process."""
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "State:\tZ" not in status.read_text()
+    except FileNotFoundError:
+        return False
