@@ -58,10 +58,11 @@ class LoginBrake:
     failure (up to an hour). A stranger's failures count per user and per address; a lock on either refuses
     strangers. A known-good client, an address that logged in as that user in the last ``known_good_seconds``,
     is judged only by its own failures as that user, so guesses from elsewhere never lock it out. A key is
-    forgotten ``forget_after`` seconds after its last failure or the end of its lockout, whichever is later. Beyond ``max_entries`` keys the least
-    recently failed key *below* the threshold is dropped; keys at or past it are kept until forgotten, so a
-    flood cannot erase a lockout. When the table holds nothing but those, the brake is saturated: strangers
-    without a record are refused until one is forgotten (known-good clients still get in).
+    forgotten ``forget_after`` seconds after its last failure or the end of its lockout, whichever is later.
+    Beyond ``max_entries`` keys the least recently failed key *below* the threshold is dropped; keys at or past
+    it are kept until forgotten, so a flood cannot erase a lockout. When the table holds nothing but those, the
+    brake is saturated: strangers without a record are refused until one is forgotten (known-good clients still
+    get in).
     """
 
     def __init__(
