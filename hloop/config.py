@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
+import re
 from pathlib import Path
 
 from pydantic import field_validator, model_validator
@@ -13,6 +15,7 @@ MAX_CLAIM_MINUTES = 24 * 60  # a claim longer than a day only hides an item from
 MAX_DB_TIMEOUT = 3600.0
 MAX_RANDOM_SEED = 2**31 - 1  # scikit-learn and numpy seeds, with room for one seed per simulation repeat
 MAX_PREDICTION_LOG = 10**9
+KIB, MIB, GIB = 2**10, 2**20, 2**30
 
 
 class Settings(BaseSettings):
@@ -62,6 +65,11 @@ class Settings(BaseSettings):
     inline_scoring_rows: int = 5000  # new pool rows up to this many are scored in the request (milliseconds)
     scoring_processes: int = 1  # worker processes for background scoring; 0 = a thread of the app's process
     fit_in_worker: bool = True  # fit new versions in a lower-priority worker process, kept for the next retrain
+    # The HTTP edge (issue 15): request-body caps, browser origins allowed to call the API, trusted proxies
+    max_body_bytes: int = MIB  # any request body; a 20,000-character text is at most ~120 KB of JSON
+    max_upload_bytes: int = GIB  # a file sent to the UI's upload route (the Data tab's imports)
+    cors_origins: str = ""  # comma-separated origins (https://host[:port]) whose pages may call /api; empty: none
+    trusted_proxies: str = ""  # comma-separated addresses/networks whose X-Forwarded-For is believed; empty: none
 
     @field_validator("seed_size")
     @classmethod
@@ -203,6 +211,62 @@ class Settings(BaseSettings):
     @classmethod
     def _inline_scoring_rows(cls, value: int) -> int:
         return _within(value, 0, 1_000_000, "rows")
+
+    # The HTTP edge (issue 15)
+    @field_validator("max_body_bytes")
+    @classmethod
+    def _max_body_bytes(cls, value: int) -> int:
+        return _within(value, 64 * KIB, GIB, "bytes")
+
+    @field_validator("max_upload_bytes")
+    @classmethod
+    def _max_upload_bytes(cls, value: int) -> int:
+        return _within(value, MIB, 1024 * GIB, "bytes")
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _cors_origins(cls, value: str) -> str:
+        return ",".join(_origin(entry) for entry in _entries(value))
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        return ",".join(_proxy(entry) for entry in _entries(value))
+
+    def cors_origin_list(self) -> list[str]:
+        """HLOOP_CORS_ORIGINS as a list (empty: no other origin may call the API from a browser)."""
+        return _entries(self.cors_origins)
+
+    def trusted_proxy_list(self) -> list[str]:
+        """HLOOP_TRUSTED_PROXIES as a list (empty: X-Forwarded-For is never believed)."""
+        return _entries(self.trusted_proxies)
+
+
+def _entries(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _origin(entry: str) -> str:
+    """One browser origin, ``scheme://host[:port]`` without a path; '*' is refused (list the origins)."""
+    if not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?/?|https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?/?", entry):
+        raise ValueError(
+            f"{entry!r} is not an origin; list origins such as https://user.github.io or http://localhost:8000 "
+            "(scheme://host[:port], no path, no '*'), separated by commas"
+        )
+    return entry.rstrip("/").lower()
+
+
+def _proxy(entry: str) -> str:
+    """One trusted proxy: an IP address or network (CIDR), or '*' for any (only behind a proxy you control)."""
+    if entry == "*":
+        return entry
+    try:
+        return str(ipaddress.ip_network(entry, strict=False))
+    except ValueError:
+        raise ValueError(
+            f"{entry!r} is not an IP address or network; list the proxies' addresses such as 10.0.0.5 or "
+            "10.0.0.0/8 (or '*' for any), separated by commas"
+        ) from None
 
 
 def _within(value: float, low: float, high: float, unit: str, low_open: bool = False) -> float:

@@ -1,21 +1,27 @@
 """The plain REST API beside the UI: JSON in and out over ``Services``; HLoopError becomes a JSON error.
 
 Every error body is ``{"error": <kind>, "detail": <message>}`` with a status that says whose fault it is
-(422 bad input, 404 unknown version, 409 conflict, 503 no model yet or store busy). With login on
-(HLOOP_AUTH) the ``/api`` routes take the same users over HTTP Basic, and the user is the annotator.
+(422 bad input, 404 unknown version or route, 405 wrong method, 409 conflict, 413 body too large, 503 no model
+yet or store busy). With login on (HLOOP_AUTH) the ``/api`` routes take the same users over HTTP Basic, checked
+by ``hloop.ui.edge.ApiLoginGate`` before the body is read, and the user is the annotator; without login an
+absent annotator is ``API_ANNOTATOR``. Non-finite numbers (a NaN in a card) are sent as ``null``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import re
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from hloop.core.errors import (
     ClaimError,
@@ -38,6 +44,29 @@ STATUS = {
     NothingToTrainError: status.HTTP_409_CONFLICT,
 }
 BASIC = HTTPBasic(auto_error=False, description="The users of HLOOP_AUTH; not needed when login is off.")
+API_ANNOTATOR = "api"  # the annotator of feedback sent without one while login is off
+ANNOTATOR_HELP = f"ignored with login on (the user is the annotator); absent: {API_ANNOTATOR!r}"
+USER_STATE = "hloop_user"  # where ApiLoginGate leaves the logged-in user in the request state
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON that every client can parse: NaN and infinities (say, in a model card) become ``null``."""
+
+    def render(self, content: Any) -> bytes:
+        """Standard JSON bytes, never the non-standard ``NaN`` or ``Infinity``."""
+        return json.dumps(
+            _finite(content), ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+        ).encode("utf-8")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def status_of(exc: HLoopError) -> int:
@@ -50,43 +79,59 @@ def error_body(kind: str, message: str) -> dict:
     return {"error": kind, "detail": message}
 
 
+def error_response(exc: Exception) -> JSONResponse:
+    """An HTTP error (HTTPException or any exception with ``status_code``) as this API's JSON error."""
+    code = getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST)
+    body = error_body(HTTPStatus(code).phrase, str(getattr(exc, "detail", exc)))
+    return SafeJSONResponse(body, status_code=code, headers=getattr(exc, "headers", None))
+
+
 async def _services_error(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(error_body(type(exc).__name__, str(exc)), status_code=status_of(exc))
+    return SafeJSONResponse(error_body(type(exc).__name__, str(exc)), status_code=status_of(exc))
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
-    code = getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST)
-    body = error_body(HTTPStatus(code).phrase, str(getattr(exc, "detail", exc)))
-    return JSONResponse(body, status_code=code, headers=getattr(exc, "headers", None))
+    return error_response(exc)
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.error("REST call failed unexpectedly: %s: %s", type(exc).__name__, exc)
     message = "Unexpected server error; nothing may have been saved. See the server log."
-    return JSONResponse(error_body("InternalError", message), status_code=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return SafeJSONResponse(error_body("InternalError", message), status_code=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 async def _bad_request(_request: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
     message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors) or str(exc)
-    return JSONResponse(error_body("InvalidInputError", message), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return SafeJSONResponse(error_body("InvalidInputError", message), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def authenticated_user(login: Login, request: Request) -> str:
+    """The user of the request's HTTP Basic credentials, from its headers alone; HTTPException 401 without or
+    with wrong credentials, 429 while the login brake refuses them."""
+    credentials = await BASIC(request)
+    if credentials is None:
+        raise _unauthorized("Log in: this server needs a user name and password (HTTP Basic).")
+    address = request.client.host if request.client else "unknown"
+    try:
+        if login.verify(credentials.username, credentials.password, address):
+            return credentials.username
+    except LoginRefused as exc:
+        raise too_many(exc) from exc
+    raise _unauthorized("Wrong user name or password.")
 
 
 def current_user(login: Login | None):
-    """A dependency giving the logged-in user ("" with login off); 401 without or with wrong credentials."""
+    """A dependency giving the logged-in user ("" with login off), checked by ApiLoginGate before the body was
+    read; 401 when the gate did not run (fail closed). ``BASIC`` is here for the OpenAPI docs' login button."""
 
-    def user(request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(BASIC)]) -> str:
+    def user(request: Request, _credentials: Annotated[HTTPBasicCredentials | None, Depends(BASIC)]) -> str:
         if login is None:
             return ""
-        if credentials is None:
+        checked = getattr(request.state, USER_STATE, None)
+        if not checked:
             raise _unauthorized("Log in: this server needs a user name and password (HTTP Basic).")
-        address = request.client.host if request.client else "unknown"
-        try:
-            if login.verify(credentials.username, credentials.password, address):
-                return credentials.username
-        except LoginRefused as exc:
-            raise too_many(exc) from exc
-        raise _unauthorized("Wrong user name or password.")
+        return checked
 
     return user
 
@@ -101,13 +146,17 @@ def add_routes(app: FastAPI, services, login: Login | None) -> None:
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    app.include_router(health_router(services))
-    app.include_router(api_router(services, current_user(login)), prefix="/api")
+    routers = {"": health_router(services), "/api": api_router(services, current_user(login))}
+    for prefix, router in routers.items():
+        app.include_router(router, prefix=prefix)
+    known = [(compile_path(prefix + r.path)[0], r.methods) for prefix, ro in routers.items() for r in ro.routes]
+    for path in ("/api", "/api/{rest:path}", "/health"):  # after every route, before the UI mounted at /
+        app.add_route(path, NoSuchRoute(known), methods=None, include_in_schema=False)
 
 
 def api_router(services, user) -> APIRouter:
     """The ``/api`` routes behind the ``user`` dependency; plain functions, so they run in FastAPI's thread pool."""
-    router = APIRouter(tags=["api"], dependencies=[Depends(user)])
+    router = APIRouter(tags=["api"], dependencies=[Depends(user)], default_response_class=SafeJSONResponse)
 
     @router.post("/predict")
     def predict(text: Annotated[str, Body(embed=True)]) -> dict:
@@ -125,11 +174,12 @@ def api_router(services, user) -> APIRouter:
         text: Annotated[str, Body()],
         human_label: Annotated[str, Body()],
         model_prediction: Annotated[str | None, Body(description="informational: what the caller was shown")] = None,
-        annotator: Annotated[str, Body(description="ignored with login on: the user is the annotator")] = "",
+        annotator: Annotated[str | None, Body(description=ANNOTATOR_HELP)] = None,
         who: str = Depends(user),  # not Annotated: ``user`` is local, annotations are strings
     ) -> dict:
         """Store ``human_label`` as the right topic of ``text``; the stored model prediction is the server's own."""
-        return {**services.feedback(text, human_label, who or annotator), "reported_model_prediction": model_prediction}
+        name = who or (API_ANNOTATOR if annotator is None else annotator)
+        return {**services.feedback(text, human_label, name), "reported_model_prediction": model_prediction}
 
     @router.get("/metrics")
     def metrics(version: Annotated[int | None, Query(ge=0, description="0 or absent: the current version")] = None):
@@ -150,7 +200,7 @@ def api_router(services, user) -> APIRouter:
 
 def health_router(services) -> APIRouter:
     """``GET /health``: 200 with the current version when a model exists and the store answers, else 503."""
-    router = APIRouter(tags=["health"])
+    router = APIRouter(tags=["health"], default_response_class=SafeJSONResponse)
 
     @router.get("/health")
     def health() -> JSONResponse:
@@ -163,10 +213,30 @@ def health_router(services) -> APIRouter:
         except Exception as exc:  # noqa: BLE001 - any failure to reach the store makes the app unhealthy
             log.warning("health check: label store unreachable: %s", exc)
             return _unavailable(f"The label store is unreachable: {str(exc)[:200]}")
-        return JSONResponse({"status": "ok", "model_version": version, **counters})
+        return SafeJSONResponse({"status": "ok", "model_version": version, **counters})
 
     return router
 
 
 def _unavailable(reason: str) -> JSONResponse:
-    return JSONResponse({"status": "unavailable", "detail": reason}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+    body = {"status": "unavailable", "detail": reason}
+    return SafeJSONResponse(body, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+class NoSuchRoute:
+    """An ASGI endpoint for API paths no route takes: 405 with ``Allow`` when the path exists for other methods,
+    404 otherwise, both in this API's error shape (rather than the UI's, which is mounted at /)."""
+
+    def __init__(self, routes: list[tuple[re.Pattern, set[str]]]) -> None:
+        self.routes = routes  # (path pattern, methods) of the API's routes
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Answer without reading the request body."""
+        path, method = scope["path"], scope["method"]
+        allowed = sorted({m for pattern, methods in self.routes if pattern.match(path) for m in methods})
+        if allowed:
+            detail = f"{method} is not allowed on {path}; use {' or '.join(allowed)}."
+            exc = HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, detail, headers={"Allow": ", ".join(allowed)})
+        else:
+            exc = HTTPException(status.HTTP_404_NOT_FOUND, f"No route {path}; the API's routes are listed at /docs.")
+        await error_response(exc)(scope, receive, send)

@@ -13,6 +13,8 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.routing import Mount
 
+from hloop.ui.edge import server_options
+
 START_SECONDS = 20.0
 
 
@@ -42,7 +44,7 @@ def serve_on_free_port(app: FastAPI, demo: gr.Blocks) -> Served:
     """Serve ``app`` (with ``demo`` mounted in it) on a free 127.0.0.1 port without blocking."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, **server_options()))
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=_run, args=(loop, server, sock), daemon=True)
     thread.start()

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from hloop.config import Settings, settings_problems
 from hloop.core.errors import HLoopError
 from hloop.services import Services
-from hloop.ui import api, correct, data, model, predict, queue, rest, review
-from hloop.ui.auth import ClientAddressMiddleware, Login, LoginBrake
+from hloop.ui import api, correct, data, edge, model, predict, queue, rest, review
+from hloop.ui.auth import Login, LoginBrake
 from hloop.ui.serving import Served, serve_on_free_port
 
 # Calls of one event served at once. Predict, next_item, submit and the other light events are thread-safe and
@@ -69,9 +69,11 @@ def app_login(settings: Settings, brake: LoginBrake | None = None) -> Login | No
     return Login(users, brake or LoginBrake(settings.login_max_failures, settings.login_lockout_seconds))
 
 
-def launch_options(login: Login | None) -> dict:
-    """The UI's options when mounted: theme, CSS and login (the same for the app, the tests and the benchmark)."""
+def launch_options(login: Login | None, settings: Settings | None = None) -> dict:
+    """The UI's options when mounted: theme, CSS, login and the upload cap (the same for the app, the tests and
+    the benchmark)."""
     return {
+        "max_file_size": settings.max_upload_bytes if settings else None,
         "theme": gr.themes.Soft(),
         "css": CSS,
         "auth": login.gradio_auth if login else None,
@@ -91,10 +93,10 @@ def web_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    combined.add_middleware(ClientAddressMiddleware)
     if services is not None:
         rest.add_routes(combined, services, login)
-    return gr.mount_gradio_app(combined, demo, path="/", **launch_options(login))
+    edge.install(combined, settings, login)
+    return gr.mount_gradio_app(combined, demo, path="/", **launch_options(login, settings))
 
 
 def serve_in_background(
@@ -203,5 +205,6 @@ def main() -> int:
         asgi,
         host=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        **edge.server_options(),
     )
     return 0

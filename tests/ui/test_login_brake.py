@@ -7,7 +7,7 @@ import logging
 import httpx
 import pytest
 
-from hloop.ui.auth import Login, LoginBrake, LoginRefused
+from hloop.ui.auth import KNOWN_GOOD_SECONDS, Login, LoginBrake, LoginRefused
 
 
 class Clock:
@@ -55,9 +55,68 @@ def test_failures_are_forgotten_and_the_table_is_bounded(clock):
     assert brake.retry_after("ana", "10.0.0.1") == 0  # the first failure was forgotten
     brake.failed("ana", "10.0.0.1")
     assert brake.retry_after("ana", "10.0.0.1") == 10.0
+    brake.failed("ben", "10.0.0.2")
     for n in range(4):
         brake.failed(f"user{n}", f"10.0.1.{n}")
-    assert brake.retry_after("ana", "10.0.0.1") == 0  # the oldest entries were dropped to keep 4
+    assert brake.retry_after("ana", "10.0.0.1") == 10.0  # a lockout is never dropped to make room...
+    brake.failed("ben", "10.0.0.2")
+    assert brake.retry_after("ben", "10.0.0.2") == 0  # ...the oldest counts below the threshold are: ben's first
+
+
+def test_a_flood_of_junk_failures_never_resets_a_lockout(clock):
+    """The issue's attack: 5,200 failures with junk user names from rotating addresses against a 10,000 table."""
+    brake = LoginBrake(5, 30.0, clock=clock)
+    for _ in range(12):  # ana's lockout at its cap: an hour
+        brake.failed("ana", "10.0.0.1")
+        clock.now += 1
+    assert brake.retry_after("ana", "10.9.9.9") > 3500
+    for n in range(5200):
+        brake.failed(f"junk{n}", f"10.{n // 65536}.{n // 256 % 256}.{n % 256}")
+    assert brake.retry_after("ana", "10.9.9.9") > 3500
+    clock.now += 3601
+    brake.failed("ana", "10.0.0.2")  # the count was kept: one more failure is another hour
+    assert brake.retry_after("ana", "10.9.9.9") == 3600
+
+
+def test_a_table_full_of_lockouts_refuses_strangers_and_lets_known_clients_in(clock):
+    login = Login([("ana", "secret1"), ("ben", "secret2")], LoginBrake(2, 10.0, max_entries=4, clock=clock))
+    assert login.verify("ana", "secret1", "10.0.0.1") is True  # known-good from here
+    for n in range(2):  # two users and two addresses locked: the table is full of lockouts
+        for _ in range(2):
+            assert login.verify(f"mallory{n}", "guess", f"10.6.6.{n}") is False
+    with pytest.raises(LoginRefused, match="known clients can still log in") as refused:
+        login.verify("ben", "secret2", "10.0.0.2")  # no room to count a stranger's failure: refused, not unbraked
+    assert refused.value.retry_after >= 1
+    with pytest.raises(LoginRefused):
+        login.verify("mallory0", "guess", "10.6.6.0")  # and nobody was unlocked
+    assert login.verify("ana", "secret1", "10.0.0.1") is True
+    clock.now += 10 + 901  # forgotten 15 minutes after the lockouts end: room again
+    assert login.verify("ben", "secret2", "10.0.0.2") is True
+
+
+def test_a_known_good_address_gets_in_while_the_user_is_locked_from_elsewhere(clock):
+    login = Login([("ana", "secret1")], LoginBrake(3, 10.0, clock=clock))
+    assert login.verify("ana", "secret1", "10.0.0.1") is True
+    for _ in range(15):  # an attacker guesses whenever the lockout ends: it reaches its cap, an hour, and stays
+        clock.now += login.brake.retry_after("ana", "10.6.6.6") + 0.5
+        assert login.verify("ana", "guess", "10.6.6.6") is False
+    assert login.brake.retry_after("ana", "10.6.6.6") == 3600
+    with pytest.raises(LoginRefused):
+        login.verify("ana", "secret1", "10.0.0.9")  # a stranger's address is refused, right password or not
+    assert login.verify("ana", "secret1", "10.0.0.1") is True  # ana's own address still gets in
+
+    for _ in range(3):  # guesses from the known-good address lock only that address for ana
+        assert login.verify("ana", "guess", "10.0.0.1") is False
+    with pytest.raises(LoginRefused) as refused:
+        login.verify("ana", "secret1", "10.0.0.1")
+    assert refused.value.retry_after == 10.0
+    clock.now += 10.5
+    assert login.verify("ana", "secret1", "10.0.0.1") is True
+    clock.now += KNOWN_GOOD_SECONDS + 1  # known-good for a while only
+    for _ in range(3):
+        assert login.verify("ana", "guess", "10.6.6.6") is False
+    with pytest.raises(LoginRefused):
+        login.verify("ana", "secret1", "10.0.0.1")  # no longer known-good: the user's lockout applies again
 
 
 def test_unknown_users_never_log_in(clock):
@@ -106,3 +165,20 @@ def test_rest_failures_lock_the_ui_login_too(launch, trained, settings, clock):
         assert statuses == [401, 401, 401, 429]
         assert _ui_login(other, "ben", "secret2").status_code == 429  # ben is locked from any address
         assert _ui_login(other, "ana", "secret1").status_code == 200
+
+
+def test_a_session_and_a_known_address_keep_working_while_the_user_is_locked(launch, trained, settings, clock):
+    settings.auth = "ana:secret1"
+    url = launch(trained, brake=LoginBrake(3, 60.0, clock=clock))
+    with _from("127.0.0.5", url) as ana, _from("127.0.0.6", url) as mallory, _from("127.0.0.7", url) as stranger:
+        assert _ui_login(ana, "ana", "secret1").status_code == 200  # a session cookie, from a now known address
+        guesses = [mallory.get("/api/model/version", auth=("ana", f"guess{n}")).status_code for n in range(4)]
+        assert guesses == [401, 401, 401, 429]
+        assert stranger.get("/api/model/version", auth=("ana", "secret1")).status_code == 429
+        assert _ui_login(stranger, "ana", "secret1").status_code == 429
+
+        assert ana.get("/config").status_code == 200  # the UI session goes on
+        assert ana.get("/api/model/version", auth=("ana", "secret1")).status_code == 200  # REST from ana's address
+        with _from("127.0.0.5", url) as ana_again:  # a new session from ana's address logs in too
+            assert ana_again.get("/config").status_code == 401
+            assert _ui_login(ana_again, "ana", "secret1").status_code == 200
