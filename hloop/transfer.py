@@ -5,15 +5,20 @@ from __future__ import annotations
 import csv
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from hloop.core.errors import InvalidInputError
 
 FORMATS = ("csv", "jsonl")
-# Spreadsheet formula injection (OWASP "CSV Injection"): what may start a formula, and what may hide it
-_FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
-_LEADING = " \t\r\n\x0b\x0c\u00a0\u3000\"'"
+# Spreadsheet formula injection (OWASP "CSV Injection"): what may start a formula, and what may hide it.
+# Classes, not lists: any character whose compatibility form (NFKC) or Unicode name is = + - @ or a dash starts
+# a formula; any control, format, space, separator, combining or blank character (and quotes) may hide one.
+_FORMULA_STARTS = frozenset("=+-@")
+_FORMULA_NAMES = ("EQUALS SIGN", "PLUS SIGN", "MINUS SIGN", "HYPHEN-MINUS", "COMMERCIAL AT")
+_HIDING = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+_QUOTES = frozenset("\"'")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
@@ -97,14 +102,35 @@ def _iter_jsonl(lines: _CountingLines) -> Iterator[tuple[int, object]]:
 def spreadsheet_safe(value: object) -> object:
     """A CSV cell that a spreadsheet will not run: text that could start a formula gets a leading ``'`` (OWASP).
 
-    Triggers are ``= + - @`` (and their full-width forms) after any leading whitespace or quotes, and a leading
-    tab or carriage return. Numbers, and text that is exactly a plain number such as ``-12.5``, are unchanged.
+    Triggers are ``= + - @``, any compatibility or look-alike form of them (full-width, small, superscript, the
+    minus sign, any dash) as the first visible character (after whitespace, invisible characters such as a
+    zero-width space, BOM or NUL, and quotes), and a leading tab or carriage return. Numbers, and text that is
+    exactly a plain number such as ``-12.5``, are unchanged.
     """
     if not isinstance(value, str) or not value:
         return value
-    if value[0] in "\t\r" or value.lstrip(_LEADING)[:1] in _FORMULA_STARTS:
+    if value[0] in "\t\r" or _starts_formula(value):
         return value if _PLAIN_NUMBER.fullmatch(value) else "'" + value
     return value
+
+
+def _starts_formula(value: str) -> bool:
+    """Whether the first visible character of ``value`` could make a spreadsheet read it as a formula."""
+    for ch in value:
+        visible = unicodedata.normalize("NFKC", ch)[:1] or ch
+        if _hides(ch) or visible in _QUOTES or (visible != ch and _hides(visible)):
+            continue
+        name = unicodedata.name(ch, "")
+        return visible in _FORMULA_STARTS or unicodedata.category(ch) == "Pd" or any(n in name for n in _FORMULA_NAMES)
+    return False
+
+
+def _hides(ch: str) -> bool:
+    """A character a reader does not see before a formula: control, format, space, combining, blank, filler."""
+    if ch.isspace() or unicodedata.category(ch) in _HIDING:
+        return True
+    name = unicodedata.name(ch, "")
+    return "FILLER" in name or "BLANK" in name
 
 
 def write_records(path: str | Path, records: Iterable[dict], columns: list[str]) -> int:
