@@ -43,3 +43,13 @@ class StoreBusyError(HLoopError):
 
 class ComputeUnavailableError(HLoopError):
     """Remote compute (Modal) has no credentials, cannot be reached or is not deployed; nothing was changed."""
+
+
+class StoreBrokenError(HLoopError):
+    """The label store cannot be used as it is (read-only, not a database, a column missing, disk full); retrying
+    will not help until someone fixes what the message names."""
+
+
+class StorageError(HLoopError):
+    """A file or folder could not be written (disk full, read-only, a file where a folder belongs); nothing
+    half-written was kept."""
