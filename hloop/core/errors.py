@@ -82,3 +82,11 @@ def unexpected(exc: BaseException) -> str:
         f"unexpected {type(exc).__name__}: {message} - this is a bug in HumanLoopML; please report it "
         "(set HLOOP_DEBUG=1 for the traceback)."
     )
+
+
+class ImportStoppedError(HLoopError):
+    """An import stopped part-way; the message (and ``report``) say exactly what was added before it stopped."""
+
+    def __init__(self, message: str, report: dict) -> None:
+        super().__init__(message)
+        self.report = report
