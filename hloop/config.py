@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     inline_scoring_rows: int = 5000  # new pool rows up to this many are scored in the request (milliseconds)
     scoring_processes: int = 1  # worker processes for background scoring; 0 = a thread of the app's process
     fit_in_worker: bool = True  # fit new versions in a lower-priority worker process, kept for the next retrain
+    # Issue 15: the most a restore may write (model files and table rows, as the archive's manifest counts them)
+    restore_max_bytes: int = 10 * 2**30
 
     @field_validator("seed_size")
     @classmethod
@@ -217,6 +219,11 @@ class Settings(BaseSettings):
     @classmethod
     def _inline_scoring_rows(cls, value: int) -> int:
         return _within(value, 0, 1_000_000, "rows")
+
+    @field_validator("restore_max_bytes")
+    @classmethod
+    def _restore_max_bytes(cls, value: int) -> int:
+        return _within(value, 2**20, 2**40, "bytes, 1 MiB to 1 TiB")
 
 
 def _within(value: float, low: float, high: float, unit: str, low_open: bool = False) -> float:
