@@ -81,7 +81,9 @@ class Settings(BaseSettings):
                 raise ValueError("HLOOP_SEED_SIZE must be 0 (cold start), a positive integer or 'all'")
             value = int(value)
         if not 0 <= value <= MAX_SEED_SIZE:
-            raise ValueError(f"HLOOP_SEED_SIZE must be 0 (cold start), a positive integer up to {MAX_SEED_SIZE:,} or 'all'")
+            raise ValueError(
+                f"HLOOP_SEED_SIZE must be 0 (cold start), a positive integer up to {MAX_SEED_SIZE:,} or 'all'"
+            )
         return value
 
     @field_validator("eval_share")

@@ -78,7 +78,9 @@ def _not_utf8(value: str) -> InvalidInputError | None:
     if match is None:
         return None
     byte = ord(match.group()) - 0xDC00
-    return InvalidInputError(f"not UTF-8 text (byte 0x{byte:02x} at character {match.start() + 1}); save the file as UTF-8")
+    return InvalidInputError(
+        f"not UTF-8 text (byte 0x{byte:02x} at character {match.start() + 1}); save the file as UTF-8"
+    )
 
 
 def _iter_csv(lines: _CountingLines, path: Path) -> Iterator[tuple[int, object]]:
@@ -107,9 +109,12 @@ def _iter_csv(lines: _CountingLines, path: Path) -> Iterator[tuple[int, object]]
             number -= 1
             continue
         if len(fields) != len(header):
-            yield number, InvalidInputError(
-                f"has {len(fields)} fields and the header has {len(header)}; quote a text that holds "
-                f"{'commas' if len(fields) > len(header) else 'line breaks'} or the delimiter"
+            yield (
+                number,
+                InvalidInputError(
+                    f"has {len(fields)} fields and the header has {len(header)}; quote a text that holds "
+                    f"{'commas' if len(fields) > len(header) else 'line breaks'} or the delimiter"
+                ),
             )
             continue
         bad = next((e for e in map(_not_utf8, fields) if e is not None), None)
@@ -121,7 +126,10 @@ def _iter_jsonl(lines: _CountingLines) -> Iterator[tuple[int, object]]:
         if not line.strip():
             continue
         if len(line) > MAX_LINE_CHARS:
-            yield number, InvalidInputError(f"the line is {len(line):,} characters long; the limit is {MAX_LINE_CHARS:,}")
+            yield (
+                number,
+                InvalidInputError(f"the line is {len(line):,} characters long; the limit is {MAX_LINE_CHARS:,}"),
+            )
             continue
         if (bad := _not_utf8(line)) is not None:
             yield number, bad

@@ -55,7 +55,9 @@ class VerifiedArchive:
             for chunk in iter(lambda: src.read(1 << 20), b""):
                 written += len(chunk)
                 if written > limit:  # cannot happen after the sha256 check, unless the file changed since
-                    raise InvalidInputError(f"{name} grew beyond its {limit:,} bytes while restoring; nothing was restored.")
+                    raise InvalidInputError(
+                        f"{name} grew beyond its {limit:,} bytes while restoring; nothing was restored."
+                    )
                 out.write(chunk)
 
 
@@ -144,8 +146,11 @@ def _check_sizes(zf: zipfile.ZipFile, manifest: dict, path: Path, max_bytes: int
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise _refuse(path, f"its manifest gives {name} no valid size")
         if zf.getinfo(name).file_size != size:
-            raise _refuse(path, f"{name} is {zf.getinfo(name).file_size:,} bytes by its zip header and {size:,} by "
-                          "the manifest (the archive was changed)")
+            raise _refuse(
+                path,
+                f"{name} is {zf.getinfo(name).file_size:,} bytes by its zip header and {size:,} by "
+                "the manifest (the archive was changed)",
+            )
         total += size
     if total > max_bytes:
         raise _refuse(

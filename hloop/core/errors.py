@@ -71,7 +71,7 @@ def storage_error(exc: OSError, what: str) -> StorageError:
         errno.EEXIST: "a file stands where a folder belongs; move it, or point the setting at a folder",
         errno.EISDIR: "a folder stands where a file belongs; move it, or choose another path",
     }
-    fix = fixes.get(exc.errno, "check the disk and the path")
+    fix = fixes.get(exc.errno or 0, "check the disk and the path")
     return StorageError(f"{what} failed: {exc.strerror or exc}{where}; nothing half-written was kept. To fix: {fix}.")
 
 

@@ -8,8 +8,8 @@ from sqlalchemy.exc import DBAPIError
 
 from hloop.services.project import _safe_url
 from hloop.services.transfer import Transfer
-from labeling.faults import store_error
 from labeling.backup import BackupReport, restore_backup, write_backup
+from labeling.faults import store_error
 
 
 class Backups(Transfer):

@@ -43,7 +43,22 @@ HIDDEN_FORMULAS = [
     "\u0301=1",  # a combining mark with nothing to combine with
     "\u200b\uff02\ufe66 1",  # invisible, a full-width quote, then a small equals sign
 ]
-LEFT_ALONE = ["\u200bplain", "\ufeffheadline", "x\ufe66y", "\u2460 first", "plain headline", "", "3 = 1 + 2", "mid @ sign", "-12", "-12.5", "+3", "1e5", "-.5", "2024-01-01"]
+LEFT_ALONE = [
+    "\u200bplain",
+    "\ufeffheadline",
+    "x\ufe66y",
+    "\u2460 first",
+    "plain headline",
+    "",
+    "3 = 1 + 2",
+    "mid @ sign",
+    "-12",
+    "-12.5",
+    "+3",
+    "1e5",
+    "-.5",
+    "2024-01-01",
+]
 
 
 @pytest.mark.parametrize("text", FORMULAS + HIDDEN_FORMULAS)

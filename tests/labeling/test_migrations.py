@@ -126,7 +126,9 @@ def test_postgresql_store_from_before_migrations_is_upgraded(postgres_url):
     engine.dispose()
 
 
-@pytest.mark.parametrize(("table", "column"), [("label", "undone_at"), ("example", "dataset_row"), ("claim", "annotator")])
+@pytest.mark.parametrize(
+    ("table", "column"), [("label", "undone_at"), ("example", "dataset_row"), ("claim", "annotator")]
+)
 def test_an_old_store_missing_a_column_is_refused_and_not_stamped(tmp_path, table, column):
     from hloop.core.errors import StoreBrokenError
 

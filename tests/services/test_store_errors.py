@@ -28,20 +28,38 @@ class _PgError(Exception):
     [
         (OperationalError("x", {}, sqlite3.OperationalError("database is locked")), StoreBusyError, "Try again"),
         (OperationalError("x", {}, _PgError("connection refused", "08006")), StoreBusyError, "Try again"),
-        (OperationalError("x", {}, sqlite3.OperationalError("attempt to write a readonly database")),
-         StoreBrokenError, "is read-only"),
-        (OperationalError("x", {}, sqlite3.OperationalError("database or disk is full")),
-         StoreBrokenError, "no disk space left"),
-        (OperationalError("x", {}, sqlite3.OperationalError("no such column: label.undone_at")),
-         StoreBrokenError, "lacks a table or column"),
+        (
+            OperationalError("x", {}, sqlite3.OperationalError("attempt to write a readonly database")),
+            StoreBrokenError,
+            "is read-only",
+        ),
+        (
+            OperationalError("x", {}, sqlite3.OperationalError("database or disk is full")),
+            StoreBrokenError,
+            "no disk space left",
+        ),
+        (
+            OperationalError("x", {}, sqlite3.OperationalError("no such column: label.undone_at")),
+            StoreBrokenError,
+            "lacks a table or column",
+        ),
         (DatabaseError("x", {}, sqlite3.DatabaseError("file is not a database")), StoreBrokenError, "not a SQLite"),
         (OperationalError("x", {}, _PgError("could not extend file", "53100")), StoreBrokenError, "no disk space"),
-        (ProgrammingError("x", {}, _PgError('column "undone_at" does not exist', "42703")),
-         StoreBrokenError, "lacks a table or column"),
-        (ProgrammingError("x", {}, _PgError("permission denied for table label", "42501")),
-         StoreBrokenError, "refuses this database user"),
-        (OperationalError("x", {}, _PgError("cannot execute INSERT in a read-only transaction", "25006")),
-         StoreBrokenError, "is read-only"),
+        (
+            ProgrammingError("x", {}, _PgError('column "undone_at" does not exist', "42703")),
+            StoreBrokenError,
+            "lacks a table or column",
+        ),
+        (
+            ProgrammingError("x", {}, _PgError("permission denied for table label", "42501")),
+            StoreBrokenError,
+            "refuses this database user",
+        ),
+        (
+            OperationalError("x", {}, _PgError("cannot execute INSERT in a read-only transaction", "25006")),
+            StoreBrokenError,
+            "is read-only",
+        ),
     ],
 )
 def test_database_errors_are_sorted_into_busy_and_broken(exc, kind, says):

@@ -138,8 +138,13 @@ def _pool_texts(services) -> set[str]:
 def test_a_bad_byte_rejects_only_its_row_in_csv_and_jsonl(services, tmp_path):
     good = [f"imported text {i}" for i in range(6)]
     csv_path, jsonl_path = tmp_path / "in.csv", tmp_path / "in.jsonl"
-    csv_path.write_bytes(b"text\n" + b"\n".join(t.encode() for t in good[:3]) + b"\nbad \xff byte\n"
-                         + b"\n".join(t.encode() for t in good[3:]) + b"\n")
+    csv_path.write_bytes(
+        b"text\n"
+        + b"\n".join(t.encode() for t in good[:3])
+        + b"\nbad \xff byte\n"
+        + b"\n".join(t.encode() for t in good[3:])
+        + b"\n"
+    )
     report = services.import_texts(csv_path)
     assert (report["rows"], report["added"], report["rejected"]) == (7, 6, 1)
     assert report["rejections"][0]["row"] == 5 and "not UTF-8 text (byte 0xff" in report["rejections"][0]["reason"]
@@ -164,8 +169,16 @@ def test_an_oversized_csv_field_rejects_its_row_and_the_rest_is_imported(service
 
 def test_a_deeply_nested_jsonl_line_is_rejected_like_any_bad_line(services, tmp_path):
     path = tmp_path / "in.jsonl"
-    path.write_text('{"text": "before"}\n' + "[" * 100_000 + "\n" + '{"text": {"a": ' * 5000 + "1" + "}" * 5000
-                    + "\n" + '{"text": "after"}\n')
+    path.write_text(
+        '{"text": "before"}\n'
+        + "[" * 100_000
+        + "\n"
+        + '{"text": {"a": ' * 5000
+        + "1"
+        + "}" * 5000
+        + "\n"
+        + '{"text": "after"}\n'
+    )
     report = services.import_texts(path)
     assert (report["rows"], report["added"], report["rejected"]) == (4, 2, 2)
     assert [r["row"] for r in report["rejections"]] == [2, 3]

@@ -74,8 +74,15 @@ def _broken_start_cases(tmp_path: Path) -> dict[str, tuple[dict[str, str], str]]
 
 
 @pytest.mark.parametrize(
-    "case", ["not sqlite", "models is a file", "driver missing", "unparsable url", "unknown dialect",
-             "folder for the store is a file"]
+    "case",
+    [
+        "not sqlite",
+        "models is a file",
+        "driver missing",
+        "unparsable url",
+        "unknown dialect",
+        "folder for the store is a file",
+    ],
 )
 def test_broken_stores_and_folders_stop_app_and_cli_with_one_line(tmp_path, tickets, monkeypatch, capsys, case):
     from hloop.cli import main as cli_main
