@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
+from hloop.core.errors import storage_error
 from hloop.services.project import _safe_url
 from hloop.services.transfer import Transfer
 from labeling.backup import BackupReport, restore_backup, write_backup
@@ -17,7 +18,10 @@ class Backups(Transfer):
 
     def backup(self, path: str | Path) -> BackupReport:
         """Write every table of the label store and the models folder to one archive with a manifest of sha256s."""
-        return write_backup(self.engine, self.settings.models_dir, Path(path))
+        try:
+            return write_backup(self.engine, self.settings.models_dir, Path(path))
+        except OSError as exc:  # a full disk, a read-only folder: the half-written archive was removed
+            raise storage_error(exc, f"Writing the backup {Path(path).name}") from exc
 
     def restore(self, path: str | Path) -> BackupReport:
         """Fill an empty label store and models folder from an archive; refuses a damaged one or a non-empty

@@ -102,5 +102,8 @@ class Transfer(Queue):
                 if record["undone_at"] is None:
                     latest[record["example_id"]] = record
             records = sorted(latest.values(), key=lambda r: r["label_id"])
-        count = write_records(path, ({k: r[k] for k in EXPORT_COLUMNS} for r in records), EXPORT_COLUMNS)
+        try:
+            count = write_records(path, ({k: r[k] for k in EXPORT_COLUMNS} for r in records), EXPORT_COLUMNS)
+        except OSError as exc:  # a full disk, a read-only folder: the target is untouched
+            raise storage_error(exc, f"Writing the export {Path(path).name}") from exc
         return {"path": str(path), "labels": count}

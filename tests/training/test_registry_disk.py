@@ -44,3 +44,15 @@ def test_the_cli_turns_any_disk_error_into_one_line_and_exit_2(tmp_path, monkeyp
     assert main(["export", str(tmp_path / "out.csv")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and "No space left" in err and "free disk space" in err
+
+
+@pytest.mark.parametrize("what", ["export", "backup"])
+def test_a_full_disk_on_export_or_backup_is_a_storage_error_and_leaves_no_file(trained, tmp_path, monkeypatch, what):
+    trained.feedback("a story about rockets", "delta", "ana")
+    monkeypatch.setattr(os, "replace", _disk_full)
+    target = tmp_path / ("labels.csv" if what == "export" else "backup.zip")
+    with pytest.raises(StorageError, match="No space left on device.*free disk space"):
+        getattr(trained, what)(target)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name not in ("hloop.db", "models")) == [
+        p for p in ("hloop.db-shm", "hloop.db-wal") if (tmp_path / p).exists()
+    ]
