@@ -8,8 +8,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from hloop.core.errors import HLoopError, StoreBrokenError, StoreBusyError
 
 FIX_SCHEMA = (
-    "it was made or changed by another program or release. Restore a backup into a new store "
-    "(`python -m hloop restore`), or point HLOOP_DATABASE_URL at a new store"
+    "restore a backup into a new store (`python -m hloop restore`), or point HLOOP_DATABASE_URL at a new store "
+    "(this one was made or changed by another program or release)"
 )
 # (what the driver says or the SQLSTATE class, what is wrong, what to do); first match wins
 _PERMANENT = (

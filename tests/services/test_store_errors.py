@@ -82,7 +82,7 @@ def test_a_column_lost_under_a_running_app_is_named_and_reported_by_health(train
         connection.exec_driver_sql("ALTER TABLE label DROP COLUMN undone_at")
     with pytest.raises(StoreBrokenError, match="lacks a table or column") as caught:
         trained.feedback("a brand new text to label", "beta", "ana")
-    assert "Try again" not in str(caught.value) and "Restore a backup" in str(caught.value)
+    assert "Try again" not in str(caught.value) and "restore a backup into a new store" in str(caught.value)
     code, body = _health(trained)
     assert code == 503 and "lacks a table or column" in body["detail"]
 
