@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pydantic import ValidationError
 
 from hloop.core import values
-from hloop.core.errors import HLoopError
+from hloop.core.errors import HLoopError, storage_error, unexpected
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 
 COMMANDS: dict[str, Callable] = {}
@@ -522,13 +522,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 2
+    except OSError as exc:  # a disk or a path the user can fix: full, read-only, a file where a folder belongs
+        print(f"error: {storage_error(exc, f'python -m hloop {args.command}')}", file=sys.stderr)
+        return 2
     except Exception as exc:  # an unexpected bug: still one line, the trace only on request
         if os.environ.get("HLOOP_DEBUG"):
             raise
-        print(
-            f"error: unexpected {type(exc).__name__}: {str(exc)[:300]} (set HLOOP_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
+        print(f"error: {unexpected(exc)}", file=sys.stderr)
         return 1
 
 

@@ -12,7 +12,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 HUB_DATASET = "fancyzhx/ag_news"
 MAX_CLAIM_MINUTES = 24 * 60  # a claim longer than a day only hides an item from everyone else
+MIN_CLAIM_MINUTES = 0.05  # 3 s: a shorter claim expires before anyone can read the text
 MAX_DB_TIMEOUT = 3600.0
+MIN_DB_TIMEOUT = 0.01  # 10 ms: shorter waits turn every ordinary write contention into "busy"
+MAX_LOGIN_FAILURES = 1000  # more failures before a lockout is no brake at all
+MAX_LOCKOUT_SECONDS = 3600.0  # the login brake never locks out for longer (hloop.ui.auth)
+MAX_SEED_SIZE = 10**9  # more rows than any dataset holds; "all" takes every row
+MAX_COUNT = 10**7
 MAX_RANDOM_SEED = 2**31 - 1  # scikit-learn and numpy seeds, with room for one seed per simulation repeat
 MAX_PREDICTION_LOG = 10**9
 KIB, MIB, GIB = 2**10, 2**20, 2**30
@@ -70,6 +76,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = GIB  # a file sent to the UI's upload route (the Data tab's imports)
     cors_origins: str = ""  # comma-separated origins (https://host[:port]) whose pages may call /api; empty: none
     trusted_proxies: str = ""  # comma-separated addresses/networks whose X-Forwarded-For is believed; empty: none
+    # Issue 15: the most a restore may write (model files and table rows, as the archive's manifest counts them)
+    restore_max_bytes: int = 10 * 2**30
 
     @field_validator("seed_size")
     @classmethod
@@ -80,15 +88,17 @@ class Settings(BaseSettings):
             if not value.strip().isdigit():
                 raise ValueError("HLOOP_SEED_SIZE must be 0 (cold start), a positive integer or 'all'")
             value = int(value)
-        if value < 0:
-            raise ValueError("HLOOP_SEED_SIZE must be 0 (cold start), a positive integer or 'all'")
+        if not 0 <= value <= MAX_SEED_SIZE:
+            raise ValueError(
+                f"HLOOP_SEED_SIZE must be 0 (cold start), a positive integer up to {MAX_SEED_SIZE:,} or 'all'"
+            )
         return value
 
     @field_validator("eval_share")
     @classmethod
     def _eval_share(cls, value: float) -> float:
-        if not 0 < value < 1:
-            raise ValueError("HLOOP_EVAL_SHARE must be between 0 and 1 (exclusive), e.g. 0.2")
+        if not (math.isfinite(value) and 0.001 <= value <= 0.9):
+            raise ValueError(f"HLOOP_EVAL_SHARE must be between 0.001 and 0.9, e.g. 0.2; got {value!r}")
         return value
 
     @field_validator("min_per_label")
@@ -108,8 +118,8 @@ class Settings(BaseSettings):
     @field_validator("feedback_weight")
     @classmethod
     def _feedback_weight(cls, value: float) -> float:
-        if not 0 < value <= 100:
-            raise ValueError("HLOOP_FEEDBACK_WEIGHT must be in (0, 100]")
+        if not (math.isfinite(value) and 0.001 <= value <= 100):
+            raise ValueError(f"HLOOP_FEEDBACK_WEIGHT must be between 0.001 and 100; got {value!r}")
         return value
 
     @model_validator(mode="after")
@@ -122,12 +132,12 @@ class Settings(BaseSettings):
     @field_validator("claim_minutes")
     @classmethod
     def _claim_minutes(cls, value: float) -> float:
-        return _within(value, 0, MAX_CLAIM_MINUTES, "minutes", low_open=True)
+        return _within(value, MIN_CLAIM_MINUTES, MAX_CLAIM_MINUTES, "minutes")
 
     @field_validator("db_timeout")
     @classmethod
     def _db_timeout(cls, value: float) -> float:
-        return _within(value, 0, MAX_DB_TIMEOUT, "seconds", low_open=True)
+        return _within(value, MIN_DB_TIMEOUT, MAX_DB_TIMEOUT, "seconds")
 
     @field_validator("random_seed")
     @classmethod
@@ -149,12 +159,22 @@ class Settings(BaseSettings):
                 raise ValueError(f"is not valid UTF-8 text ({str(value)!r}); set it again as UTF-8") from None
         return value
 
-    @field_validator("login_max_failures", "login_lockout_seconds")
+    @field_validator("*")
     @classmethod
-    def _login_brake(cls, value: float, info) -> float:
-        if value <= 0:
-            raise ValueError(f"HLOOP_{info.field_name.upper()} must be positive")
+    def _finite(cls, value: object) -> object:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"must be a finite number; got {value!r}")
         return value
+
+    @field_validator("login_max_failures")
+    @classmethod
+    def _login_max_failures(cls, value: int) -> int:
+        return _within(value, 1, MAX_LOGIN_FAILURES, "failed logins before a lockout")
+
+    @field_validator("login_lockout_seconds")
+    @classmethod
+    def _login_lockout_seconds(cls, value: float) -> float:
+        return _within(value, 1, MAX_LOCKOUT_SECONDS, "seconds of the first lockout")
 
     @field_validator("compute")
     @classmethod
@@ -167,9 +187,7 @@ class Settings(BaseSettings):
     @field_validator("compute_chunk")
     @classmethod
     def _compute_chunk(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError("HLOOP_COMPUTE_CHUNK must be a positive number of texts")
-        return value
+        return _within(value, 1, MAX_COUNT, "texts per remote call")
 
     @field_validator("overlap")
     @classmethod
@@ -190,7 +208,7 @@ class Settings(BaseSettings):
     @field_validator("dev_max", "auto_retrain_every")
     @classmethod
     def _count(cls, value: int) -> int:
-        return _within(value, 0, 10**7, "a whole number")
+        return _within(value, 0, MAX_COUNT, "a whole number")
 
     @field_validator("gate_margin")
     @classmethod
@@ -200,7 +218,7 @@ class Settings(BaseSettings):
     @field_validator("gate_alpha")
     @classmethod
     def _gate_alpha(cls, value: float) -> float:
-        return _within(value, 0, 0.99, "a p-value", low_open=True)
+        return _within(value, 1e-6, 0.99, "a p-value")
 
     @field_validator("import_chunk_rows", "scoring_chunk_rows")
     @classmethod
@@ -241,6 +259,11 @@ class Settings(BaseSettings):
         """HLOOP_TRUSTED_PROXIES as a list (empty: X-Forwarded-For is never believed)."""
         return _entries(self.trusted_proxies)
 
+
+    @field_validator("restore_max_bytes")
+    @classmethod
+    def _restore_max_bytes(cls, value: int) -> int:
+        return _within(value, 2**20, 2**40, "bytes, 1 MiB to 1 TiB")
 
 def _entries(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]

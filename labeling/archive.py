@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ MANIFEST = "manifest.json"
 TABLES = "tables/"
 MODELS = "models/"
 FORMATS = (1,)
+DEFAULT_MAX_BYTES = 10 * 2**30  # what a restore may write unless told otherwise (HLOOP_RESTORE_MAX_BYTES)
 _UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecodeError, json.JSONDecodeError)
 
 
@@ -36,6 +36,11 @@ class VerifiedArchive:
         self.revision: str = manifest["schema_revision"]
         self.row_counts: dict[str, int] = dict(manifest["rows"])
         self.model_names = sorted(n for n in manifest["files"] if n.startswith(MODELS))
+        self.sizes: dict[str, int] = {name: entry["size"] for name, entry in manifest["files"].items()}
+
+    def bytes_of(self, prefix: str) -> int:
+        """The bytes the members under ``prefix`` (``TABLES`` or ``MODELS``) hold, as checked against the manifest."""
+        return sum(size for name, size in self.sizes.items() if name.startswith(prefix))
 
     def rows(self, table) -> Iterator[dict]:
         """The rows of ``table`` as dicts (values as stored in the JSONL)."""
@@ -44,14 +49,22 @@ class VerifiedArchive:
                 yield json.loads(line)
 
     def extract_to(self, name: str, target: Path) -> None:
-        """Copy the member ``name`` to the file ``target``."""
+        """Copy the member ``name`` to the file ``target``, never more bytes than its checked size."""
+        limit, written = self.sizes[name], 0
         with self._zf.open(name) as src, target.open("wb") as out:
-            shutil.copyfileobj(src, out)
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                written += len(chunk)
+                if written > limit:  # cannot happen after the sha256 check, unless the file changed since
+                    raise InvalidInputError(
+                        f"{name} grew beyond its {limit:,} bytes while restoring; nothing was restored."
+                    )
+                out.write(chunk)
 
 
 @contextmanager
-def read_archive(path: Path) -> Iterator[VerifiedArchive]:
-    """Open and verify a backup; InvalidInputError (saying what is wrong) for a damaged or tampered one."""
+def read_archive(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[VerifiedArchive]:
+    """Open and verify a backup; InvalidInputError (saying what is wrong) for a damaged or tampered one, or one
+    that would write more than ``max_bytes``: sizes are checked before any member is read, and while reading."""
     if not path.is_file():
         raise InvalidInputError(f"No backup file at {path}; give the path of a file written by `hloop backup`.")
     zf = None
@@ -59,6 +72,7 @@ def read_archive(path: Path) -> Iterator[VerifiedArchive]:
         zf = zipfile.ZipFile(path)
         manifest = _manifest(zf, path)
         _check_names(zf, manifest, path)
+        _check_sizes(zf, manifest, path, max_bytes)
         _check_contents(zf, manifest, path)
     except BaseException as exc:
         if zf is not None:
@@ -123,6 +137,29 @@ def _check_safe(name: str, path: Path) -> None:
         raise _refuse(path, f"it holds an unsafe or unexpected entry {name!r}")
 
 
+def _check_sizes(zf: zipfile.ZipFile, manifest: dict, path: Path, max_bytes: int) -> None:
+    """Every member's size in the manifest is a whole number that its zip header agrees with, and together they
+    stay within ``max_bytes`` (HLOOP_RESTORE_MAX_BYTES): checked before a byte is decompressed."""
+    total = 0
+    for name, expected in manifest["files"].items():
+        size = expected.get("size") if isinstance(expected, dict) else None
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise _refuse(path, f"its manifest gives {name} no valid size")
+        if zf.getinfo(name).file_size != size:
+            raise _refuse(
+                path,
+                f"{name} is {zf.getinfo(name).file_size:,} bytes by its zip header and {size:,} by "
+                "the manifest (the archive was changed)",
+            )
+        total += size
+    if total > max_bytes:
+        raise _refuse(
+            path,
+            f"it would write {total:,} bytes, more than HLOOP_RESTORE_MAX_BYTES ({max_bytes:,}); if you trust this "
+            "backup, raise HLOOP_RESTORE_MAX_BYTES above its size and restore again",
+        )
+
+
 def _check_contents(zf: zipfile.ZipFile, manifest: dict, path: Path) -> None:
     """Every file's size and sha256 match the manifest; every table's line count matches its row count."""
     for name, expected in manifest["files"].items():
@@ -132,6 +169,8 @@ def _check_contents(zf: zipfile.ZipFile, manifest: dict, path: Path) -> None:
                 digest.update(chunk)
                 size += len(chunk)
                 lines += chunk.count(b"\n")
+                if size > expected["size"]:  # the zip header lied: stop reading at once
+                    raise _refuse(path, f"{name} holds more than the {expected['size']:,} bytes its manifest says")
         if (
             not isinstance(expected, dict)
             or digest.hexdigest() != expected.get("sha256")

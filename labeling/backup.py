@@ -22,14 +22,16 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import StatementError
 from sqlmodel import SQLModel
 
-from hloop.core.errors import InvalidInputError
+from hloop.core.errors import InvalidInputError, StorageError, storage_error
 from labeling import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from labeling.archive import MANIFEST, MODELS, TABLES, VerifiedArchive, read_archive
+from labeling.archive import DEFAULT_MAX_BYTES, MANIFEST, MODELS, TABLES, VerifiedArchive, read_archive
 from labeling.schema import current_revision
 
 FORMAT = 1
 _CHUNK = 1 << 20
 _INSERT_BATCH = 5000
+STORE_GROWTH = 3  # a table's rows take up to this many times their JSONL bytes in the store (indexes, pages)
+SPARE_BYTES = 64 * 2**20  # free space left over after a restore, so the disk is not filled to the brim
 
 
 @dataclass(frozen=True)
@@ -138,28 +140,68 @@ def _add(archive: zipfile.ZipFile, name: str, chunks: Iterable[bytes]) -> dict:
     return {"sha256": digest.hexdigest(), "size": size}
 
 
-def restore_backup(engine: Engine, models_dir: Path, path: Path) -> BackupReport:
-    """Fill an empty store and an empty models folder from a verified archive; nothing is written on refusal."""
+def restore_backup(engine: Engine, models_dir: Path, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> BackupReport:
+    """Fill an empty store and an empty models folder from a verified archive; nothing is written on refusal.
+
+    The archive may hold at most ``max_bytes`` (HLOOP_RESTORE_MAX_BYTES), and the disks must have room for it."""
     models_dir = Path(models_dir)
-    with read_archive(Path(path)) as archive:
+    with read_archive(Path(path), max_bytes) as archive:
         if models_dir.is_dir() and any(models_dir.iterdir()):
             raise InvalidInputError(
                 f"The models folder {models_dir} is not empty; restore into an empty folder (HLOOP_MODELS_DIR)."
             )
-        staged = _stage_models(archive, models_dir)
-        placed = False
+        _require_space(engine, models_dir, archive, Path(path))
         try:
-            with engine.begin() as connection:
-                _require_empty_store(connection)
-                _insert_all(connection, archive, path)
-                if models_dir.is_dir():
-                    models_dir.rmdir()
-                os.rename(staged, models_dir)
-                placed = True
-        except BaseException:
-            shutil.rmtree(models_dir if placed else staged, ignore_errors=True)
-            raise
-        return BackupReport(str(path), archive.revision, archive.row_counts, len(archive.model_names))
+            return _restore(engine, models_dir, archive, Path(path))
+        except OSError as exc:
+            raise storage_error(exc, f"Restoring {Path(path).name}") from exc
+
+
+def _require_space(engine: Engine, models_dir: Path, archive: VerifiedArchive, path: Path) -> None:
+    """StorageError unless the disk of the models folder (and of a SQLite store) has room for what is restored."""
+    needs: dict[Path, int] = {_existing(models_dir): archive.bytes_of(MODELS)}
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if database and database != ":memory:" and not database.startswith("file:"):
+        folder = _existing(Path(database).expanduser().resolve().parent)
+        needs[folder] = needs.get(folder, 0) + STORE_GROWTH * archive.bytes_of(TABLES)
+    by_disk: dict[int, tuple[Path, int]] = {}
+    for folder, size in needs.items():
+        device = folder.stat().st_dev
+        by_disk[device] = (folder, by_disk.get(device, (folder, 0))[1] + size)
+    for folder, size in by_disk.values():
+        free = shutil.disk_usage(folder).free
+        if free < size + SPARE_BYTES:
+            raise StorageError(
+                f"Cannot restore {path.name}: it needs about {(size + SPARE_BYTES) / 2**20:,.0f} MiB free on the disk "
+                f"of {folder} and {free / 2**20:,.0f} MiB are free. Free space or restore elsewhere; nothing was "
+                "restored."
+            )
+
+
+def _existing(folder: Path) -> Path:
+    """``folder`` or its nearest existing parent (whose disk a new folder would be on)."""
+    folder = Path(folder).expanduser().resolve()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _restore(engine: Engine, models_dir: Path, archive: VerifiedArchive, path: Path) -> BackupReport:
+    """Stage the model files, insert every row in one transaction, then put the models folder in place."""
+    staged = _stage_models(archive, models_dir)
+    placed = False
+    try:
+        with engine.begin() as connection:
+            _require_empty_store(connection)
+            _insert_all(connection, archive, path)
+            if models_dir.is_dir():
+                models_dir.rmdir()
+            os.rename(staged, models_dir)
+            placed = True
+    except BaseException:
+        shutil.rmtree(models_dir if placed else staged, ignore_errors=True)
+        raise
+    return BackupReport(str(path), archive.revision, archive.row_counts, len(archive.model_names))
 
 
 def _stage_models(archive: VerifiedArchive, models_dir: Path) -> Path:

@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from hloop.core.errors import StoreMismatchError
+from hloop.core.errors import StoreBrokenError, StoreMismatchError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
@@ -49,18 +49,45 @@ def upgrade_store(engine: Engine) -> str:
     """Bring the store to the newest revision (a no-op when it is there already); returns that revision."""
     head = head_revision()
     with engine.connect() as connection:
-        if current_revision(connection) == head:  # the fast path: one small query
+        if current_revision(connection) == head:  # the fast path: one small query, and the columns checked
+            check_columns(connection)
             return head
     try:
         with engine.begin() as connection:
             _lock(connection)
             _upgrade_locked(connection, head)
+            check_columns(connection)  # inside the transaction: a store that fails is not stamped
     except DBAPIError:
         # On a database without a schema lock, another process may have created the tables first.
         with engine.connect() as connection:
             if current_revision(connection) != head:
                 raise
+            check_columns(connection)
     return head
+
+
+def check_columns(connection: Connection) -> None:
+    """StoreBrokenError naming every ``table.column`` the tables of this release expect and the store lacks."""
+    from sqlmodel import SQLModel
+
+    from labeling import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+    inspector = inspect(connection)
+    present = set(inspector.get_table_names())
+    missing = []
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name not in present:
+            missing.append(f"{table.name} (the whole table)")
+            continue
+        there = {column["name"] for column in inspector.get_columns(table.name)}
+        missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in there]
+    if missing:
+        raise StoreBrokenError(
+            f"The label store lacks {', '.join(missing[:8])}{' …' if len(missing) > 8 else ''}, which this release "
+            f"needs (schema revision {current_revision(connection) or 'none'}); it was made or changed by another "
+            "program. Nothing was changed. Restore a backup into a new store (`python -m hloop restore`), or point "
+            "HLOOP_DATABASE_URL at a new store."
+        )
 
 
 def _lock(connection: Connection) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sklearn.pipeline import Pipeline
 
-from hloop.core.errors import ModelIntegrityError, NoModelError, NotFoundError
+from hloop.core.errors import ModelIntegrityError, NoModelError, NotFoundError, StorageError, storage_error
 from training.artifact import FORMAT, Artifact, from_bytes, from_pipeline, loads, sha256_bytes
 
 ARTIFACT = "model.skops"
@@ -53,6 +53,11 @@ class Registry:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise StorageError(
+                f"The models folder {self.root} is a file, not a folder; move the file away, or point "
+                "HLOOP_MODELS_DIR at a folder (it is created when missing)."
+            )
         self._loaded: dict[int, Pipeline] = {}
 
     def versions(self) -> list[int]:
@@ -185,7 +190,15 @@ class Registry:
         return self.save_artifact(from_bytes(data, sha256), card, make_current)
 
     def save_artifact(self, artifact: Artifact, card: dict, make_current: bool = True) -> dict:
-        """Write a new version atomically and return its card (with ``version``, ``format``, ``artifact_sha256``)."""
+        """Write a new version atomically and return its card (with ``version``, ``format``, ``artifact_sha256``).
+
+        A failed write (a full disk, a read-only folder) is a StorageError and leaves no new version behind."""
+        try:
+            return self._save_artifact(artifact, card, make_current)
+        except OSError as exc:
+            raise storage_error(exc, f"Saving a new model version under {self.root}") from exc
+
+    def _save_artifact(self, artifact: Artifact, card: dict, make_current: bool) -> dict:
         self.root.mkdir(parents=True, exist_ok=True)
         self._remove_stale_temporaries()
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.root))
@@ -210,10 +223,14 @@ class Registry:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _write_atomic(self.root / "LAST_VERSION", str(version))
-        if make_current:
-            self.set_current(version)
-        _fsync_dir(self.root)
+        try:
+            _write_atomic(self.root / "LAST_VERSION", str(version))
+            if make_current:
+                self.set_current(version)
+            _fsync_dir(self.root)
+        except OSError:  # the pointers could not be written: the version never becomes known, so no half state
+            shutil.rmtree(self.root / f"v{version}", ignore_errors=True)
+            raise
         self._loaded[version] = artifact.pipeline
         return full
 
@@ -250,8 +267,11 @@ def _write_synced(path: Path, content: str | bytes) -> None:
 
 def _write_atomic(path: Path, content: str | bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    _write_synced(tmp, content)
-    os.replace(tmp, path)
+    try:
+        _write_synced(tmp, content)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _require_format(version: int, card: dict) -> None:

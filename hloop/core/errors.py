@@ -43,3 +43,50 @@ class StoreBusyError(HLoopError):
 
 class ComputeUnavailableError(HLoopError):
     """Remote compute (Modal) has no credentials, cannot be reached or is not deployed; nothing was changed."""
+
+
+class StoreBrokenError(HLoopError):
+    """The label store cannot be used as it is (read-only, not a database, a column missing, disk full); retrying
+    will not help until someone fixes what the message names."""
+
+
+class StorageError(HLoopError):
+    """A file or folder could not be written (disk full, read-only, a file where a folder belongs); nothing
+    half-written was kept."""
+
+
+def storage_error(exc: OSError, what: str) -> StorageError:
+    """A StorageError for an OSError while ``what`` (e.g. "saving model v3 under models"): what the system said,
+    where, and what to do about it."""
+    import errno
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    fixes = {
+        errno.ENOSPC: "free disk space there and do it again",
+        errno.EDQUOT: "free disk space (or raise the quota) and do it again",
+        errno.EROFS: "the disk is mounted read-only; choose a writable folder",
+        errno.EACCES: "give the app write access there, or choose another folder",
+        errno.EPERM: "give the app write access there, or choose another folder",
+        errno.ENOTDIR: "a file stands where a folder belongs; move it, or point the setting at a folder",
+        errno.EEXIST: "a file stands where a folder belongs; move it, or point the setting at a folder",
+        errno.EISDIR: "a folder stands where a file belongs; move it, or choose another path",
+    }
+    fix = fixes.get(exc.errno or 0, "check the disk and the path")
+    return StorageError(f"{what} failed: {exc.strerror or exc}{where}; nothing half-written was kept. To fix: {fix}.")
+
+
+def unexpected(exc: BaseException) -> str:
+    """One line for an error the project does not know: its class, its message, and that it is a bug."""
+    message = " ".join(str(exc).split())[:300]
+    return (
+        f"unexpected {type(exc).__name__}: {message} - this is a bug in HumanLoopML; please report it "
+        "(set HLOOP_DEBUG=1 for the traceback)."
+    )
+
+
+class ImportStoppedError(HLoopError):
+    """An import stopped part-way; the message (and ``report``) say exactly what was added before it stopped."""
+
+    def __init__(self, message: str, report: dict) -> None:
+        super().__init__(message)
+        self.report = report

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
+from hloop.core.errors import storage_error
+from hloop.services.project import _safe_url
 from hloop.services.transfer import Transfer
 from labeling.backup import BackupReport, restore_backup, write_backup
+from labeling.faults import store_error
 
 
 class Backups(Transfer):
@@ -13,12 +18,20 @@ class Backups(Transfer):
 
     def backup(self, path: str | Path) -> BackupReport:
         """Write every table of the label store and the models folder to one archive with a manifest of sha256s."""
-        return write_backup(self.engine, self.settings.models_dir, Path(path))
+        try:
+            return write_backup(self.engine, self.settings.models_dir, Path(path))
+        except OSError as exc:  # a full disk, a read-only folder: the half-written archive was removed
+            raise storage_error(exc, f"Writing the backup {Path(path).name}") from exc
 
     def restore(self, path: str | Path) -> BackupReport:
         """Fill an empty label store and models folder from an archive; refuses a damaged one or a non-empty
         target. Cached models and scores are dropped, so this object serves the restored project."""
-        report = restore_backup(self.engine, self.settings.models_dir, Path(path))
+        try:
+            report = restore_backup(
+                self.engine, self.settings.models_dir, Path(path), max_bytes=self.settings.restore_max_bytes
+            )
+        except DBAPIError as exc:  # e.g. the store's disk filled up: the transaction was rolled back
+            raise self._broken(store_error(exc, _safe_url(self.settings.database_url), "nothing was restored")) from exc
         with self._lock:
             self._cache = None
         self.registry = type(self.registry)(self.settings.models_dir)

@@ -8,16 +8,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import event
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlmodel import Session
 
 from hloop.config import Settings
-from hloop.core.errors import StoreBusyError, StoreMismatchError
+from hloop.core.errors import StoreBrokenError, StoreBusyError, StoreMismatchError
 from hloop.core.labels import LabelSet, held_out, near_key
 from hloop.data.corpus import Corpus, DatasetSpec, load_corpus
 from hloop.data.splits import Split, carve_dev, kept_train_rows, split_train
 from labeling import store
 from labeling.db import make_engine
+from labeling.faults import permanent_problem, store_error
 from training.registry import Registry
 
 Progress = Callable[[float, str], None]
@@ -84,33 +86,71 @@ class Project:
         self._build_lock = threading.Lock()  # one first build of the pool cache at a time (not held by others)
         self._job = None  # the background scoring of a version's pool, if one runs
         self._fit_worker = None  # the process new versions are fitted in (HLOOP_FIT_IN_WORKER), made on first use
+        self._store_problem: str | None = None  # the last permanent store error, until a write succeeds again
 
     @property
     def engine(self):
         """The store's engine, created on first use."""
         with self._lock:
             if self._engine is None:
-                try:
-                    self._engine = make_engine(self.settings.database_url, self.settings.db_timeout)
-                except OperationalError as exc:
-                    raise StoreBusyError(
-                        f"The label store at {_safe_url(self.settings.database_url)} is unreachable "
-                        f"({' '.join(str(exc.orig).split())[:160]}); check HLOOP_DATABASE_URL and that the database "
-                        "runs."
-                    ) from exc
+                self._engine = self._make_engine()
             return self._engine
+
+    def _make_engine(self):
+        """The engine, or the HLoopError that says what is wrong with HLOOP_DATABASE_URL or the store it names."""
+        url = self.settings.database_url
+        try:
+            return make_engine(url, self.settings.db_timeout)
+        except DBAPIError as exc:
+            if isinstance(exc, OperationalError) and permanent_problem(exc) is None:
+                raise StoreBusyError(
+                    f"The label store at {_safe_url(url)} is unreachable "
+                    f"({' '.join(str(exc.orig).split())[:160]}); check HLOOP_DATABASE_URL and that the database "
+                    "runs."
+                ) from exc
+            raise self._broken(store_error(exc, _safe_url(url), "nothing was opened")) from exc
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise StoreBrokenError(
+                f"HLOOP_DATABASE_URL is not a database URL this app can use ({' '.join(str(exc).split())[:160]}); "
+                "write it as dialect+driver://user:password@host/database, e.g. sqlite:///data/hloop.db."
+            ) from exc
+        except ImportError as exc:
+            raise StoreBrokenError(
+                f"The database driver for {_safe_url(url)} is not installed ({exc}); install it "
+                "(e.g. `pip install psycopg[binary]` for postgresql+psycopg) or use another HLOOP_DATABASE_URL."
+            ) from exc
+        except OSError as exc:
+            raise StoreBrokenError(
+                f"The label store at {_safe_url(url)} cannot be created ({exc.strerror or exc}: "
+                f"{exc.filename or ''}); point HLOOP_DATABASE_URL at a file in a folder the app can write."
+            ) from exc
+
+    def _broken(self, error):
+        """``error``, remembered when it is permanent, so /health reports it."""
+        if isinstance(error, StoreBrokenError):
+            self._store_problem = str(error)
+        return error
+
+    def store_problem(self) -> str | None:
+        """The last permanent store error (read-only, disk full, a missing column…), until a write succeeds."""
+        return self._store_problem
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A short-lived session; a locked or unreachable database becomes StoreBusyError, nothing written."""
+        """A short-lived session; a database error becomes StoreBusyError (transient: locked, unreachable) or
+        StoreBrokenError (permanent: read-only, full, damaged, a missing column), nothing written."""
         with Session(self.engine) as session:
+            event.listen(session, "after_commit", self._committed)
             try:
                 yield session
-            except OperationalError as exc:
+            except DBAPIError as exc:
+                if isinstance(exc, IntegrityError):
+                    raise
                 session.rollback()
-                raise StoreBusyError(
-                    f"The label store is busy or unreachable ({str(exc.orig)[:120]}); nothing was saved. Try again."
-                ) from exc
+                raise self._broken(store_error(exc, _safe_url(self.settings.database_url))) from exc
+
+    def _committed(self, _session) -> None:
+        self._store_problem = None
 
     def corpus(self) -> Corpus:
         """The dataset, loaded once."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import chain
 from pathlib import Path
 
-from hloop.core.errors import HLoopError
+from hloop.core.errors import HLoopError, ImportStoppedError, storage_error
 from hloop.core.labels import clean_text
 from hloop.services.project import Progress, no_progress
 from hloop.services.queue import Queue
@@ -26,16 +26,28 @@ class Transfer(Queue):
     """Imports and exports."""
 
     def import_texts(self, path: str | Path, progress: Progress = no_progress) -> dict:
-        """Add unlabelled texts from a CSV/JSONL file to the pool: counts of added, duplicate, rejected rows."""
+        """Add unlabelled texts from a CSV/JSONL file to the pool: counts of added, duplicate, rejected rows.
+
+        A bad row is rejected (counted, the first ones listed) and the import reads on. When the import cannot go
+        on (the store refuses a write, the file cannot be read further), ImportStoppedError says exactly what was
+        added before it stopped; importing the file again adds the rest (texts already stored are duplicates)."""
         rows = iter_texts(path)
         first = next(rows, None)  # a file that cannot be read at all fails here, before the store is touched
         self.ensure_store()
-        chunk_rows = self.settings.import_chunk_rows
         counts = {"rows": 0, "added": 0, "duplicates": 0, "rejected": 0}
         rejections: list[dict] = []
+        where = {"row": 0}
+        try:
+            self._import_rows(chain([first] if first else [], rows), counts, rejections, where, progress)
+        except (HLoopError, OSError) as exc:
+            raise self._stopped(path, exc, counts, rejections, where["row"]) from exc
+        progress(1.0, f"imported: {counts['added']:,} added")
+        return {**counts, "rejections": rejections}
+
+    def _import_rows(self, rows, counts: dict, rejections: list[dict], where: dict, progress: Progress) -> None:
         chunk: dict[str, None] = {}  # clean texts of this chunk, in file order, each once
-        fraction = 0.0
-        for (number, value), fraction in chain([first] if first else [], rows):
+        for (number, value), fraction in rows:
+            where["row"] = number
             counts["rows"] += 1
             try:
                 if isinstance(value, HLoopError):
@@ -50,12 +62,23 @@ class Transfer(Queue):
                 counts["duplicates"] += 1
                 continue
             chunk[text] = None
-            if len(chunk) >= chunk_rows:
+            if len(chunk) >= self.settings.import_chunk_rows:
                 self._write_chunk(chunk, counts)
                 progress(fraction, f"{counts['rows']:,} rows read, {counts['added']:,} added")
         self._write_chunk(chunk, counts)
-        progress(1.0, f"imported: {counts['added']:,} added")
-        return {**counts, "rejections": rejections}
+
+    @staticmethod
+    def _stopped(path, exc: Exception, counts: dict, rejections: list[dict], row: int) -> ImportStoppedError:
+        """What an import that stopped at ``row`` had done: counts of the rows written before it stopped."""
+        reason = str(storage_error(exc, "Reading the file") if isinstance(exc, OSError) else exc)
+        report = {**counts, "rejections": rejections, "stopped_at_row": row, "error": reason}
+        return ImportStoppedError(
+            f"The import of {Path(path).name} stopped at row {row:,}: {reason} Before that, {counts['added']:,} "
+            f"texts were added to the pool and stay there ({counts['rows']:,} rows read, {counts['duplicates']:,} "
+            f"duplicates, {counts['rejected']:,} rejected; the rows read since the last chunk were not saved). "
+            "Import the same file again once that is fixed: texts already added count as duplicates.",
+            report,
+        )
 
     def _write_chunk(self, chunk: dict[str, None], counts: dict) -> None:
         """One short transaction: bulk-insert the chunk's texts, count what was new and what was stored already."""
@@ -79,5 +102,8 @@ class Transfer(Queue):
                 if record["undone_at"] is None:
                     latest[record["example_id"]] = record
             records = sorted(latest.values(), key=lambda r: r["label_id"])
-        count = write_records(path, ({k: r[k] for k in EXPORT_COLUMNS} for r in records), EXPORT_COLUMNS)
+        try:
+            count = write_records(path, ({k: r[k] for k in EXPORT_COLUMNS} for r in records), EXPORT_COLUMNS)
+        except OSError as exc:  # a full disk, a read-only folder: the target is untouched
+            raise storage_error(exc, f"Writing the export {Path(path).name}") from exc
         return {"path": str(path), "labels": count}

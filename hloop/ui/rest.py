@@ -30,6 +30,7 @@ from hloop.core.errors import (
     NoModelError,
     NotFoundError,
     NothingToTrainError,
+    StoreBrokenError,
     StoreBusyError,
 )
 from hloop.ui.auth import Login, LoginRefused, too_many
@@ -40,6 +41,7 @@ STATUS = {
     NotFoundError: status.HTTP_404_NOT_FOUND,
     NoModelError: status.HTTP_503_SERVICE_UNAVAILABLE,
     StoreBusyError: status.HTTP_503_SERVICE_UNAVAILABLE,
+    StoreBrokenError: status.HTTP_503_SERVICE_UNAVAILABLE,
     ClaimError: status.HTTP_409_CONFLICT,
     NothingToTrainError: status.HTTP_409_CONFLICT,
 }
@@ -204,12 +206,17 @@ def health_router(services) -> APIRouter:
 
     @router.get("/health")
     def health() -> JSONResponse:
-        """Whether the app can serve: a current model and a reachable label store."""
+        """Whether the app can serve: a current model and a label store that answers and takes writes."""
         version = services.registry.current_version()
         if version is None:
             return _unavailable("No model yet: the app trains v1 when it starts (or run `python -m hloop train`).")
+        if problem := services.store_problem():  # a permanent store error (read-only, disk full…) seen lately
+            return _unavailable(problem)
         try:
             counters = services.counters()
+        except HLoopError as exc:  # the store's own message: busy, or what is wrong with it
+            log.warning("health check: label store unusable: %s", exc)
+            return _unavailable(str(exc)[:400])
         except Exception as exc:  # noqa: BLE001 - any failure to reach the store makes the app unhealthy
             log.warning("health check: label store unreachable: %s", exc)
             return _unavailable(f"The label store is unreachable: {str(exc)[:200]}")

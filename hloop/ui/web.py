@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from hloop.config import Settings, settings_problems
-from hloop.core.errors import HLoopError
+from hloop.core.errors import HLoopError, storage_error, unexpected
 from hloop.services import Services
 from hloop.ui import api, correct, data, edge, model, predict, queue, rest, review
 from hloop.ui.auth import Login, LoginBrake
@@ -200,6 +200,14 @@ def main() -> int:
     except SystemExit as exc:  # a malformed HLOOP_AUTH says what to fix
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a disk or a path the user can fix: full, read-only, a file where a folder belongs
+        print(f"error: {storage_error(exc, 'Starting the app')}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # an unexpected bug: one line, the traceback only with HLOOP_DEBUG
+        if os.environ.get("HLOOP_DEBUG"):
+            raise
+        print(f"error: {unexpected(exc)}", file=sys.stderr)
+        return 1
     # Spaces sets GRADIO_SERVER_NAME=0.0.0.0; locally the app stays on this machine
     uvicorn.run(
         asgi,

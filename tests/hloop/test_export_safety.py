@@ -24,10 +24,44 @@ FORMULAS = [
     "\uff1dSUM(A1)",
     "- a list item",
 ]
-LEFT_ALONE = ["plain headline", "", "3 = 1 + 2", "mid @ sign", "-12", "-12.5", "+3", "1e5", "-.5", "2024-01-01"]
+# Compatibility and look-alike forms of = + - @, and invisible characters before a formula (issue 15)
+HIDDEN_FORMULAS = [
+    "\ufe66SUM(A1)",  # small equals sign
+    "\u207c1+1",  # superscript equals sign
+    "\ufe62cmd|' /C calc'!A0",  # small plus sign
+    "\ufe63cmd",  # small hyphen-minus
+    "\u208a1",  # subscript plus sign
+    "\u2212 1+1",  # minus sign
+    "\u2013 1",  # en dash
+    "\ufe6bSUM(A1)",  # small commercial at
+    "\u200b=1+1",  # zero-width space
+    "\ufeff=1+1",  # byte-order mark
+    "\x00=1+1",  # NUL
+    "\u2060\u200d+1",  # word joiner, zero-width joiner
+    "\u00ad@SUM(A1)",  # soft hyphen
+    "\u3164=1",  # Hangul filler
+    "\u0301=1",  # a combining mark with nothing to combine with
+    "\u200b\uff02\ufe66 1",  # invisible, a full-width quote, then a small equals sign
+]
+LEFT_ALONE = [
+    "\u200bplain",
+    "\ufeffheadline",
+    "x\ufe66y",
+    "\u2460 first",
+    "plain headline",
+    "",
+    "3 = 1 + 2",
+    "mid @ sign",
+    "-12",
+    "-12.5",
+    "+3",
+    "1e5",
+    "-.5",
+    "2024-01-01",
+]
 
 
-@pytest.mark.parametrize("text", FORMULAS)
+@pytest.mark.parametrize("text", FORMULAS + HIDDEN_FORMULAS)
 def test_text_that_could_start_a_formula_gets_a_leading_quote(text):
     assert spreadsheet_safe(text) == "'" + text
 

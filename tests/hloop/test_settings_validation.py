@@ -57,3 +57,36 @@ def test_good_settings_are_accepted(monkeypatch, name, value):
 def test_the_prediction_log_limit_defaults_to_ten_thousand(monkeypatch):
     monkeypatch.delenv("HLOOP_PREDICTION_LOG_LIMIT", raising=False)
     assert Settings().prediction_log_limit == 10_000
+
+
+def _numeric_fields() -> list[str]:
+    return [
+        name
+        for name, field in Settings.model_fields.items()
+        if field.annotation in (int, float, int | str) and name != "seed_size"
+    ] + ["seed_size"]
+
+
+@pytest.mark.parametrize("field", _numeric_fields())
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "1e300", str(10**30)])
+def test_every_numeric_setting_has_a_finite_range(monkeypatch, field, value):
+    monkeypatch.setenv(f"HLOOP_{field.upper()}", value)
+    with pytest.raises(ValidationError, match=field):
+        Settings()
+
+
+DURATIONS_AND_RATES = ["claim_minutes", "db_timeout", "login_lockout_seconds", "feedback_weight", "gate_alpha"]
+
+
+@pytest.mark.parametrize("field", DURATIONS_AND_RATES)
+def test_a_vanishing_duration_or_rate_is_refused(monkeypatch, field):
+    monkeypatch.setenv(f"HLOOP_{field.upper()}", "1e-300")
+    with pytest.raises(ValidationError, match=field):
+        Settings()
+
+
+@pytest.mark.parametrize(("field", "value"), [("login_lockout_seconds", "nan"), ("login_max_failures", "1000001")])
+def test_the_login_brake_cannot_be_switched_off(monkeypatch, capsys, field, value):
+    monkeypatch.setenv(f"HLOOP_{field.upper()}", value)
+    assert main(["status"]) == 2
+    assert f"HLOOP_{field.upper()}:" in capsys.readouterr().err

@@ -157,3 +157,68 @@ def test_the_archive_lists_every_table_and_model_file(project, tmp_path):
     assert manifest["schema_revision"] and manifest["rows"]["label"] == len(all_rows(project.engine)["label"])
     label = json.loads(zipfile.ZipFile(archive).read("tables/label.jsonl").splitlines()[0])
     assert label["created_at"].endswith("+00:00")
+
+
+# Issue 15: a restore writes at most HLOOP_RESTORE_MAX_BYTES, and only when the disk has room for it
+def _with_big_member(archive: Path, out: Path, size: int, listed_size: int | None = None) -> Path:
+    """``archive`` plus a model file of ``size`` zero bytes, deflated (a few KiB), listed with ``listed_size``."""
+    import hashlib
+
+    with zipfile.ZipFile(archive) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    data = bytes(size)
+    listed = data[: listed_size if listed_size is not None else size]
+    manifest = json.loads(members.pop("manifest.json"))
+    manifest["files"]["models/v1/padding.bin"] = {"sha256": hashlib.sha256(listed).hexdigest(), "size": len(listed)}
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+        zf.writestr("models/v1/padding.bin", data)
+        zf.writestr("manifest.json", json.dumps(manifest))
+    return out
+
+
+def _empty_target(tmp_path: Path):
+    target = tmp_path / "target"
+    target.mkdir()
+    return target, make_engine(f"sqlite:///{target / 'store.db'}")
+
+
+def _nothing_written(engine, target: Path) -> None:
+    assert all(rows == [] for rows in all_rows(engine).values())
+    assert sorted(p.name for p in target.iterdir() if not p.name.endswith((".db", ".db-wal", ".db-shm"))) == []
+
+
+def test_a_restore_that_would_write_more_than_the_cap_is_refused_before_a_byte(trained, tmp_path):
+    good = write_backup(trained.engine, trained.settings.models_dir, tmp_path / "good.zip").path
+    bomb = _with_big_member(Path(good), tmp_path / "bomb.zip", 3 * 2**20)
+    assert bomb.stat().st_size < 2**20, "a small archive that unpacks to far more"
+    target = Services(settings_in(tmp_path / "target", restore_max_bytes=2 * 2**20), corpus=trained.corpus())
+    with pytest.raises(InvalidInputError, match=r"more than HLOOP_RESTORE_MAX_BYTES \(2,097,152\)"):
+        target.restore(bomb)
+    _nothing_written(target.engine, tmp_path / "target")
+    restore_backup(make_engine(f"sqlite:///{tmp_path / 'big.db'}"), tmp_path / "big-models", bomb, max_bytes=2**23)
+    assert (tmp_path / "big-models" / "v1" / "padding.bin").stat().st_size == 3 * 2**20, "within the cap it works"
+
+
+def test_a_member_bigger_than_its_manifest_says_is_refused_from_its_header(trained, tmp_path):
+    good = write_backup(trained.engine, trained.settings.models_dir, tmp_path / "good.zip").path
+    lying = _with_big_member(Path(good), tmp_path / "lying.zip", 3 * 2**20, listed_size=10)
+    target, engine = _empty_target(tmp_path)
+    with pytest.raises(InvalidInputError, match="by its zip header and 10 by the manifest"):
+        restore_backup(engine, target / "models", lying)
+    _nothing_written(engine, target)
+
+
+def test_a_restore_checks_free_disk_space_first(trained, tmp_path, monkeypatch):
+    import shutil
+
+    from hloop.core.errors import StorageError
+
+    archive = write_backup(trained.engine, trained.settings.models_dir, tmp_path / "b.zip").path
+    target, engine = _empty_target(tmp_path)
+    real = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: real(p)._replace(free=2**20))
+    with pytest.raises(StorageError, match=r"needs about [\d,]+ MiB free on the disk of .* and 1 MiB are free"):
+        restore_backup(engine, target / "models", Path(archive))
+    _nothing_written(engine, target)

@@ -124,3 +124,33 @@ def test_postgresql_store_from_before_migrations_is_upgraded(postgres_url):
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("table", "column"), [("label", "undone_at"), ("example", "dataset_row"), ("claim", "annotator")]
+)
+def test_an_old_store_missing_a_column_is_refused_and_not_stamped(tmp_path, table, column):
+    from hloop.core.errors import StoreBrokenError
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = create_engine(url)
+    SQLModel.metadata.create_all(old)  # the tables of a release before migrations, then one column gone
+    with old.begin() as connection:
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS ix_{table}_{column}")
+        connection.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+    with pytest.raises(StoreBrokenError, match=rf"lacks {table}\.{column}.*Restore a backup"):
+        make_engine(url)
+    assert _revision(old) is None  # not stamped current: the next start says the same, nothing was changed
+    with pytest.raises(StoreBrokenError, match=rf"{table}\.{column}"):
+        make_engine(url)
+
+
+def test_a_stamped_store_missing_a_column_is_refused_at_every_start(tmp_path):
+    from hloop.core.errors import StoreBrokenError
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    make_engine(url).dispose()
+    with create_engine(url).begin() as connection:  # stamped at head, then changed by hand
+        connection.exec_driver_sql("ALTER TABLE prediction DROP COLUMN annotator")
+    with pytest.raises(StoreBrokenError, match=r"lacks prediction\.annotator"):
+        make_engine(url)

@@ -7,6 +7,7 @@ import multiprocessing as mp
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert
 from sqlmodel import func, select
 
@@ -126,3 +127,104 @@ def test_more_labelled_texts_than_sqlite_binds_never_hit_the_limit(trained):
     assert item is not None and item["example_id"] not in set(ids)
     assert all(i["example_id"] not in set(ids) for i in trained.ranked_pool(n=20))
     assert trained.counters()["labels_total"] == n
+
+
+# Issue 15: a bad row is rejected and the import reads on; an import that must stop says what it added.
+def _pool_texts(services) -> set[str]:
+    with services.session() as session:
+        return set(session.exec(select(Example.text).where(Example.origin == "import")).all())
+
+
+def test_a_bad_byte_rejects_only_its_row_in_csv_and_jsonl(services, tmp_path):
+    good = [f"imported text {i}" for i in range(6)]
+    csv_path, jsonl_path = tmp_path / "in.csv", tmp_path / "in.jsonl"
+    csv_path.write_bytes(
+        b"text\n"
+        + b"\n".join(t.encode() for t in good[:3])
+        + b"\nbad \xff byte\n"
+        + b"\n".join(t.encode() for t in good[3:])
+        + b"\n"
+    )
+    report = services.import_texts(csv_path)
+    assert (report["rows"], report["added"], report["rejected"]) == (7, 6, 1)
+    assert report["rejections"][0]["row"] == 5 and "not UTF-8 text (byte 0xff" in report["rejections"][0]["reason"]
+    jsonl_path.write_bytes(b'{"text": "json one"}\n{"text": "bad \xc3\x28 byte"}\n{"text": "json two"}\n')
+    report = services.import_texts(jsonl_path)
+    assert (report["added"], report["rejected"], report["rejections"][0]["row"]) == (2, 1, 2)
+    assert set(good) | {"json one", "json two"} <= _pool_texts(services)
+
+
+@pytest.mark.parametrize("where", ["middle", "last"])
+def test_an_oversized_csv_field_rejects_its_row_and_the_rest_is_imported(services, tmp_path, where):
+    rows = ["first text", "second text", "x" * 200_000, "third text"]
+    if where == "last":
+        rows = rows[:2] + rows[3:] + rows[2:3]
+    path = tmp_path / "in.csv"
+    path.write_text("text\n" + "\n".join(rows) + "\n")
+    report = services.import_texts(path)
+    assert (report["added"], report["rejected"]) == (3, 1)
+    assert "field larger than field limit" in report["rejections"][0]["reason"]
+    assert {"first text", "second text", "third text"} <= _pool_texts(services)
+
+
+def test_a_deeply_nested_jsonl_line_is_rejected_like_any_bad_line(services, tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        '{"text": "before"}\n'
+        + "[" * 100_000
+        + "\n"
+        + '{"text": {"a": ' * 5000
+        + "1"
+        + "}" * 5000
+        + "\n"
+        + '{"text": "after"}\n'
+    )
+    report = services.import_texts(path)
+    assert (report["rows"], report["added"], report["rejected"]) == (4, 2, 2)
+    assert [r["row"] for r in report["rejections"]] == [2, 3]
+    assert any("nested too deeply" in r["reason"] for r in report["rejections"])
+
+
+def test_a_csv_row_with_more_or_fewer_fields_than_the_header_is_rejected(services, tmp_path):
+    one = tmp_path / "one.csv"
+    one.write_text("text\na fine text\nnot,a,valid,row\n")
+    report = services.import_texts(one)
+    assert (report["added"], report["rejected"]) == (1, 1) and "not" not in _pool_texts(services)
+    assert "has 4 fields and the header has 1" in report["rejections"][0]["reason"]
+    two = tmp_path / "two.csv"
+    two.write_text("id,text\n1,another fine text\n2\n3,yet another,extra\n")
+    report = services.import_texts(two)
+    assert (report["added"], report["rejected"]) == (1, 2)
+    assert [r["row"] for r in report["rejections"]] == [3, 4]
+
+
+def test_an_import_that_stops_part_way_says_exactly_what_it_added_and_a_rerun_adds_the_rest(
+    services, tmp_path, monkeypatch
+):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from hloop.core.errors import ImportStoppedError
+
+    services.settings.import_chunk_rows = 10
+    path = _csv(tmp_path / "in.csv", [f"text number {i}" for i in range(35)])
+    real, calls = store.insert_new_texts, []
+
+    def fails_on_the_third_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database or disk is full"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "insert_new_texts", fails_on_the_third_chunk)
+    with pytest.raises(ImportStoppedError) as caught:
+        services.import_texts(path)
+    message, report = str(caught.value), caught.value.report
+    assert (report["added"], report["rows"], report["stopped_at_row"]) == (20, 30, 31)
+    assert "stopped at row 31" in message and "20 texts were added" in message and "no disk space left" in message
+    assert "Import the same file again" in message and "Try again" not in message
+    assert len(_pool_texts(services)) == 20
+    monkeypatch.undo()
+    again = services.import_texts(path)
+    assert (again["added"], again["duplicates"]) == (15, 20) and len(_pool_texts(services)) == 35

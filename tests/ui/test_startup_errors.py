@@ -55,3 +55,48 @@ def test_a_store_made_for_other_labels_stops_the_start(tmp_path, tickets):
     result = _start(tmp_path, HLOOP_DATASET=str(tickets), HLOOP_LABELS="a,b,c")
     assert result.returncode == 2 and "made for the labels [a, b]" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def _broken_start_cases(tmp_path: Path) -> dict[str, tuple[dict[str, str], str]]:
+    (tmp_path / "text.db").write_text("not a database, only text\n" * 300)
+    (tmp_path / "models-file").write_text("a file where the models folder belongs")
+    return {
+        "not sqlite": ({"HLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'text.db'}"}, "not a SQLite database"),
+        "models is a file": ({"HLOOP_MODELS_DIR": str(tmp_path / "models-file")}, "is a file, not a folder"),
+        "driver missing": ({"HLOOP_DATABASE_URL": "mysql+pymysql://u:p@127.0.0.1/db"}, "driver"),
+        "unparsable url": ({"HLOOP_DATABASE_URL": "not a url at all"}, "not a database URL"),
+        "unknown dialect": ({"HLOOP_DATABASE_URL": "nosuchdb://u@h/db"}, "not a database URL"),
+        "folder for the store is a file": (
+            {"HLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'models-file' / 'store.db'}"},
+            "cannot be created",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "not sqlite",
+        "models is a file",
+        "driver missing",
+        "unparsable url",
+        "unknown dialect",
+        "folder for the store is a file",
+    ],
+)
+def test_broken_stores_and_folders_stop_app_and_cli_with_one_line(tmp_path, tickets, monkeypatch, capsys, case):
+    from hloop.cli import main as cli_main
+    from hloop.ui.web import main as app_main
+
+    env, message = _broken_start_cases(tmp_path)[case]
+    for name in [n for n in os.environ if n.startswith("HLOOP_")]:
+        monkeypatch.delenv(name)
+    base = {"HLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}", "HLOOP_MODELS_DIR": str(tmp_path / "m")}
+    for name, value in {**base, "HLOOP_DATASET": str(tickets), "HLOOP_FIT_IN_WORKER": "0", **env}.items():
+        monkeypatch.setenv(name, value)
+    for run in (app_main, lambda: cli_main(["export", str(tmp_path / "out.csv")])):
+        assert run() == 2
+        err = capsys.readouterr().err
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], err
+        assert "Try again" not in err
