@@ -10,12 +10,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TypedDict
 
 from hloop.core.errors import InvalidInputError
 from hloop.core.metrics import MIN_EVAL
 
 MARGIN = 0.005  # half a point of accuracy: smaller drops are not worth holding a version back for
 ALPHA = 0.05
+
+
+class _GateFacts(TypedDict):
+    """What every verdict records of how it was judged."""
+
+    n_dev: int
+    margin: float
+    alpha: float
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ def paired_gate(
     if not 0 <= margin < 1 or not 0 < alpha < 1:
         raise InvalidInputError(f"Gate margin must be in [0, 1) and alpha in (0, 1); got {margin}, {alpha}.")
     n = len(candidate_right)
-    base = {"n_dev": n, "margin": margin, "alpha": alpha}
+    base = _GateFacts(n_dev=n, margin=margin, alpha=alpha)
     if current_right is None:
         return GateDecision(True, "first version: nothing to compare with", **base)
     if len(current_right) != n:

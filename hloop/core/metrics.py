@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
+from numpy.typing import ArrayLike
 
 from hloop.core.labels import LabelSet
 
@@ -46,7 +45,7 @@ def macro_f1_interval(matrix: np.ndarray, rounds: int = BOOTSTRAP_ROUNDS, seed: 
     return float(low), float(high)
 
 
-def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int], label_set: LabelSet) -> dict:
+def classification_metrics(y_true: ArrayLike, y_pred: ArrayLike, label_set: LabelSet) -> dict:
     """Accuracy, macro/weighted F1 with 95% intervals, per-class precision/recall/F1/support, the confusion
     matrix and the number of eval texts. Labels that never occur (true or predicted) are left out of macro-F1."""
     k = len(label_set)

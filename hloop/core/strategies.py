@@ -61,7 +61,7 @@ def random_scores(
 ) -> np.ndarray:
     """Uniform random scores: the baseline that ignores the model."""
     generator = rng if rng is not None else np.random.default_rng(0)
-    return generator.random(probs.shape[0])
+    return generator.random(int(probs.shape[0]))
 
 
 # Below this many labels per label a model's uncertainty mostly reflects what the seed missed, so picking by it
@@ -128,7 +128,7 @@ def validate_probs(probs: np.ndarray) -> np.ndarray:
 
 def top_k(scores: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     """Indices of the ``k`` highest scores, highest first; ties are broken at random by ``rng``."""
-    n = scores.shape[0]
+    n = int(scores.shape[0])
     k = max(0, min(int(k), n))
     if k == 0:
         return np.empty(0, dtype=np.int64)

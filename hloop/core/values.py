@@ -57,10 +57,10 @@ Fraction = Annotated[float, Number, Field(gt=0, le=1, allow_inf_nan=False)]
 Text = Annotated[str, Field(strict=True), AfterValidator(_valid_text)]
 Flag = Annotated[bool, Field(strict=True)]
 
-_ADAPTERS: dict[object, TypeAdapter] = {}
+_ADAPTERS: dict[Any, TypeAdapter] = {}
 
 
-def _parse(kind: object, value: object, what: str, rule: str) -> Any:
+def _parse(kind: Any, value: object, what: str, rule: str) -> Any:
     adapter = _ADAPTERS.setdefault(kind, TypeAdapter(kind))
     try:
         return adapter.validate_python(value)

@@ -30,6 +30,8 @@ def test_the_first_version_is_promoted():
         ((880, 12, 8, 100), True),  # a little worse: noise
         ((800, 60, 10, 130), False),  # much worse, many texts: held back
         ((880, 4, 0, 116), True),  # worse by 0.4 points: inside the 0.5-point margin
+        ((9000, 60, 20, 920), True),  # worse by 0.4 points beyond noise (p < 1e-5): still inside the margin
+        ((9000, 80, 10, 910), False),  # worse by 0.7 points beyond noise: outside the margin, held back
     ],
 )
 def test_a_candidate_is_held_back_only_when_worse_beyond_noise_and_margin(counts, promote):
