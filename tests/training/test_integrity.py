@@ -12,6 +12,7 @@ import pytest
 from hloop.core.errors import ModelIntegrityError
 from tests.conftest import tiny_texts
 from training.artifact import dumps, from_bytes, loads, sha256_bytes, untrusted_types
+from training.pipeline import HYPERPARAMETERS
 from training.registry import ARTIFACT, CARD, Registry
 
 TEXTS, _ = tiny_texts(3, seed=5)
@@ -56,6 +57,8 @@ DAMAGE = {
     "two terms swapped": _swapped_terms,
     "classes beyond the card's labels": _classes_beyond_labels,
     "scaled weights": _scaled_weights,
+    "a numpy function as a classifier setting": lambda p: p.named_steps["clf"].set_params(class_weight=np.negative),
+    "another tuned setting than the card's": lambda p: p.named_steps["clf"].set_params(tol=0.5),
 }
 NEEDS_THE_PROBE = {"two terms swapped", "scaled weights"}  # load and predict without error: only the probe tells
 
@@ -116,3 +119,18 @@ def test_a_damaged_fit_from_a_worker_or_modal_is_refused_on_arrival(fitted, dama
     assert loads(data) is not None  # the type and shape checks alone let it through
     with pytest.raises(ModelIntegrityError, match="came back is damaged"):
         from_bytes(data, sha256_bytes(data))
+
+
+def test_a_version_of_older_settings_loads_by_what_its_card_recorded(tmp_path, fitted):
+    """Earlier releases trained with tol 1e-3, and another scikit-learn has other defaults for the classifier's
+    fit-only settings: such versions are intact, and a card that disagrees with its model is not."""
+    older = copy.deepcopy(fitted)
+    older.named_steps["clf"].set_params(tol=1e-3, penalty="l2", l1_ratio=None)
+    hyperparameters = {**HYPERPARAMETERS, "clf__tol": 1e-3, "tfidf__ngram_range": [1, 2], "random_state": 0}
+    Registry(tmp_path).save(older, {"hyperparameters": hyperparameters})
+    np.testing.assert_array_equal(Registry(tmp_path).load(1).predict_proba(TEXTS), older.predict_proba(TEXTS))
+    card_path = tmp_path / "v1" / CARD
+    card = json.loads(card_path.read_text())
+    card_path.write_text(json.dumps({**card, "hyperparameters": {**hyperparameters, "clf__tol": 3e-3}}))
+    with pytest.raises(ModelIntegrityError, match="clf__tol is 0.001, where this program writes 0.003"):
+        Registry(tmp_path).load(1)
