@@ -38,6 +38,14 @@ class WorkerProcesses(ProcessPoolExecutor):
         if wait:
             self._close_lifeline()
 
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        """Leaving a ``with`` block normally waits for the work, as ``ProcessPoolExecutor`` does; leaving it by an
+        error (Ctrl-C included) ends the workers at once, as nobody will read their results."""
+        if exc_type is None:
+            return super().__exit__(exc_type, exc, traceback)
+        self.end()
+        return False
+
     def end(self) -> None:
         """End every worker now, running work included (the app is stopping): each exits on end-of-file."""
         self._close_lifeline()

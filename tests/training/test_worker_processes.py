@@ -92,3 +92,16 @@ def test_ending_the_pools_ends_busy_workers_at_once(tmp_path):
     finally:
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_a_pool_left_by_an_error_ends_its_busy_workers_instead_of_waiting():
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), WorkerProcesses(1) as pool:
+        pid = pool.submit(os.getpid).result()
+        pool.submit(time.sleep, 300)
+        raise KeyboardInterrupt
+    try:
+        assert not _gone_within([pid], BOUND_SECONDS) and time.monotonic() - started < BOUND_SECONDS
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
