@@ -1,9 +1,10 @@
-"""Worker processes that cannot outlive the process that made them (only the standard library, so a new worker
-reaches its watch before any heavy import).
+"""Worker processes that cannot outlive the process that made them.
 
 Each worker holds the read end of a pipe whose only write end stays in the parent: once the parent is gone,
-however it ended (``kill -9``, a signal during a worker's slow start, a normal exit), the kernel closes that end,
-the worker reads end-of-file and exits. No parent id is read, so no timing can miss the parent, and no id reused.
+however it ended (``kill -9``, SIGTERM, a normal exit), the kernel closes that end and the worker reads
+end-of-file and exits; a worker still starting when its parent dies exits as soon as it reaches its watch. No
+parent id is read, so no timing can miss the parent (a watch that read ``os.getppid()`` after a slow start could
+read the id of the process that adopted the orphan). Only the standard library here: workers import it first.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ _LIVE: weakref.WeakSet[WorkerProcesses] = weakref.WeakSet()  # the pools of this
 
 
 def end_worker_processes() -> None:
-    """End the workers of every pool this process made (the app calls it when it stops, e.g. on SIGTERM)."""
+    """End the workers of every pool this process made (the app calls it as it stops; a process that dies without
+    calling it loses its workers all the same)."""
     for pool in list(_LIVE):
         pool.end()
 
