@@ -123,9 +123,12 @@ class Registry:
         if version not in self._loaded:
             try:
                 pipeline = loads(data)
-                check_against_card(pipeline, card)  # before it serves: a model that cannot predict is damaged
             except ModelIntegrityError as exc:
                 raise ModelIntegrityError(f"v{version}: {exc}") from exc
+            try:
+                check_against_card(pipeline, card)  # before it serves: a model that cannot predict is damaged
+            except ModelIntegrityError as exc:
+                raise ModelIntegrityError(f"v{version}: {exc} Roll back to another version or retrain.") from exc
             self._loaded[version] = pipeline
         return Artifact(data, card["artifact_sha256"], self._loaded[version])
 
