@@ -7,7 +7,9 @@ its load 8.7 s; as one string, the file is 12 MB and loads in about 0.1 s (jobli
 
 Loading refuses any type that skops does not trust by default and that is not in ``TRUSTED_TYPES``, then
 checks the object is exactly our pipeline (a ``TfidfVectorizer`` then a ``LogisticRegression``; files saved before
-2026-11-28 name the vectorizer ``VocabularyTfidfVectorizer``, the same type under another name).
+2026-11-28 name the vectorizer ``VocabularyTfidfVectorizer``, the same type under another name). Bytes from
+elsewhere (a fit worker, Modal) are then checked by use (``training.integrity``); the registry checks its versions
+against their cards.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import ModelIntegrityError
+from training.integrity import check_pipeline
 from training.pipeline import VocabularyTfidfVectorizer
 
 FORMAT = "skops"
@@ -71,7 +74,10 @@ def loads(data: bytes) -> Pipeline:
     pipeline = content["pipeline"]
     _check_shape(pipeline)
     terms = content["terms"].split(_SEP)
-    pipeline.named_steps["tfidf"].vocabulary_ = dict(zip(terms, range(len(terms)), strict=True))
+    vocabulary = dict(zip(terms, range(len(terms)), strict=True))
+    if len(vocabulary) != len(terms):
+        raise ModelIntegrityError("The model's vocabulary lists a term twice; the file was altered. Retrain.")
+    pipeline.named_steps["tfidf"].vocabulary_ = vocabulary
     return pipeline
 
 
@@ -108,9 +114,15 @@ def from_pipeline(pipeline: Pipeline) -> Artifact:
 
 
 def from_bytes(data: bytes, sha256: str) -> Artifact:
-    """The artifact of bytes from elsewhere: refused unless they match ``sha256`` and load safely."""
+    """The artifact of bytes from elsewhere (a fit just made by this program): refused unless they match
+    ``sha256``, load safely, have this program's settings and predict soundly."""
     if sha256_bytes(data) != sha256:
         raise ModelIntegrityError(
             "The model file does not match its sha256 (damaged on the way); it was not loaded. Train again."
         )
-    return Artifact(data, sha256, loads(data))
+    pipeline = loads(data)
+    try:
+        check_pipeline(pipeline)
+    except ModelIntegrityError as exc:
+        raise ModelIntegrityError(f"The fitted model that came back is damaged: {exc}") from exc
+    return Artifact(data, sha256, pipeline)

@@ -6,13 +6,8 @@ has checked its sha256 and loaded it safely, exactly as a file from the local re
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import os
-import threading
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,10 +17,10 @@ from hloop.core.errors import ComputeUnavailableError, InvalidInputError
 from training.artifact import Artifact, from_bytes, loads
 from training.pipeline import HYPERPARAMETERS
 from training.remote import fit_artifact, fit_here, score_chunk
+from training.workers import WorkerProcesses
 
 COMPUTE_CHOICES = ("local", "modal")
 BACKGROUND_NICENESS = 10  # worker processes yield the CPU to the app's requests when the cores are busy
-PARENT_CHECK_SECONDS = 1.0  # how often a worker checks that the app that started it still runs
 APP_NAME = "hloop"
 NO_CREDENTIALS = (
     "HLOOP_COMPUTE=modal needs Modal credentials: run `modal token new` (or set MODAL_TOKEN_ID and "
@@ -64,27 +59,9 @@ def _no_rows(artifact: bytes) -> np.ndarray:
     return np.empty((0, len(loads(artifact).classes_)))
 
 
-def background_worker() -> None:
-    """Set up a worker process: a lower CPU priority than the app, whose requests then go first, and a watch
-    that ends the worker when the process that started it is gone (even after ``kill -9``)."""
-    with contextlib.suppress(OSError):  # a platform or sandbox without nice: the same work, at equal priority
-        os.nice(BACKGROUND_NICENESS)
-    parent = os.getppid()
-    threading.Thread(target=_exit_without, args=(parent,), daemon=True, name="hloop-parent-watch").start()
-
-
-def _exit_without(parent: int) -> None:
-    """Exit this process once its parent ``parent`` has gone (it is then re-parented)."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(0)
-
-
-def background_processes(processes: int) -> ProcessPoolExecutor:
-    """``processes`` worker processes at a lower CPU priority (spawned: safe from a server's threads)."""
-    return ProcessPoolExecutor(
-        processes, mp_context=multiprocessing.get_context("spawn"), initializer=background_worker
-    )
+def background_processes(processes: int) -> WorkerProcesses:
+    """``processes`` worker processes at a lower CPU priority, so the app's requests go first when cores are busy."""
+    return WorkerProcesses(processes, niceness=BACKGROUND_NICENESS)
 
 
 class LocalCompute:

@@ -2,8 +2,9 @@
 
 A version is written to a temporary folder and renamed into place, so a crash never leaves half a version.
 Loading checks the artifact's sha256 against the card (damage), then reads it with ``training.artifact``,
-which refuses any type we do not trust: a model file cannot run code. Versions saved by older releases
-(``model.joblib``, a pickle) are refused until the user converts them with ``trust_legacy``.
+which refuses any type we do not trust: a model file cannot run code; then uses it (``training.integrity``): its
+settings, sizes and the probe recorded on its card, so a file that loads but cannot predict is damaged. Versions
+saved by older releases (``model.joblib``, a pickle) are refused until the user converts them with ``trust_legacy``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import ModelIntegrityError, NoModelError, NotFoundError, StorageError, storage_error
 from training.artifact import FORMAT, Artifact, from_bytes, from_pipeline, loads, sha256_bytes
+from training.integrity import check_against_card, record_probe
 
 ARTIFACT = "model.skops"
 LEGACY_ARTIFACT = "model.joblib"  # a pickle, written by releases before the skops format
@@ -125,9 +127,14 @@ class Registry:
             )
         if version not in self._loaded:
             try:
-                self._loaded[version] = loads(data)
+                pipeline = loads(data)
             except ModelIntegrityError as exc:
                 raise ModelIntegrityError(f"v{version}: {exc}") from exc
+            try:
+                check_against_card(pipeline, card)  # before it serves: a model that cannot predict is damaged
+            except ModelIntegrityError as exc:
+                raise ModelIntegrityError(f"v{version}: {exc} Roll back to another version or retrain.") from exc
+            self._loaded[version] = pipeline
         return Artifact(data, card["artifact_sha256"], self._loaded[version])
 
     def legacy_versions(self) -> list[int]:
@@ -157,12 +164,14 @@ class Registry:
 
         try:
             artifact = from_pipeline(joblib.load(legacy))
-        except ModelIntegrityError:
-            raise
+            check_against_card(artifact.pipeline, card)
+        except ModelIntegrityError as exc:
+            raise ModelIntegrityError(f"v{version}: {exc}") from exc
         except Exception as exc:  # a pickle from a library version this one cannot read
             problem = f"{type(exc).__name__}: {exc}"
             raise ModelIntegrityError(f"v{version}'s pickle could not be loaded ({problem}).") from exc
         new_card = {**card, "format": FORMAT, "artifact_sha256": artifact.sha256}
+        new_card["probe"] = record_probe(artifact.pipeline)
         new_card["converted"] = {
             "from": f"{LEGACY_ARTIFACT} (pickle), sha256 {card['artifact_sha256']}",
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -190,9 +199,12 @@ class Registry:
         return self.save_artifact(from_bytes(data, sha256), card, make_current)
 
     def save_artifact(self, artifact: Artifact, card: dict, make_current: bool = True) -> dict:
-        """Write a new version atomically and return its card (with ``version``, ``format``, ``artifact_sha256``).
+        """Write a new version atomically and return its card (with ``version``, ``format``, ``artifact_sha256``
+        and ``probe``: the model's probabilities for a few texts, which every later load must reproduce).
 
         A failed write (a full disk, a read-only folder) is a StorageError and leaves no new version behind."""
+        card = {**card, "probe": record_probe(artifact.pipeline)}
+        check_against_card(artifact.pipeline, card)  # what is saved loads: nothing this program refuses later
         try:
             return self._save_artifact(artifact, card, make_current)
         except OSError as exc:

@@ -8,7 +8,6 @@ import multiprocessing as mp
 import queue as queue_module
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from hloop.experiments.annotators import AnnotatorSpec, crowd_labels, make_annot
 from hloop.experiments.features import Features, featurize
 from hloop.experiments.loop import fit_version, run_loop, split_with_dev, training_set
 from hloop.experiments.through_services import run_through_services
+from training.workers import WorkerProcesses
 
 Progress = Callable[[float, str], None]
 ENGINES = ("cached", "services")
@@ -199,7 +199,7 @@ def _run_on_modal(job: _Job, tasks: list[tuple[str, int]]) -> list:
 def _run_parallel(job: _Job, tasks: list[tuple[str, int]], workers: int, step: Callable[[], None]) -> list:
     ctx = mp.get_context("spawn")  # fork after threads (tqdm, gradio) can deadlock
     events = ctx.Queue()
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(job, events)) as pool:
+    with WorkerProcesses(workers, _init_worker, (job, events)) as pool:  # they end with this process, however
         futures = [pool.submit(_run_task, task) for task in tasks]
         while not all(f.done() for f in futures):
             try:

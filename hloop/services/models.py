@@ -23,6 +23,7 @@ from training.compute import LocalCompute, ModalCompute, background_processes, c
 from training.pipeline import explain, full_probabilities, highlight
 from training.remote import warm_up
 from training.trainer import train_artifact
+from training.workers import end_worker_processes
 
 
 class Models(Project):
@@ -216,6 +217,14 @@ class Models(Project):
         backend = self.fit_backend()
         if isinstance(backend, LocalCompute) and backend.worker is not None:
             backend.worker.submit(warm_up).result()
+
+    @staticmethod
+    def end_workers() -> None:
+        """End every worker process this process started (fit worker, pool scoring, simulations) now, work in
+        progress included; the app calls it when it stops, so its exit never waits for a fit nobody will read.
+        A process that dies without calling it (kill -9, SIGTERM) loses its workers all the same: see
+        ``training.workers``."""
+        end_worker_processes()
 
     # -- the promotion gate ------------------------------------------------------------------------------
     def dev_set(self, up_to_id: int | None = None) -> tuple[list[str], list[int]] | None:

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
@@ -186,6 +188,23 @@ def prepare() -> tuple[Settings, Services, FastAPI]:
     return settings, services, web_app(build_demo(services), settings, services)
 
 
+def _ending_workers(run: Callable[[], int]) -> Callable[[], int]:
+    """``run``, after which (however it ends) this process's worker processes end: a retrain or scoring still
+    running in one is not waited for. (A process killed, or stopped by SIGTERM's default, loses them anyway.)"""
+
+    @functools.wraps(run)
+    def ending() -> int:
+        try:
+            return run()
+        except KeyboardInterrupt:  # Ctrl-C: while starting, or after uvicorn's graceful shutdown raised it again
+            return 130
+        finally:
+            Services.end_workers()
+
+    return ending
+
+
+@_ending_workers
 def main() -> int:
     """Start the app; a start-up failure the project knows (bad settings, a missing dataset, a store made for
     other settings, an unreachable store, a damaged model) prints one line and returns 2."""

@@ -73,3 +73,33 @@ def test_the_cli_says_so_at_start(two_versions, monkeypatch, capsys):
     assert main(["status", "--json"]) == 0
     err = capsys.readouterr().err
     assert err.startswith("warning: v2 is damaged") and len(err.strip().splitlines()) == 1
+
+
+def _unusable(services: Services, version: int, damage: str) -> None:
+    """Replace ``version``'s artifact with one that passes the type, shape and sha256 checks yet cannot predict."""
+    import copy
+
+    import numpy as np
+
+    from tests.training.test_integrity import _replace_artifact, _without_term
+
+    crafted = copy.deepcopy(services.registry.load(version))
+    if damage == "analyzer":
+        crafted.named_steps["tfidf"].set_params(analyzer=np.negative)
+    else:
+        _without_term(crafted)
+    _replace_artifact(services.settings.models_dir, version, crafted)
+
+
+@pytest.mark.parametrize("damage", ["analyzer", "vocabulary"])
+def test_a_version_that_loads_but_cannot_predict_is_damaged_and_the_newest_intact_one_serves(two_versions, damage):
+    folder, corpus = two_versions
+    _unusable(Services(settings_in(folder), corpus=corpus), 2, damage)
+    fresh = Services(settings_in(folder), corpus=corpus)  # a new process, as at the app's start
+    notice = fresh.check_current()
+    assert notice.startswith("v2 is damaged and was not loaded (v2: The model") and "v1 is current instead" in notice
+    assert fresh.predict("some text")["model_version"] == 1
+    corrected = fresh.feedback("a brand new text", "delta", "bob")
+    assert corrected["model_prediction"] is not None
+    item = fresh.next_item("bob")
+    assert fresh.submit_label(item["example_id"], "beta", "bob")["model_version"] == 1
