@@ -35,13 +35,9 @@ class LabelSet:
         bad = [n for n in names if not n or len(n) > MAX_LABEL_CHARS]
         if bad:
             raise InvalidInputError(f"Label names must be 1-{MAX_LABEL_CHARS} characters; got {bad[:3]!r}.")
-        seen: dict[str, str] = {}
-        for name in names:
-            if _key(name) in seen:
-                raise InvalidInputError(
-                    f"Labels {seen[_key(name)]!r} and {name!r} differ only in case or spacing; name them apart."
-                )
-            seen[_key(name)] = name
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise InvalidInputError(f"Label {twice[0]!r} is named twice; name each label once.")
         object.__setattr__(self, "names", names)
 
     @classmethod
@@ -60,12 +56,19 @@ class LabelSet:
         return f"use one of {shown} (or a number 0-{len(self) - 1})"
 
     def index(self, label: object) -> int:
-        """The index of ``label``, given by name (case-insensitive) or by number 0..n-1."""
+        """The index of ``label``, given by name (case-insensitive unless two names differ only in case) or by
+        number 0..n-1."""
         if isinstance(label, str):
+            spaced = " ".join(label.split())
+            if spaced in self.names:
+                return self.names.index(spaced)
             key = _key(label)
-            for i, name in enumerate(self.names):
-                if _key(name) == key:
-                    return i
+            matches = [i for i, name in enumerate(self.names) if _key(name) == key]
+            if len(matches) > 1:
+                both = " and ".join(repr(self.names[i]) for i in matches)
+                raise InvalidInputError(f"Label {label[:100]!r} could be {both}; write it exactly as one of them.")
+            if matches:
+                return matches[0]
             if key.isdigit() and int(key) < len(self.names):
                 return int(key)
         elif hasattr(label, "__index__") and not isinstance(label, bool):  # int and numpy integers
