@@ -2,9 +2,10 @@
 
 Texts lose control characters (line breaks and tabs stay) and are cut at the product's text limit; label values
 that differ only in case or spacing are one label; a text that occurs more than once in a split is kept once,
-with the label most of its copies carry (dropped when the copies tie); a train text that is an eval text is
-dropped from train. "The same text" is decided by a key function: the model's own token sequence when the
-services load the dataset (``training.pipeline.document_key``), the exact stripped text otherwise.
+with the label most of its copies carry (all dropped when the copies tie); a train text that is an eval text is
+dropped from train. "The same text" is decided by a key function: in train (where a near-copy in seed of a dev
+or eval text would leak it into training) the model's own token sequence (``training.pipeline.document_key``,
+passed in by the services); in eval (never trained on) the exact stripped text.
 """
 
 from __future__ import annotations

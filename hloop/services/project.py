@@ -137,7 +137,7 @@ class Project:
         """The dataset, loaded once."""
         with self._lock:
             if self._corpus is None:
-                self._corpus = load_corpus(dataset_spec(self.settings), key=document_key)
+                self._corpus = load_corpus(dataset_spec(self.settings))
             return self._corpus
 
     def kept_train(self) -> KeptRows:
