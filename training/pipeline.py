@@ -64,7 +64,11 @@ def make_pipeline(random_state: int = 0, **overrides) -> Pipeline:
 def _tokens_of() -> Callable[[str], list[str]]:
     """The product vectorizer's own preprocessing and tokenizer (and stop words, if it has any)."""
     vectorizer = make_pipeline().named_steps["tfidf"]
-    preprocess, tokenize, stop = vectorizer.build_preprocessor(), vectorizer.build_tokenizer(), vectorizer.get_stop_words()
+    preprocess, tokenize, stop = (
+        vectorizer.build_preprocessor(),
+        vectorizer.build_tokenizer(),
+        vectorizer.get_stop_words(),
+    )
     if not stop:
         return lambda text: tokenize(preprocess(text))
     return lambda text: [t for t in tokenize(preprocess(text)) if t not in stop]

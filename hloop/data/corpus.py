@@ -226,13 +226,17 @@ def load_corpus(spec: DatasetSpec) -> Corpus:
     if eval_labels.size:
         eval_texts_t, eval_labels, repeats = _unique_eval(eval_texts_t, eval_labels)
         return Corpus(
-            train_texts, train_labels, eval_texts_t, eval_labels, eval_origin="split", hygiene=report + repeats, **common
+            train_texts,
+            train_labels,
+            eval_texts_t,
+            eval_labels,
+            eval_origin="split",
+            hygiene=report + repeats,
+            **common,
         )
     if (train_labels >= 0).any():
         eval_rows, train_rows = carve_eval(train_labels, spec.eval_share, spec.random_seed)
-        carved, carved_labels, repeats = _unique_eval(
-            tuple(train_texts[i] for i in eval_rows), train_labels[eval_rows]
-        )
+        carved, carved_labels, repeats = _unique_eval(tuple(train_texts[i] for i in eval_rows), train_labels[eval_rows])
         return Corpus(
             tuple(train_texts[i] for i in train_rows),
             train_labels[train_rows],

@@ -51,16 +51,18 @@ class Hygiene:
     def lines(self) -> tuple[str, ...]:
         """One line per kind of change, for ``hloop train`` and the app's start-up; none when nothing changed."""
         said = [
-            (self.dropped_empty, "empty texts dropped"),
-            (self.controls_stripped, "texts had control characters removed"),
-            (self.truncated, f"texts cut to {MAX_TEXT_CHARS:,} characters"),
-            (self.repeats, "repeated texts dropped (kept once per split)"),
-            (self.in_both, "train texts dropped because they are also eval texts"),
-            (self.conflicts, "repeated texts had conflicting labels: kept with the label most copies carry"),
-            (self.tied, "repeated texts had conflicting labels with no majority: dropped"),
+            (self.dropped_empty, "empty text{s} dropped"),
+            (self.controls_stripped, "text{s} had control characters (backspace, NUL, ...) removed"),
+            (self.truncated, f"text{{s}} longer than {MAX_TEXT_CHARS:,} characters cut to that length"),
+            (self.repeats, "repeated text{s} dropped (each text is kept once per split)"),
+            (self.in_both, "train text{s} dropped because also in eval (never trained on)"),
+            (self.conflicts, "repeated text{s} with conflicting labels kept with the label most copies carry"),
+            (self.tied, "repeated text{s} with conflicting labels and no majority dropped"),
         ]
-        out = [f"{count:,} {what}" for count, what in said if count]
-        out += [f"labels {', '.join(map(repr, spellings))} merged into {kept!r}" for kept, spellings in self.merged_labels]
+        out = [f"{count:,} {what.format(s='' if count == 1 else 's')}" for count, what in said if count]
+        out += [
+            f"labels {', '.join(map(repr, spellings))} merged into {kept!r}" for kept, spellings in self.merged_labels
+        ]
         return tuple(out)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from hloop.core.labels import near_key
-from hloop.data.hygiene import Key, KeptRows, dedupe
+from hloop.data.hygiene import KeptRows, Key, dedupe
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,9 @@ class Labels(Models):
         with self._lock, self.session() as session:
             example = store.get_example(example_id, session=session)
             if example.origin in HELD_OUT:
-                raise InvalidInputError(f"Example {example_id} is in {HELD_OUT[example.origin]}; it cannot be labelled.")
+                raise InvalidInputError(
+                    f"Example {example_id} is in {HELD_OUT[example.origin]}; it cannot be labelled."
+                )
             claims.refuse_if_held_by_other(example.id, who, session=session)
             row = self._store_label(session, example, wanted, who, source)
             claims.release_own(example.id, who, session=session)

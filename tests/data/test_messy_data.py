@@ -33,7 +33,10 @@ def test_labels_that_differ_in_case_or_spacing_are_one_label_named_as_most_rows_
 
 def test_only_the_labels_setting_keeps_case_variants_apart(messy_dir):
     spec = DatasetSpec(
-        str(messy_dir), text_column=TEXT, label_column=LABEL, labels=("computers", "COMPUTERS", "Computers", "cooking", "sports")
+        str(messy_dir),
+        text_column=TEXT,
+        label_column=LABEL,
+        labels=("computers", "COMPUTERS", "Computers", "cooking", "sports"),
     )
     corpus = load_corpus(spec)
     assert corpus.train_labels[:4].tolist() == [1, 1, 2, 0] and not corpus.hygiene.merged_labels
@@ -82,7 +85,7 @@ def test_hloop_train_on_a_test_split_that_repeats_texts_says_what_was_dropped(tm
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "eval: the dataset's eval split (30 texts)" in out
-    assert "data: 3 repeated texts dropped (kept once per split)" in out and "v1" in out
+    assert "data: 3 repeated texts dropped (each text is kept once per split)" in out and "v1" in out
 
 
 def test_the_majority_label_wins_and_a_tie_drops_the_text():
