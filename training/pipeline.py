@@ -87,6 +87,8 @@ def _as_read(text: str) -> str:
         if "&" not in text:
             break
         text = html.unescape(text)
+    if text.isascii():  # most texts: no compatibility forms, no format characters
+        return text.casefold()
     return unicodedata.normalize("NFKC", text).translate(_invisible()).casefold()
 
 
