@@ -93,3 +93,4 @@ def test_the_majority_label_wins_and_a_tie_drops_the_text():
     kept = dedupe(texts, np.array([0, 1, 0, 1, 2, -1, 3]), key=lambda t: "".join(c for c in t.lower() if c.isalpha()))
     assert kept.rows.tolist() == [0, 5] and kept.labels.tolist() == [0, 3]
     assert (kept.hygiene.repeats, kept.hygiene.conflicts, kept.hygiene.tied) == (4, 1, 1)
+
