@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -12,7 +14,16 @@ from hloop.data.hygiene import dedupe
 from hloop.services import Services
 from labeling import store
 from tests.conftest import settings_in
-from tests.data.messy import EXPECTED, LABEL, MERGED, TEXT, write_messy, write_repeating_test_split
+from tests.data.messy import (
+    EXPECTED,
+    LABEL,
+    MERGED,
+    MULTI_LINE,
+    PROPERTIES,
+    TEXT,
+    write_messy,
+    write_repeating_test_split,
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +59,7 @@ def test_texts_are_cleaned_and_long_and_multi_line_texts_survive(messy_dir):
     assert not any(c in t for t in texts for c in "\x08\x1b\r")
     assert "chip internet software with a backspace" in corpus.train_texts
     assert max(len(t) for t in texts) == MAX_TEXT_CHARS
-    assert "goal match\nsecond line of a league report\n\nthird: players score" in corpus.train_texts
+    assert MULTI_LINE in corpus.train_texts
     assert len(corpus.eval_texts) == len(set(corpus.eval_texts))  # the test split's repeats are kept once
 
 
@@ -70,6 +81,18 @@ def test_the_services_fill_the_store_report_the_hygiene_then_label_and_retrain(t
     assert v1["version"] == 1 and v2["version"] == 2 and v2["training"]["human_labels"] == 1
 
 
+@pytest.mark.parametrize("messy", list(PROPERTIES))
+def test_a_dataset_with_each_messy_property_trains_labels_and_retrains(tmp_path, messy):
+    services = _services(tmp_path, write_messy(tmp_path / "data", [messy]))
+    services.train()
+    report = services.project_summary()["hygiene"]
+    assert {k: v for k, v in report.items() if v and k != "merged_labels"} == PROPERTIES[messy]
+    assert report["merged_labels"] == (MERGED if messy == "label spellings" else {})
+    item = services.next_item("ana")
+    services.submit_label(item["example_id"], services.label_set.names[0], "ana")
+    assert services.retrain()["version"] == 2
+
+
 def test_hloop_train_on_a_test_split_that_repeats_texts_says_what_was_dropped(tmp_path, monkeypatch, capsys):
     data = write_repeating_test_split(tmp_path / "data")
     for key, value in {
@@ -86,6 +109,10 @@ def test_hloop_train_on_a_test_split_that_repeats_texts_says_what_was_dropped(tm
     assert code == 0, err
     assert "eval: the dataset's eval split (30 texts)" in out
     assert "data: 3 repeated texts dropped (each text is kept once per split)" in out and "v1" in out
+    assert main(["queue", "--n", "1", "--json"]) == 0
+    example = json.loads(capsys.readouterr().out)[0]["example_id"]
+    assert main(["label", "--example", str(example), "--label", "Sports", "--annotator", "ana"]) == 0
+    assert main(["retrain"]) == 0 and "v2" in capsys.readouterr().out
 
 
 def test_the_majority_label_wins_and_a_tie_drops_the_text():
@@ -93,4 +120,3 @@ def test_the_majority_label_wins_and_a_tie_drops_the_text():
     kept = dedupe(texts, np.array([0, 1, 0, 1, 2, -1, 3]), key=lambda t: "".join(c for c in t.lower() if c.isalpha()))
     assert kept.rows.tolist() == [0, 5] and kept.labels.tolist() == [0, 3]
     assert (kept.hygiene.repeats, kept.hygiene.conflicts, kept.hygiene.tied) == (4, 1, 1)
-
