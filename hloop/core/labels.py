@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 from hloop.core.errors import InvalidInputError
@@ -35,7 +36,7 @@ class LabelSet:
         bad = [n for n in names if not n or len(n) > MAX_LABEL_CHARS]
         if bad:
             raise InvalidInputError(f"Label names must be 1-{MAX_LABEL_CHARS} characters; got {bad[:3]!r}.")
-        twice = sorted({n for n in names if names.count(n) > 1})
+        twice = sorted(n for n, count in Counter(names).items() if count > 1)
         if twice:
             raise InvalidInputError(f"Label {twice[0]!r} is named twice; name each label once.")
         object.__setattr__(self, "names", names)
