@@ -150,6 +150,13 @@ def _to_indices(raw: list, label_set: LabelSet, column: str, from_labels_setting
     for i, value in enumerate(raw):
         if _missing(value):
             continue
+        if isinstance(value, str) and len(label_set.matches(value)) > 1:
+            ambiguous = [label_set.names[j] for j in label_set.matches(value)]
+            raise DatasetUnavailableError(
+                f"Value {value.strip()[:40]!r} of column {column!r} differs only in case or spacing from the labels "
+                f"{' and '.join(map(repr, ambiguous))} that HLOOP_LABELS keeps apart; write it exactly as one of "
+                "them in the data, or name only one of them in HLOOP_LABELS."
+            )
         try:
             out[i] = label_set.index(value if positions and not isinstance(value, str) else str(value).strip())
         except HLoopError:

@@ -20,8 +20,10 @@ import numpy as np
 from hloop.core.labels import MAX_TEXT_CHARS, text_key
 
 Key = Callable[[str], str]
-# C0 and C1 control characters except tab and line feed (carriage returns become line feeds first)
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 control characters except tab and line feed (carriage returns become line feeds first), and lone
+# surrogates (not text: a store cannot hold them as UTF-8); the ones that separate words become a space
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+_SEPARATORS = re.compile(r"[\x0b\x0c\x1c-\x1f\x85]")
 _NEWLINES = re.compile(r"\r\n?")
 
 
@@ -30,7 +32,7 @@ class Hygiene:
     """What loading did to the dataset's rows, by kind; every count is of rows unless it says texts."""
 
     dropped_empty: int = 0  # rows without text (or only whitespace and control characters)
-    controls_stripped: int = 0  # rows whose text held control characters (backspace, NUL, ...), removed
+    controls_stripped: int = 0  # rows whose text held control characters (backspace, NUL, ...) or lone surrogates
     truncated: int = 0  # rows longer than MAX_TEXT_CHARS, cut to it
     repeats: int = 0  # rows dropped as a repeat of an earlier row of the same split
     in_both: int = 0  # train rows dropped because their text is an eval text
@@ -52,7 +54,7 @@ class Hygiene:
         """One line per kind of change, for ``hloop train`` and the app's start-up; none when nothing changed."""
         said = [
             (self.dropped_empty, "empty text{s} dropped"),
-            (self.controls_stripped, "text{s} had control characters (backspace, NUL, ...) removed"),
+            (self.controls_stripped, "text{s} had control characters (backspace, NUL, ...) or lone surrogates removed"),
             (self.truncated, f"text{{s}} longer than {MAX_TEXT_CHARS:,} characters cut to that length"),
             (self.repeats, "repeated text{s} dropped (each text is kept once per split)"),
             (self.in_both, "train text{s} dropped because also in eval (never trained on)"),
@@ -74,7 +76,7 @@ def clean_texts(texts: Iterable[object]) -> tuple[list[str], Hygiene]:
         text = "" if value is None else str(value)
         if "\r" in text:
             text = _NEWLINES.sub("\n", text)
-        cleaned = _CONTROLS.sub("", text)
+        cleaned = _SEPARATORS.sub(" ", _CONTROLS.sub("", text))
         controls += cleaned != text
         cleaned = cleaned.strip()
         if len(cleaned) > MAX_TEXT_CHARS:

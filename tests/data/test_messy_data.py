@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from hloop.cli import main
+from hloop.core.errors import DatasetUnavailableError
 from hloop.core.labels import MAX_TEXT_CHARS
 from hloop.data.corpus import DatasetSpec, load_corpus
 from hloop.data.hygiene import dedupe
@@ -51,6 +52,11 @@ def test_only_the_labels_setting_keeps_case_variants_apart(messy_dir):
     )
     corpus = load_corpus(spec)
     assert corpus.train_labels[:4].tolist() == [1, 1, 2, 0] and not corpus.hygiene.merged_labels
+    ambiguous = DatasetSpec(
+        str(messy_dir), text_column=TEXT, label_column=LABEL, labels=("computers", "COMPUTERS", "cooking", "sports")
+    )
+    with pytest.raises(DatasetUnavailableError, match="'Computers' of column 'topic' differs only in case or spacing"):
+        load_corpus(ambiguous)
 
 
 def test_texts_are_cleaned_and_long_and_multi_line_texts_survive(messy_dir):
