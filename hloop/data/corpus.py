@@ -130,6 +130,13 @@ def _label_names(spec: DatasetSpec, split, raw: list) -> tuple[tuple[str, ...], 
     if getattr(feature, "names", None):
         return tuple(feature.names), True, ()
     values = [v for v in raw if not _missing(v)]
+    listed = next((v for v in values if isinstance(v, list | tuple | dict | np.ndarray)), None)
+    if listed is not None:
+        raise DatasetUnavailableError(
+            f"Column {spec.label_column!r} of {spec.source!r} holds lists of labels (e.g. {str(listed)[:60]}), a "
+            "multi-label dataset; a project takes one label per text. Set HLOOP_LABEL_COLUMN to a column with one "
+            "label per row."
+        )
     distinct = set(values)
     numeric = all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in distinct)
     known = known_label_names(spec.source)

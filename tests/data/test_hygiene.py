@@ -35,3 +35,17 @@ def test_label_spellings_merge_case_and_spacing_into_the_most_written_one():
     names, merges = label_spellings(values)
     assert names == ("Sci Tech", "World", "sports")  # a tie (1 each) keeps the first in sorted order
     assert merges == (("Sci Tech", ("sci tech",)), ("sports", ("Sports",)))
+
+
+def test_a_label_column_of_lists_is_one_clear_error(tmp_path):
+    import json
+
+    from hloop.core.errors import DatasetUnavailableError
+    from hloop.data.corpus import DatasetSpec, load_corpus
+
+    path = tmp_path / "tags.jsonl"
+    path.write_text(
+        "".join(json.dumps({"text": f"package {i}", "tags": ["a", "b"][: 1 + i % 2]}) + "\n" for i in range(9))
+    )
+    with pytest.raises(DatasetUnavailableError, match="Column 'tags' .* holds lists of labels .* one label per text"):
+        load_corpus(DatasetSpec(str(path), label_column="tags"))
