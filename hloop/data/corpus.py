@@ -237,27 +237,22 @@ def load_corpus(spec: DatasetSpec) -> Corpus:
     eval_texts_t, eval_labels = tuple(t for t, g in zip(eval_texts_t, gold, strict=True) if g), eval_labels[gold]
     report = cleaned + eval_cleaned + Hygiene(dropped_empty=dropped + dropped_eval, merged_labels=merges)
     common = {"label_set": label_set, "source": spec.source, "dropped_empty": dropped + dropped_eval}
+    return _with_eval(spec, train_texts, train_labels, eval_texts_t, eval_labels, report, common)
+
+
+def _with_eval(spec: DatasetSpec, train_texts, train_labels, eval_texts, eval_labels, report, common) -> Corpus:
+    """The corpus with its eval split: the dataset's own, else carved from labelled train rows, else none (held-out
+    human labels); eval repeats kept once."""
     if eval_labels.size:
-        eval_texts_t, eval_labels, repeats = _unique_eval(eval_texts_t, eval_labels)
+        eval_texts, eval_labels, repeats = _unique_eval(eval_texts, eval_labels)
+        hygiene = report + repeats
         return Corpus(
-            train_texts,
-            train_labels,
-            eval_texts_t,
-            eval_labels,
-            eval_origin="split",
-            hygiene=report + repeats,
-            **common,
+            train_texts, train_labels, eval_texts, eval_labels, eval_origin="split", hygiene=hygiene, **common
         )
     if (train_labels >= 0).any():
         eval_rows, train_rows = carve_eval(train_labels, spec.eval_share, spec.random_seed)
         carved, carved_labels, repeats = _unique_eval(tuple(train_texts[i] for i in eval_rows), train_labels[eval_rows])
-        return Corpus(
-            tuple(train_texts[i] for i in train_rows),
-            train_labels[train_rows],
-            carved,
-            carved_labels,
-            eval_origin="carved",
-            hygiene=report + repeats,
-            **common,
-        )
+        kept_texts, kept_labels = tuple(train_texts[i] for i in train_rows), train_labels[train_rows]
+        hygiene = report + repeats
+        return Corpus(kept_texts, kept_labels, carved, carved_labels, eval_origin="carved", hygiene=hygiene, **common)
     return Corpus(train_texts, train_labels, (), np.empty(0, np.int64), eval_origin="human", hygiene=report, **common)

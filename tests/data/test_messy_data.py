@@ -126,3 +126,11 @@ def test_the_majority_label_wins_and_a_tie_drops_the_text():
     kept = dedupe(texts, np.array([0, 1, 0, 1, 2, -1, 3]), key=lambda t: "".join(c for c in t.lower() if c.isalpha()))
     assert kept.rows.tolist() == [0, 5] and kept.labels.tolist() == [0, 3]
     assert (kept.hygiene.repeats, kept.hygiene.conflicts, kept.hygiene.tied) == (4, 1, 1)
+
+
+def test_hygiene_keeps_the_data_fingerprint_of_datasets_already_in_use(ag_news_dir, trec_dir):
+    """Stores record the fingerprint; the cleaning must not change it for data that loaded before (so they open)."""
+    ag_news = load_corpus(DatasetSpec(str(ag_news_dir)))
+    trec = load_corpus(DatasetSpec(str(trec_dir), label_column="coarse_label"))
+    assert ag_news.fingerprint == "6dc98f8da28369109db8ad7726a2377ba4581e314a5cf253c3c11e35ed63da6a"
+    assert trec.fingerprint == "bd611a9f62e1ca96df6830b038380f65233fde5f4f4ce31e1367f07001ee4c39"
