@@ -114,12 +114,13 @@ _EVAL_ORIGIN = {
 def _train(args, services) -> int:
     if not args.json:
         s = services.project_summary()
-        dropped = f"; {s['dropped_empty']:,} empty texts dropped" if s["dropped_empty"] else ""
         print(
             f"dataset {s['dataset']}: {s['train_texts']:,} train texts, {len(s['labels'])} labels "
             f"({', '.join(s['labels'][:10])}{' …' if len(s['labels']) > 10 else ''}); eval: "
-            f"{_EVAL_ORIGIN[s['eval_origin']].format(n=s['eval_texts'])}{dropped}"
+            f"{_EVAL_ORIGIN[s['eval_origin']].format(n=s['eval_texts'])}"
         )
+        for line in s["hygiene_lines"]:  # what was dropped, merged or cleaned, and why
+            print(f"  data: {line}")
     with _progress_bar() as progress:
         card = services.train(args.feedback_weight, progress=progress)
     _print_json(card) if args.json else _print_card(card)

@@ -21,8 +21,9 @@ def test_all_10000_rows_reach_the_accuracy_target(ag_news_dir, tmp_path, monkeyp
     _env(monkeypatch, tmp_path, ag_news_dir, "all")
     assert main(["train", "--json"]) == 0
     card = json.loads(capsys.readouterr().out)
-    # 3 of the 10,000 rows repeat another row's text exactly; the store keeps one copy of each text
-    assert 9_990 <= card["training"]["seed_labels"] <= 10_000 and card["training"]["human_labels"] == 0
+    # 11 of the 10,000 rows go: 9 repeat another row's tokens (3 exactly), 1 is an eval text with other
+    # punctuation, and a text whose two copies disagree on the label is dropped; the store keeps each text once
+    assert 9_985 <= card["training"]["seed_labels"] <= 10_000 and card["training"]["human_labels"] == 0
     assert card["metrics"]["n_eval"] == 7_600
     assert card["metrics"]["accuracy"] >= 0.875, card["metrics"]["accuracy"]
 

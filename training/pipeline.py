@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
 import re
+import sys
 import time
+import unicodedata
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from sklearn.base import clone
@@ -53,6 +58,49 @@ def make_pipeline(random_state: int = 0, **overrides) -> Pipeline:
     params["tfidf__dtype"] = np.dtype(params["tfidf__dtype"]).type
     params["tfidf__ngram_range"] = tuple(params["tfidf__ngram_range"])
     return clone(_TEMPLATE).set_params(clf__random_state=random_state, **params)
+
+
+@lru_cache(maxsize=1)
+def _tokens_of() -> Callable[[str], list[str]]:
+    """The product vectorizer's own preprocessing and tokenizer (and stop words, if it has any)."""
+    vectorizer = make_pipeline().named_steps["tfidf"]
+    preprocess, tokenize, stop = (
+        vectorizer.build_preprocessor(),
+        vectorizer.build_tokenizer(),
+        vectorizer.get_stop_words(),
+    )
+    if not stop:
+        return lambda text: tokenize(preprocess(text))
+    return lambda text: [t for t in tokenize(preprocess(text)) if t not in stop]
+
+
+@lru_cache(maxsize=1)
+def _invisible() -> dict[int, None]:
+    """Unicode format characters (zero-width space, word joiner, soft hyphen, BOM, ...): drawn as nothing."""
+    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
+
+
+def _as_read(text: str) -> str:
+    """The text as a reader sees it: HTML entities decoded (twice-escaped too), compatibility forms folded,
+    invisible format characters removed, case folded."""
+    for _ in range(3):
+        if "&" not in text:
+            break
+        text = html.unescape(text)
+    if text.isascii():  # most texts: no compatibility forms, no format characters
+        return text.casefold()
+    return unicodedata.normalize("NFKC", text).translate(_invisible()).casefold()
+
+
+def document_key(text: str) -> str:
+    """The key two texts share when the model's vectorizer reads them as the same document: the sequence of
+    its tokens (so punctuation, case, spacing, invisible characters and HTML escaping do not count). What the
+    eval and dev guards compare. A text without any token is keyed by its collapsed characters instead, so
+    tokenless texts (``"?"``, ``"!!"``) are not all one document."""
+    read = _as_read(text)
+    tokens = _tokens_of()(read)
+    body = " ".join(tokens) if tokens else "\x00" + " ".join(read.split())
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

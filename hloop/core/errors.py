@@ -29,6 +29,10 @@ class StoreMismatchError(HLoopError):
     """The label store was built from another dataset, seed or split size."""
 
 
+class StoreFillError(HLoopError):
+    """The dataset's rows could not be written to an empty label store (a constraint failed); nothing was stored."""
+
+
 class ClaimError(HLoopError):
     """A queue claim expired or is held by another annotator."""
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 from hloop.core.errors import InvalidInputError
 
@@ -35,13 +37,9 @@ class LabelSet:
         bad = [n for n in names if not n or len(n) > MAX_LABEL_CHARS]
         if bad:
             raise InvalidInputError(f"Label names must be 1-{MAX_LABEL_CHARS} characters; got {bad[:3]!r}.")
-        seen: dict[str, str] = {}
-        for name in names:
-            if _key(name) in seen:
-                raise InvalidInputError(
-                    f"Labels {seen[_key(name)]!r} and {name!r} differ only in case or spacing; name them apart."
-                )
-            seen[_key(name)] = name
+        twice = sorted(n for n, count in Counter(names).items() if count > 1)
+        if twice:
+            raise InvalidInputError(f"Label {twice[0]!r} is named twice; name each label once.")
         object.__setattr__(self, "names", names)
 
     @classmethod
@@ -59,13 +57,31 @@ class LabelSet:
         shown = ", ".join(self.names[:12]) + (f", … ({len(self)} in all)" if len(self) > 12 else "")
         return f"use one of {shown} (or a number 0-{len(self) - 1})"
 
+    @cached_property
+    def _by_key(self) -> dict[str, tuple[int, ...]]:
+        found: dict[str, tuple[int, ...]] = {}
+        for i, name in enumerate(self.names):
+            found[_key(name)] = (*found.get(_key(name), ()), i)
+        return found
+
+    def matches(self, name: str) -> tuple[int, ...]:
+        """The indices ``name`` may mean: the label written exactly so, else every label equal to it but for case
+        and spacing (more than one only when the label set names both, e.g. ``computers`` and ``COMPUTERS``)."""
+        spaced = " ".join(name.split())
+        exact = self._by_key.get(_key(name), ())
+        return tuple(i for i in exact if self.names[i] == spaced) or exact
+
     def index(self, label: object) -> int:
-        """The index of ``label``, given by name (case-insensitive) or by number 0..n-1."""
+        """The index of ``label``, given by name (case-insensitive unless two names differ only in case) or by
+        number 0..n-1."""
         if isinstance(label, str):
+            matches = self.matches(label)
+            if len(matches) > 1:
+                both = " and ".join(repr(self.names[i]) for i in matches)
+                raise InvalidInputError(f"Label {label[:100]!r} could be {both}; write it exactly as one of them.")
+            if matches:
+                return matches[0]
             key = _key(label)
-            for i, name in enumerate(self.names):
-                if _key(name) == key:
-                    return i
             if key.isdigit() and int(key) < len(self.names):
                 return int(key)
         elif hasattr(label, "__index__") and not isinstance(label, bool):  # int and numpy integers

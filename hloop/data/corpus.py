@@ -2,7 +2,8 @@
 
 The dataset is described by a ``DatasetSpec`` (from the ``HLOOP_*`` settings): which columns hold the text and
 the label, which splits are train and eval, and optionally the label names. Labels become indices into the
-project's ``LabelSet``; a row without a label is unlabelled (-1) and only ever joins the pool.
+project's ``LabelSet``; a row without a label is unlabelled (-1) and only ever joins the pool. Every split gets
+the same hygiene (``hloop.data.hygiene``), reported in ``Corpus.hygiene``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from hloop.core.errors import DatasetUnavailableError, HLoopError
-from hloop.core.labels import LabelSet
+from hloop.core.labels import LabelSet, text_key
 from hloop.data.demo import known_label_names
+from hloop.data.hygiene import Hygiene, clean_texts, dedupe, label_spellings
 from hloop.data.splits import carve_eval
 
 UNLABELLED = -1
@@ -57,6 +59,7 @@ class Corpus:
     eval_origin: str = "split"
     dropped_empty: int = 0
     notes: tuple[str, ...] = field(default=())
+    hygiene: Hygiene = field(default_factory=Hygiene)  # what loading cleaned (train repeats: see ``kept_train``)
 
     @property
     def labelled(self) -> bool:
@@ -114,21 +117,35 @@ def _missing(value: object) -> bool:
     )
 
 
-def _label_names(spec: DatasetSpec, split, raw: list) -> tuple[tuple[str, ...], bool]:
-    """(names, whether integer values are positions): HLOOP_LABELS, else the ClassLabel names, else a known
-    dataset's names, else the sorted distinct values of the label column."""
+Merges = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _label_names(spec: DatasetSpec, split, raw: list) -> tuple[tuple[str, ...], bool, Merges]:
+    """(names, whether integer values are positions, merged spellings): HLOOP_LABELS, else the ClassLabel
+    names, else a known dataset's names, else the sorted distinct values of the label column, where values
+    that differ only in case or spacing are one label named as most rows write it."""
     if spec.labels:
-        return spec.labels, False
+        return spec.labels, False, ()
     feature = split.features.get(spec.label_column)
     if getattr(feature, "names", None):
-        return tuple(feature.names), True
-    values = {v for v in raw if not _missing(v)}
-    numeric = all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values)
+        return tuple(feature.names), True, ()
+    values = [v for v in raw if not _missing(v)]
+    listed = next((v for v in values if isinstance(v, list | tuple | dict | np.ndarray)), None)
+    if listed is not None:
+        raise DatasetUnavailableError(
+            f"Column {spec.label_column!r} of {spec.source!r} holds lists of labels (e.g. {str(listed)[:60]}), a "
+            "multi-label dataset; a project takes one label per text. Set HLOOP_LABEL_COLUMN to a column with one "
+            "label per row."
+        )
+    distinct = set(values)
+    numeric = all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in distinct)
     known = known_label_names(spec.source)
-    if known and numeric and values <= set(range(len(known))):
-        return known, True
-    ordered = sorted(values) if numeric else sorted({str(v).strip() for v in values})
-    return tuple(str(v) for v in ordered), False
+    if known and numeric and distinct <= set(range(len(known))):
+        return known, True, ()
+    if numeric:
+        return tuple(str(v) for v in sorted(distinct)), False, ()
+    names, merges = label_spellings(str(v) for v in values)
+    return names, False, merges
 
 
 def _to_indices(raw: list, label_set: LabelSet, column: str, from_labels_setting: bool, positions: bool) -> np.ndarray:
@@ -140,6 +157,13 @@ def _to_indices(raw: list, label_set: LabelSet, column: str, from_labels_setting
     for i, value in enumerate(raw):
         if _missing(value):
             continue
+        if isinstance(value, str) and len(label_set.matches(value)) > 1:
+            ambiguous = [label_set.names[j] for j in label_set.matches(value)]
+            raise DatasetUnavailableError(
+                f"Value {value.strip()[:40]!r} of column {column!r} differs only in case or spacing from the labels "
+                f"{' and '.join(map(repr, ambiguous))} that HLOOP_LABELS keeps apart; write it exactly as one of "
+                "them in the data, or name only one of them in HLOOP_LABELS."
+            )
         try:
             out[i] = label_set.index(value if positions and not isinstance(value, str) else str(value).strip())
         except HLoopError:
@@ -154,21 +178,29 @@ def _to_indices(raw: list, label_set: LabelSet, column: str, from_labels_setting
     return out
 
 
-def _columns(split, name: str, spec: DatasetSpec, source: str) -> tuple[list[str], list | None]:
+def _columns(split, name: str, spec: DatasetSpec, source: str) -> tuple[list[str], list | None, Hygiene]:
     names = split.column_names
     if spec.text_column not in names:
         raise DatasetUnavailableError(
             f"Split {name!r} of {source!r} has no text column {spec.text_column!r} (columns: {', '.join(names)}); "
             "set HLOOP_TEXT_COLUMN to the column that holds the texts."
         )
-    texts = ["" if t is None else str(t).strip() for t in split[spec.text_column]]
+    texts, cleaned = clean_texts(split[spec.text_column])
     raw = list(split[spec.label_column]) if spec.label_column in names else None
-    return texts, raw
+    return texts, raw, cleaned
 
 
 def _drop_empty(texts: list[str], labels: np.ndarray) -> tuple[tuple[str, ...], np.ndarray, int]:
     keep = [i for i, t in enumerate(texts) if t]
     return tuple(texts[i] for i in keep), labels[keep], len(texts) - len(keep)
+
+
+def _unique_eval(texts: tuple[str, ...], labels: np.ndarray) -> tuple[tuple[str, ...], np.ndarray, Hygiene]:
+    """Eval texts each once, with the label most copies carry; texts whose copies tie are dropped. Exact
+    repeats only: eval is never trained on, so its near-copies leak nothing, and keeping them keeps the eval
+    set (and the store's fingerprint) of datasets already in use (AG News's test split has one such pair)."""
+    kept = dedupe(texts, labels, text_key)
+    return tuple(texts[i] for i in kept.rows), kept.labels, kept.hygiene
 
 
 def load_corpus(spec: DatasetSpec) -> Corpus:
@@ -180,7 +212,7 @@ def load_corpus(spec: DatasetSpec) -> Corpus:
             "set HLOOP_TRAIN_SPLIT to one of them."
         )
     train = dsd[spec.train_split]
-    texts, raw = _columns(train, spec.train_split, spec, spec.source)
+    texts, raw, cleaned = _columns(train, spec.train_split, spec, spec.source)
     if raw is None and (spec.label_column_required or not spec.labels):
         raise DatasetUnavailableError(
             f"Split {spec.train_split!r} of {spec.source!r} has no label column {spec.label_column!r} (columns: "
@@ -188,8 +220,10 @@ def load_corpus(spec: DatasetSpec) -> Corpus:
             'label from scratch, HLOOP_LABELS to the label names (e.g. HLOOP_LABELS="spam,ham").'
         )
     evaluated = dsd[spec.eval_split] if spec.eval_split in dsd and spec.eval_split != spec.train_split else None
-    eval_texts, eval_raw = _columns(evaluated, spec.eval_split, spec, spec.source) if evaluated else ([], None)
-    names, positions = _label_names(spec, train, (raw or []) + (eval_raw or []))
+    eval_texts, eval_raw, eval_cleaned = (
+        _columns(evaluated, spec.eval_split, spec, spec.source) if evaluated else ([], None, Hygiene())
+    )
+    names, positions, merges = _label_names(spec, train, (raw or []) + (eval_raw or []))
     try:
         label_set = LabelSet(names)
     except HLoopError as exc:
@@ -201,17 +235,24 @@ def load_corpus(spec: DatasetSpec) -> Corpus:
     eval_texts_t, eval_labels, dropped_eval = _drop_empty(eval_texts, eval_labels)
     gold = eval_labels >= 0  # an eval row without a label can't be scored: dropped
     eval_texts_t, eval_labels = tuple(t for t, g in zip(eval_texts_t, gold, strict=True) if g), eval_labels[gold]
+    report = cleaned + eval_cleaned + Hygiene(dropped_empty=dropped + dropped_eval, merged_labels=merges)
     common = {"label_set": label_set, "source": spec.source, "dropped_empty": dropped + dropped_eval}
+    return _with_eval(spec, train_texts, train_labels, eval_texts_t, eval_labels, report, common)
+
+
+def _with_eval(spec: DatasetSpec, train_texts, train_labels, eval_texts, eval_labels, report, common) -> Corpus:
+    """The corpus with its eval split: the dataset's own, else carved from labelled train rows, else none (held-out
+    human labels); eval repeats kept once."""
     if eval_labels.size:
-        return Corpus(train_texts, train_labels, eval_texts_t, eval_labels, eval_origin="split", **common)
+        eval_texts, eval_labels, repeats = _unique_eval(eval_texts, eval_labels)
+        hygiene = report + repeats
+        return Corpus(
+            train_texts, train_labels, eval_texts, eval_labels, eval_origin="split", hygiene=hygiene, **common
+        )
     if (train_labels >= 0).any():
         eval_rows, train_rows = carve_eval(train_labels, spec.eval_share, spec.random_seed)
-        return Corpus(
-            tuple(train_texts[i] for i in train_rows),
-            train_labels[train_rows],
-            tuple(train_texts[i] for i in eval_rows),
-            train_labels[eval_rows],
-            eval_origin="carved",
-            **common,
-        )
-    return Corpus(train_texts, train_labels, (), np.empty(0, np.int64), eval_origin="human", **common)
+        carved, carved_labels, repeats = _unique_eval(tuple(train_texts[i] for i in eval_rows), train_labels[eval_rows])
+        kept_texts, kept_labels = tuple(train_texts[i] for i in train_rows), train_labels[train_rows]
+        hygiene = report + repeats
+        return Corpus(kept_texts, kept_labels, carved, carved_labels, eval_origin="carved", hygiene=hygiene, **common)
+    return Corpus(train_texts, train_labels, (), np.empty(0, np.int64), eval_origin="human", hygiene=report, **common)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from hloop.core.labels import near_key, text_key
+from hloop.core.labels import near_key
+from hloop.data.hygiene import KeptRows, Key, dedupe
 
 
 @dataclass(frozen=True)
@@ -68,16 +69,18 @@ def carve_eval(labels: np.ndarray, share: float, random_seed: int) -> tuple[np.n
     return picked, np.sort(np.concatenate([rest, np.flatnonzero(labels < 0)]))
 
 
-def kept_train_rows(train_texts: tuple[str, ...], eval_texts: tuple[str, ...]) -> np.ndarray:
-    """Train rows the label store keeps: non-empty, not a repeat or near-copy (other case, spacing or Unicode
-    form) of an eval text (those must never be trained on or queued), and the first of exact repeats."""
-    evaluated = {near_key(text) for text in eval_texts}
-    seen: set[str] = set()
-    kept = []
-    for i, text in enumerate(train_texts):
-        key = text_key(text)
-        if key in seen or not text.strip() or near_key(text) in evaluated:
-            continue
-        seen.add(key)
-        kept.append(i)
-    return np.array(kept, dtype=np.int64)
+def kept_train(
+    train_texts: tuple[str, ...], eval_texts: tuple[str, ...], labels: np.ndarray | None = None, key: Key = near_key
+) -> KeptRows:
+    """The train rows the label store keeps, with their labels: non-empty, not an eval text (by ``key``: those
+    must never be trained on or queued), the first of repeats, with the label most copies carry (a text whose
+    copies tie on the label is dropped)."""
+    labels = np.full(len(train_texts), -1, dtype=np.int64) if labels is None else labels
+    return dedupe(train_texts, labels, key, frozenset(key(text) for text in eval_texts if text.strip()))
+
+
+def kept_train_rows(
+    train_texts: tuple[str, ...], eval_texts: tuple[str, ...], labels: np.ndarray | None = None, key: Key = near_key
+) -> np.ndarray:
+    """The indices of ``kept_train``."""
+    return kept_train(train_texts, eval_texts, labels, key).rows

@@ -19,7 +19,7 @@ from sklearn.preprocessing import normalize
 from hloop.core.errors import InvalidInputError
 from hloop.data.corpus import Corpus
 from hloop.data.splits import kept_train_rows
-from training.pipeline import make_pipeline
+from training.pipeline import document_key, make_pipeline
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Features:
 
 def usable_rows(corpus: Corpus) -> np.ndarray:
     """Train rows the label store keeps (as ``Services.ensure_store`` does): eval repeats and duplicates go."""
-    return kept_train_rows(corpus.train_texts, corpus.eval_texts)
+    return kept_train_rows(corpus.train_texts, corpus.eval_texts, corpus.train_labels, document_key)
 
 
 def fit_vectorizer(corpus: Corpus, usable: np.ndarray):

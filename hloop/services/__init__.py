@@ -29,6 +29,8 @@ class Services(Review):
             "eval_texts": len(corpus.eval_texts),
             "train_texts": len(corpus.train_texts),
             "dropped_empty": corpus.dropped_empty,
+            "hygiene": self.hygiene().to_dict(),
+            "hygiene_lines": list(self.hygiene().lines()),
             "readiness": self.readiness(),
         }
 

@@ -11,6 +11,12 @@ from hloop.services.records import annotator_name, label_record, prediction_reco
 from labeling import queue as claims
 from labeling import store
 
+HELD_OUT = {  # the splits a human label may never reach, and why
+    "eval": "the held-out eval split, which is never trained on",
+    "dev": "the dev split, which chooses between model versions and is never trained on",
+}
+NOT_STORED = "its label was not stored. Try another text."
+
 
 class Labels(Models):
     """Storing and reviewing human labels."""
@@ -54,18 +60,13 @@ class Labels(Models):
         """A correction from the Predict tab: store the text (if new) and the right label with the model's guess."""
         cleaned, wanted, who = clean_text(text), self.label_set.index(label), annotator_name(annotator)
         self.ensure_store()
-        if self.is_eval_text(cleaned):
-            raise InvalidInputError(
-                "That text is (a near-copy of) a text of the held-out eval split, which is never trained on; "
-                "its label was not stored. Try another text."
-            )
+        split = self.guarded_split(cleaned)
+        if split:
+            raise InvalidInputError(f"That text is (a near-copy of) a text of {HELD_OUT[split]}; {NOT_STORED}")
         with self._lock, self.session() as session:
             example, _new = store.add_example(cleaned, "user", session=session)
-            if example.origin == "eval":
-                raise InvalidInputError(
-                    "That text belongs to the held-out eval split, which is never trained on; "
-                    "its label was not stored. Try another text."
-                )
+            if example.origin in HELD_OUT:
+                raise InvalidInputError(f"That text belongs to {HELD_OUT[example.origin]}; {NOT_STORED}")
             row = self._store_label(session, example, wanted, who, "correction")
             session.commit()
             result = self._label_result(session, row, example)
@@ -77,8 +78,10 @@ class Labels(Models):
         self.ensure_store()
         with self._lock, self.session() as session:
             example = store.get_example(example_id, session=session)
-            if example.origin == "eval":
-                raise InvalidInputError(f"Example {example_id} is in the held-out eval split and cannot be labelled.")
+            if example.origin in HELD_OUT:
+                raise InvalidInputError(
+                    f"Example {example_id} is in {HELD_OUT[example.origin]}; it cannot be labelled."
+                )
             claims.refuse_if_held_by_other(example.id, who, session=session)
             row = self._store_label(session, example, wanted, who, source)
             claims.release_own(example.id, who, session=session)

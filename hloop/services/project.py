@@ -13,13 +13,15 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 from sqlmodel import Session
 
 from hloop.config import Settings
-from hloop.core.errors import StoreBrokenError, StoreBusyError, StoreMismatchError
-from hloop.core.labels import LabelSet, held_out, near_key
+from hloop.core.errors import StoreBrokenError, StoreBusyError, StoreFillError, StoreMismatchError
+from hloop.core.labels import LabelSet, held_out, text_key
 from hloop.data.corpus import Corpus, DatasetSpec, load_corpus
-from hloop.data.splits import Split, carve_dev, kept_train_rows, split_train
+from hloop.data.hygiene import Hygiene, KeptRows, dedupe
+from hloop.data.splits import Split, carve_dev, kept_train, split_train
 from labeling import store
 from labeling.db import make_engine
 from labeling.faults import permanent_problem, store_error
+from training.pipeline import document_key
 from training.registry import Registry
 
 Progress = Callable[[float, str], None]
@@ -46,17 +48,35 @@ def dataset_spec(settings: Settings) -> DatasetSpec:
     )
 
 
+def train_rows(corpus: Corpus) -> KeptRows:
+    """The train rows the store keeps, with their labels: repeats and eval texts (as the model reads them) go."""
+    return kept_train(corpus.train_texts, corpus.eval_texts, corpus.train_labels, document_key)
+
+
 def dataset_rows(
-    corpus: Corpus, split: Split, dev: np.ndarray | None = None
+    corpus: Corpus, split: Split, dev: np.ndarray | None = None, kept: KeptRows | None = None
 ) -> tuple[list[tuple[str, str, int]], list[tuple[int, int]]]:
-    """The store's (text, origin, dataset row) rows, eval first, and the seed's (dataset row, label) pairs."""
+    """The store's (text, origin, dataset row) rows, eval first, and the seed's (dataset row, label) pairs;
+    every text once, whatever repeats the corpus holds."""
     seed, dev_rows = set(split.seed.tolist()), set(() if dev is None else dev.tolist())
-    rows = [(text.strip(), "eval", i) for i, text in enumerate(corpus.eval_texts)]
-    kept = kept_train_rows(corpus.train_texts, corpus.eval_texts).tolist()
+    evaluated = dedupe(corpus.eval_texts, corpus.eval_labels, text_key).rows.tolist()
+    rows = [(corpus.eval_texts[i].strip(), "eval", i) for i in evaluated]
+    kept = train_rows(corpus) if kept is None else kept
     origin = lambda i: "dev" if i in dev_rows else "seed" if i in seed else "pool"  # noqa: E731
-    rows += [(corpus.train_texts[i].strip(), origin(i), i) for i in kept]
-    seed_labels = [(i, int(corpus.train_labels[i])) for i in kept if i in seed]
+    rows += [(corpus.train_texts[i].strip(), origin(i), i) for i in kept.rows.tolist()]
+    seed_labels = [(i, lab) for i, lab in zip(kept.rows.tolist(), kept.labels.tolist(), strict=True) if i in seed]
     return rows, seed_labels
+
+
+def _first_conflict(rows: list[tuple[str, str, int]]) -> str:
+    """Which row broke the store's unique text key: a repeat within ``rows``, or a text stored already."""
+    seen: dict[str, tuple[str, int]] = {}
+    for text, origin, i in rows:
+        if text_key(text) in seen:
+            first = seen[text_key(text)]
+            return f"{origin} row {i} repeats {first[0]} row {first[1]} ({text[:60]!r})"
+        seen[text_key(text)] = (origin, i)
+    return "a dataset text is stored already, but the store has no record of being filled"
 
 
 def _safe_url(url: str) -> str:
@@ -79,7 +99,8 @@ class Project:
         self._engine = None
         self._lock = threading.RLock()  # guards shared state (caches, the engine), never heavy work
         self._train_lock = threading.Lock()  # one training at a time
-        self._eval_keys: frozenset[str] | None = None  # near-copy keys of the eval texts
+        self._guarded: dict[str, str] | None = None  # document key -> "eval" or "dev", for the guards
+        self._kept: KeptRows | None = None  # the train rows the store keeps, computed once
         self.model_notice = ""  # why the current version is not the one that was current (a damaged artifact)
         self._split: tuple[Split, np.ndarray] | None = None  # seed, pool and dev rows, computed once
         self._cache = None  # the queue's scored pool (a PoolCache of one version), replaced whole
@@ -159,6 +180,17 @@ class Project:
                 self._corpus = load_corpus(dataset_spec(self.settings))
             return self._corpus
 
+    def kept_train(self) -> KeptRows:
+        """The train rows the store keeps (each text once, no eval text) with their labels, computed once."""
+        with self._lock:
+            if self._kept is None:
+                self._kept = train_rows(self.corpus())
+            return self._kept
+
+    def hygiene(self) -> Hygiene:
+        """Everything loading and filling the store did to the dataset's rows (dropped, merged, cleaned)."""
+        return self.corpus().hygiene + self.kept_train().hygiene
+
     @property
     def label_set(self) -> LabelSet:
         """The project's labels."""
@@ -194,16 +226,28 @@ class Project:
         corpus = self.corpus()
         if self.ensure_store().get("dev_rows") is None:
             return None
-        kept = set(kept_train_rows(corpus.train_texts, corpus.eval_texts).tolist())
-        dev = [int(i) for i in self.train_split(corpus)[1] if int(i) in kept]
-        return [corpus.train_texts[i].strip() for i in dev], [int(corpus.train_labels[i]) for i in dev]
+        return self._gold_dev(corpus)
+
+    def _gold_dev(self, corpus: Corpus) -> tuple[list[str], list[int]]:
+        kept = self.kept_train()
+        label_of = dict(zip(kept.rows.tolist(), kept.labels.tolist(), strict=True))
+        dev = [int(i) for i in self.train_split(corpus)[1] if int(i) in label_of]
+        return [corpus.train_texts[i].strip() for i in dev], [label_of[i] for i in dev]
+
+    def guarded_split(self, text: str) -> str | None:
+        """``"eval"`` or ``"dev"`` when the model would read ``text`` as one of that split's texts (the same
+        tokens: other case, punctuation, spacing, invisible characters or HTML escaping), else None."""
+        with self._lock:
+            if self._guarded is None:
+                dev = self.gold_dev()  # None for a store made before dev splits: it has no dev texts
+                guarded = {document_key(t): "dev" for t in (dev[0] if dev else [])}
+                guarded.update((document_key(t), "eval") for t in self.corpus().eval_texts)
+                self._guarded = guarded
+        return self._guarded.get(document_key(text))
 
     def is_eval_text(self, text: str) -> bool:
-        """Whether ``text`` is an eval text or a near-copy of one (other case, spacing or Unicode form)."""
-        with self._lock:
-            if self._eval_keys is None:
-                self._eval_keys = frozenset(near_key(t) for t in self.corpus().eval_texts)
-        return near_key(text) in self._eval_keys
+        """Whether the model would read ``text`` as an eval text (see ``guarded_split``)."""
+        return self.guarded_split(text) == "eval"
 
     def _store_facts(self, corpus: Corpus) -> dict[str, str]:
         return {
@@ -232,7 +276,7 @@ class Project:
                 "Use the settings it was built with, or point HLOOP_DATABASE_URL at a new store."
             )
 
-    def ensure_store(self) -> dict[str, str]:
+    def ensure_store(self, retried: bool = False) -> dict[str, str]:
         """Fill an empty store with the dataset's seed, pool and eval texts; check a filled one matches."""
         corpus = self.corpus()
         facts = self._store_facts(corpus)
@@ -246,13 +290,20 @@ class Project:
                 known = {k: v for k, v in facts.items() if k != "dev_rows"}  # a store made before dev splits: none
                 return {**info, **known}
             split, dev = self.train_split(corpus)
-            rows, seed_labels = dataset_rows(corpus, split, dev)
+            rows, seed_labels = dataset_rows(corpus, split, dev, self.kept_train())
+            hygiene = json.dumps(self.hygiene().to_dict(), ensure_ascii=False)
             try:
                 store.bulk_add_examples(rows, session=session)
                 store.bulk_add_seed_labels(seed_labels, session=session)
-                store.set_info(facts, session=session)
+                store.set_info({**facts, "hygiene": hygiene}, session=session)
                 session.commit()
-            except IntegrityError:  # another process filled the store at the same moment: use its rows
+                return facts
+            except IntegrityError as exc:
                 session.rollback()
-                return self.ensure_store()
-            return facts
+                if retried or not store.get_info(session=session):  # not another process filling it: our rows
+                    raise StoreFillError(
+                        f"The label store at {_safe_url(self.settings.database_url)} could not be filled: "
+                        f"{' '.join(str(exc.orig).split())[:120]} ({_first_conflict(rows)}). Nothing was stored; "
+                        "point HLOOP_DATABASE_URL at a new, empty store."
+                    ) from exc
+        return self.ensure_store(retried=True)  # another process filled the store at the same moment: use its rows

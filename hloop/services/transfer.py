@@ -58,7 +58,7 @@ class Transfer(Queue):
                 if len(rejections) < MAX_REJECTIONS_LISTED:
                     rejections.append({"row": number, "reason": str(exc)})
                 continue
-            if text in chunk or self.is_eval_text(text):  # a near-copy of an eval text never reaches the pool
+            if text in chunk or self.guarded_split(text):  # an eval or dev text, as the model reads it: not pooled
                 counts["duplicates"] += 1
                 continue
             chunk[text] = None

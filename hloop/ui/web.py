@@ -160,6 +160,8 @@ def ensure_model(services: Services) -> None:
     """Train v1 when there is no model yet and there are labels to train on (progress in the terminal); in a
     cold start (no seed labels) say what v1 waits for; check the label store otherwise."""
     services.ensure_store()
+    for line in services.hygiene().lines():  # what loading dropped, merged or cleaned, one line each
+        print(f"data: {line}", file=sys.stderr, flush=True)
     if services.registry.current_version() is not None:
         return
     if not services.has_seed_labels() and any(services.labels_needed().values()):

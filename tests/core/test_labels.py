@@ -32,11 +32,18 @@ def test_a_name_that_is_a_number_wins_over_the_position():
 
 @pytest.mark.parametrize(
     ("names", "message"),
-    [(("only",), "at least two"), ((), "at least two"), (("a", "A"), "differ only"), (("a", "x" * 101), "1-100")],
+    [(("only",), "at least two"), ((), "at least two"), (("a", "a "), "named twice"), (("a", "x" * 101), "1-100")],
 )
 def test_bad_label_sets_are_refused(names, message):
     with pytest.raises(InvalidInputError, match=message):
         LabelSet(names)
+
+
+def test_names_that_differ_only_in_case_are_kept_apart_and_matched_exactly():
+    apart = LabelSet.parse("computers,COMPUTERS,other")  # only HLOOP_LABELS naming both keeps them apart
+    assert apart.index("COMPUTERS") == 1 and apart.index(" computers ") == 0 and apart.index("OTHER") == 2
+    with pytest.raises(InvalidInputError, match="could be 'computers' and 'COMPUTERS'; write it exactly"):
+        apart.index("Computers")
 
 
 def test_parse_a_comma_separated_list():
