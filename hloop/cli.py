@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from pydantic import ValidationError
 
+from hloop.config import debug_tracebacks
 from hloop.core import values
 from hloop.core.errors import HLoopError, storage_error, unexpected
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
@@ -527,7 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {storage_error(exc, f'python -m hloop {args.command}')}", file=sys.stderr)
         return 2
     except Exception as exc:  # an unexpected bug: still one line, the trace only on request
-        if os.environ.get("HLOOP_DEBUG"):
+        if debug_tracebacks():
             raise
         print(f"error: {unexpected(exc)}", file=sys.stderr)
         return 1

@@ -204,7 +204,7 @@ def health_router(services) -> APIRouter:
     """``GET /health``: 200 with the current version when a model exists and the store answers, else 503."""
     router = APIRouter(tags=["health"], default_response_class=SafeJSONResponse)
 
-    @router.get("/health")
+    @router.api_route("/health", methods=["GET", "HEAD"])  # probes and load balancers may ask with HEAD
     def health() -> JSONResponse:
         """Whether the app can serve: a current model and a label store that answers and takes writes."""
         version = services.registry.current_version()

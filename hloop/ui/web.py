@@ -15,7 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from hloop.config import Settings, settings_problems
+from hloop.config import Settings, debug_tracebacks, settings_problems
 from hloop.core.errors import HLoopError, storage_error, unexpected
 from hloop.services import Services
 from hloop.ui import api, correct, data, edge, model, predict, queue, rest, review
@@ -225,7 +225,7 @@ def main() -> int:
         print(f"error: {storage_error(exc, 'Starting the app')}", file=sys.stderr)
         return 2
     except Exception as exc:  # an unexpected bug: one line, the traceback only with HLOOP_DEBUG
-        if os.environ.get("HLOOP_DEBUG"):
+        if debug_tracebacks():
             raise
         print(f"error: {unexpected(exc)}", file=sys.stderr)
         return 1

@@ -99,7 +99,7 @@ def test_feedback_without_an_annotator_is_recorded_as_api(trained):
         ("GET", "/api/predict", 405, "POST"),
         ("DELETE", "/api/feedback", 405, "POST"),
         ("POST", "/api/model/version", 405, "GET"),
-        ("POST", "/health", 405, "GET"),
+        ("POST", "/health", 405, "GET, HEAD"),
     ],
 )
 def test_unknown_api_routes_answer_in_the_api_shape(trained, method, path, status, allow):
@@ -107,6 +107,11 @@ def test_unknown_api_routes_answer_in_the_api_shape(trained, method, path, statu
     assert answer.status_code == status
     assert set(answer.json()) == {"error", "detail"} and path in answer.json()["detail"]
     assert answer.headers.get("allow") == allow
+
+
+def test_health_answers_probes_that_ask_with_head(trained):
+    answer = asgi_call(trained, "HEAD", "/health")
+    assert answer.status_code == 200 and answer.content == b""
 
 
 def test_the_ui_routes_are_still_the_uis(url):
