@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hloop.core.values import MAX_WEIGHT, MIN_WEIGHT
+
 HUB_DATASET = "fancyzhx/ag_news"
 MAX_CLAIM_MINUTES = 24 * 60  # a claim longer than a day only hides an item from everyone else
 MIN_CLAIM_MINUTES = 0.05  # 3 s: a shorter claim expires before anyone can read the text
@@ -119,8 +121,8 @@ class Settings(BaseSettings):
     @field_validator("feedback_weight")
     @classmethod
     def _feedback_weight(cls, value: float) -> float:
-        if not (math.isfinite(value) and 0.001 <= value <= 100):
-            raise ValueError(f"HLOOP_FEEDBACK_WEIGHT must be between 0.001 and 100; got {value!r}")
+        if not (math.isfinite(value) and MIN_WEIGHT <= value <= MAX_WEIGHT):
+            raise ValueError(f"HLOOP_FEEDBACK_WEIGHT must be between {MIN_WEIGHT:g} and {MAX_WEIGHT:g}; got {value!r}")
         return value
 
     @model_validator(mode="after")

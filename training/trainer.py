@@ -14,9 +14,9 @@ import sklearn
 import skops
 from sklearn.pipeline import Pipeline
 
-from hloop.core.errors import InvalidInputError
 from hloop.core.labels import LabelSet
 from hloop.core.metrics import MIN_EVAL
+from hloop.core.values import parse_weight
 from training.artifact import Artifact
 from training.compute import LocalCompute, ModalCompute
 from training.evaluate import evaluate
@@ -63,8 +63,7 @@ def train_artifact(
 ) -> tuple[Artifact, dict]:
     """Fit on ``compute`` (default: here; human rows weighted ``feedback_weight``), verify what comes back,
     evaluate it here and return the artifact with its card (for ``Registry.save_artifact``)."""
-    if not 0 < feedback_weight <= 100:
-        raise InvalidInputError(f"Feedback weight must be in (0, 100], got {feedback_weight}.")
+    feedback_weight = parse_weight(feedback_weight)  # the one range (hloop.core.values), also for direct callers
     human_mask = np.asarray(human, dtype=bool)
     weights = np.where(human_mask, float(feedback_weight), 1.0)
     start = time.perf_counter()

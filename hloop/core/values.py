@@ -15,6 +15,7 @@ from hloop.core.errors import InvalidInputError
 
 MAX_ID = 2**63 - 1  # the largest id a 64-bit signed database column holds
 MAX_LIMIT = 1000
+MIN_WEIGHT = 0.001  # the one range of a feedback weight: the setting, the CLI, the API and training
 MAX_WEIGHT = 100.0
 MAX_NAME_CHARS = 100
 
@@ -52,7 +53,7 @@ Version = Annotated[int, Number, Field(ge=0, le=MAX_ID)]
 Limit = Annotated[int, Number, Field(ge=1, le=MAX_LIMIT)]
 Count = Annotated[int, Number, Field(ge=1, le=10**9)]
 Seed = Annotated[int, Number, Field(ge=0, le=2**31 - 1)]
-Weight = Annotated[float, Number, Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False)]
+Weight = Annotated[float, Number, Field(ge=MIN_WEIGHT, le=MAX_WEIGHT, allow_inf_nan=False)]
 Fraction = Annotated[float, Number, Field(gt=0, le=1, allow_inf_nan=False)]
 Text = Annotated[str, Field(strict=True), AfterValidator(_valid_text)]
 Flag = Annotated[bool, Field(strict=True)]
@@ -99,8 +100,8 @@ def parse_seed(value: object) -> int:
 
 
 def parse_weight(value: object) -> float:
-    """A feedback weight: a finite number above 0 and at most 100."""
-    return _parse(Weight, value, "Feedback weight", f"a number above 0 and at most {MAX_WEIGHT:g}")
+    """A feedback weight: a finite number from ``MIN_WEIGHT`` to ``MAX_WEIGHT``."""
+    return _parse(Weight, value, "Feedback weight", f"a number from {MIN_WEIGHT:g} to {MAX_WEIGHT:g}")
 
 
 def parse_fraction(value: object, what: str = "Fraction") -> float:

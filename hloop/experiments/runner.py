@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hloop.core import values
 from hloop.core.errors import InvalidInputError
 from hloop.core.strategies import DEFAULT_STRATEGY, get_strategy, strategy_name
 from hloop.data.corpus import Corpus
@@ -62,8 +63,7 @@ class SimulationConfig:
         ):
             if int(value) < low:
                 raise InvalidInputError(f"--{field} must be at least {low}, got {value}.")
-        if not 0 < self.feedback_weight <= 100:
-            raise InvalidInputError(f"Feedback weight must be in (0, 100], got {self.feedback_weight}.")
+        values.parse_weight(self.feedback_weight)  # the one range of a feedback weight
         return self
 
     @property

@@ -55,8 +55,9 @@ def test_good_values_pass(parse, raw, expected):
         (values.parse_limit, 0, "Limit must be a whole number from 1 to 1000"),
         (values.parse_limit, 1001, "Limit"),
         (values.parse_limit, "ten", "Limit"),
-        (values.parse_weight, 0, "Feedback weight must be a number above 0 and at most 100"),
+        (values.parse_weight, 0, "Feedback weight must be a number from 0.001 to 100"),
         (values.parse_weight, 100.5, "Feedback weight"),
+        (values.parse_weight, 1e-300, "Feedback weight"),  # the setting's floor holds for every caller
         (values.parse_weight, math.nan, "Feedback weight"),
         (values.parse_weight, math.inf, "Feedback weight"),
         (values.parse_weight, "heavy", "Feedback weight"),

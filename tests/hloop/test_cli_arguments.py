@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
         (["rollback", "two"], "Version must be a whole number"),
         (["rollback", "-1"], "Version"),
         (["metrics", "--version", "1.5"], "Version"),
-        (["retrain", "--feedback-weight", "nan"], "Feedback weight must be a number above 0"),
+        (["retrain", "--feedback-weight", "nan"], "Feedback weight must be a number from 0.001"),
         (["train", "--feedback-weight", "0"], "Feedback weight"),
         (["retrain", "--feedback-weight", "heavy"], "Feedback weight"),
         (["queue", "--n", "-1"], "argument --n"),

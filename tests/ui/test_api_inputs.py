@@ -59,7 +59,7 @@ BAD_CALLS = [
     ("/metrics", (1.5,), "Version"),
     ("/rollback", (-1,), "Version"),
     ("/rollback", (None,), "Version"),
-    ("/retrain", ("heavy",), "Feedback weight must be a number above 0 and at most 100"),
+    ("/retrain", ("heavy",), "Feedback weight must be a number from 0.001 to 100"),
     ("/retrain", (0,), "Feedback weight"),
     ("/retrain", (1000,), "Feedback weight"),
     ("/predict", (None,), "Text must be a string"),
