@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent import futures
 from pathlib import Path
 
 import pytest
@@ -87,9 +86,11 @@ def test_ending_the_pools_ends_busy_workers_at_once(tmp_path):
     end_worker_processes()
     try:
         assert not _gone_within([pid], BOUND_SECONDS), "a busy worker kept running after its pool was ended"
-        futures.wait([busy], timeout=BOUND_SECONDS)  # the pool's manager thread marks it once it sees the exit
+        deadline = time.monotonic() + BOUND_SECONDS  # cancelled, or failed once the pool's manager sees the exit
+        while not busy.done() and time.monotonic() < deadline:  # (futures.wait does not see a bare cancel)
+            time.sleep(0.05)
         assert busy.done()
-        with pytest.raises(RuntimeError, match="shutdown"):
+        with pytest.raises(RuntimeError, match="shutdown|not usable"):  # ended, or seen broken first
             pool.submit(os.getpid)
     finally:
         if _alive(pid):
