@@ -1,7 +1,7 @@
 """``python -m hloop``: the loop from a terminal, a thin layer over ``hloop.services``.
 
-One module per group of commands (``models``, ``labels``, ``store``, ``simulate``), what they print in
-``output``, how arguments are read in ``parsing``; this module assembles the parser and runs one command."""
+One module per group of commands (``project``, ``models``, ``labels``, ``store``, ``simulate``), what they print
+in ``output``, how arguments are read in ``parsing``; this module assembles the parser and runs one command."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
-from hloop.cli import labels, models, simulate, store
+from hloop.cli import labels, models, project, simulate, store
 from hloop.cli.parsing import OneLineParser, undecodable_argument
 from hloop.config import debug_tracebacks
 from hloop.core.errors import HLoopError, storage_error, unexpected
 
 _HANDLERS = (
+    project.init,
     models.train,
     models.retrain,
     labels.queue,
@@ -36,7 +37,7 @@ _HANDLERS = (
     labels.agreement,
 )
 COMMANDS: dict[str, Callable] = {fn.cli_name: fn for fn in _HANDLERS}  # in the order `hloop --help` lists them
-_GROUPS = (models, labels, store, simulate)
+_GROUPS = (project, models, labels, store, simulate)
 _NO_MODEL_CHECK = ("trust-legacy", "restore", "backup")  # they work on damaged or absent versions
 
 
