@@ -32,9 +32,7 @@ def init(args, _services) -> int:
     try:
         corpus = services.corpus()
     except DatasetUnavailableError as exc:
-        raise DatasetUnavailableError(
-            f"{exc} (With `hloop init`: --text-column, --label-column, --labels. Nothing was written.)"
-        ) from exc
+        raise DatasetUnavailableError(f"{exc}{_as_options(str(exc))} Nothing was written.") from exc
     print(
         dataset_line(
             {
@@ -55,6 +53,13 @@ def init(args, _services) -> int:
     for name in environment_overrides(values):
         print(f"note: {name} is set in this environment and overrides the file's value")
     return 0
+
+
+def _as_options(message: str) -> str:
+    """How to give the settings a loading error names, as this command's options."""
+    named = [name for name in ("text_column", "label_column", "labels") if f"HLOOP_{name.upper()}" in message]
+    options = ", ".join(f"HLOOP_{name.upper()} as --{name.replace('_', '-')}" for name in named)
+    return f" (`hloop init` takes {options}.)" if named else ""
 
 
 def _settings(values: dict):

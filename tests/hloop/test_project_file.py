@@ -122,6 +122,8 @@ def test_init_refuses_to_replace_a_file_without_force(project, capsys):
     ("argv", "expected"),
     [
         (["--text-column", "text"], "no text column 'text' (columns: body, topic)"),
+        (["--text-column", "text"], "takes HLOOP_TEXT_COLUMN as --text-column"),
+        (["--dataset", "./missing"], "'./missing' does not exist"),
         (["--text-column", "body", "--label-column", "label"], "no label column 'label' (columns: body, topic)"),
         (["--text-column", "  "], "--text-column: must not be empty"),
     ],
@@ -130,6 +132,13 @@ def test_init_reports_a_wrong_column_and_writes_nothing(project, capsys, argv, e
     code, _out, err = run(capsys, "init", "--dataset", "data", *argv)
     assert code == 2 and expected in err and "nothing was written" in err.lower() and err.count("\n") == 1
     assert not (project / "hloop.toml").exists()
+
+
+def test_init_says_which_written_keys_the_environment_overrides(project, capsys, monkeypatch):
+    monkeypatch.setenv("HLOOP_TEXT_COLUMN", "body")
+    code, out, err = run(capsys, "init", "--dataset", "data", "--text-column", "body", "--label-column", "topic")
+    assert code == 0, err
+    assert "note: HLOOP_TEXT_COLUMN is set in this environment and overrides" in out and "HLOOP_DATASET" not in out
 
 
 def test_init_writes_any_text_as_toml_that_reads_back_the_same():
