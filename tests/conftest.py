@@ -125,3 +125,14 @@ def generated_corpus(n_labels: int, per_label: int = 6, eval_per_label: int | No
     train, train_labels = texts_for(per_label, "t")
     test, test_labels = texts_for(eval_per_label, "e")
     return Corpus(tuple(train), np.array(train_labels), tuple(test), np.array(test_labels), LabelSet(names), "gen")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_project_file(tmp_path_factory):
+    """A developer's hloop.toml in the working folder is read by no test (nor by the tests' subprocesses):
+    HLOOP_CONFIG names an empty project file; tests/hloop/test_project_file.py unsets it."""
+    empty = tmp_path_factory.mktemp("project") / "hloop.toml"
+    empty.write_text("")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HLOOP_CONFIG", str(empty))
+        yield empty

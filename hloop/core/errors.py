@@ -25,6 +25,11 @@ class DatasetUnavailableError(HLoopError):
     """The dataset could not be loaded (hub unreachable, folder missing, wrong schema)."""
 
 
+class ProjectFileError(HLoopError):
+    """The project file (hloop.toml or HLOOP_CONFIG's) is missing, unreadable, not TOML, or names an unknown
+    setting or a bad value."""
+
+
 class StoreMismatchError(HLoopError):
     """The label store was built from another dataset, seed or split size."""
 

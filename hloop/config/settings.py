@@ -1,4 +1,4 @@
-"""Settings, read from the environment (prefix ``HLOOP_``) and built once at the edge."""
+"""``Settings``: every setting with its default and its check, and the order of the places they are read from."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from pydantic import field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from hloop.core.values import MAX_WEIGHT, MIN_WEIGHT
 
@@ -31,6 +31,20 @@ class Settings(BaseSettings):
     """Where the data, the label store and the models live, and how the loop is seeded."""
 
     model_config = SettingsConfigDict(env_prefix="HLOOP_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit values, then the environment, then the project file (hloop.toml), then the defaults."""
+        from hloop.config.project_file import project_file_source
+
+        return init_settings, env_settings, dotenv_settings, file_secret_settings, *project_file_source(settings_cls)
 
     dataset: str = HUB_DATASET
     text_column: str = "text"
@@ -262,11 +276,11 @@ class Settings(BaseSettings):
         """HLOOP_TRUSTED_PROXIES as a list (empty: X-Forwarded-For is never believed)."""
         return _entries(self.trusted_proxies)
 
-
     @field_validator("restore_max_bytes")
     @classmethod
     def _restore_max_bytes(cls, value: int) -> int:
         return _within(value, 2**20, 2**40, "bytes, 1 MiB to 1 TiB")
+
 
 def _entries(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]

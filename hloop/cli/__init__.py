@@ -1,0 +1,103 @@
+"""``python -m hloop``: the loop from a terminal, a thin layer over ``hloop.services``.
+
+One module per group of commands (``project``, ``models``, ``labels``, ``store``, ``simulate``), what they print
+in ``output``, how arguments are read in ``parsing``; this module assembles the parser and runs one command."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+from pydantic import ValidationError
+
+from hloop.cli import labels, models, project, simulate, store
+from hloop.cli.parsing import OneLineParser, undecodable_argument
+from hloop.config import debug_tracebacks
+from hloop.core.errors import HLoopError, storage_error, unexpected
+
+_HANDLERS = (
+    project.init,
+    models.train,
+    models.retrain,
+    labels.queue,
+    labels.label,
+    labels.import_texts,
+    models.status,
+    models.promote,
+    models.metrics,
+    models.rollback,
+    labels.export,
+    models.predict,
+    labels.undo,
+    simulate.simulate,
+    store.backup,
+    store.restore,
+    models.trust_legacy,
+    labels.suspects,
+    labels.agreement,
+)
+COMMANDS: dict[str, Callable] = {fn.cli_name: fn for fn in _HANDLERS}  # in the order `hloop --help` lists them
+_GROUPS = (project, models, labels, store, simulate)
+_NO_MODEL_CHECK = ("trust-legacy", "restore", "backup")  # they work on damaged or absent versions
+
+
+def build_parser() -> OneLineParser:
+    """The argument parser with every subcommand."""
+    parser = OneLineParser(prog="hloop", description="HumanLoopML: human-in-the-loop text classification.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = {name: sub.add_parser(name, help=fn.cli_help, description=fn.cli_help) for name, fn in COMMANDS.items()}
+    for group in _GROUPS:
+        group.add_arguments(p)
+    return parser
+
+
+def _services(command: str):
+    """The Services of the settings (environment, project file), with a warning when the current version is damaged."""
+    from hloop.config import Settings
+    from hloop.services import Services
+
+    services = Services(Settings(fit_in_worker=False))  # no requests to keep responsive here: fit in-process
+    if command not in _NO_MODEL_CHECK:
+        notice = services.check_current()  # a damaged current version: say so, serve the newest intact one
+        if notice:
+            print(f"warning: {notice}", file=sys.stderr)
+    return services
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; an HLoopError, a bad argument or a bad setting prints one line and returns 2."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if (problem := undecodable_argument(argv)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    args = build_parser().parse_args(argv)
+    try:
+        handler = COMMANDS[args.command]
+        return handler(args, None if handler.own_settings else _services(args.command))
+    except HLoopError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        from hloop.config import settings_problems
+
+        print(f"error: invalid setting: {settings_problems(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a disk or a path the user can fix: full, read-only, a file where a folder belongs
+        print(f"error: {storage_error(exc, f'python -m hloop {args.command}')}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # an unexpected bug: still one line, the trace only on request
+        if debug_tracebacks():
+            raise
+        print(f"error: {unexpected(exc)}", file=sys.stderr)
+        return 1
+
+
+def main_exit() -> None:
+    """Console-script entry point (``hloop``)."""
+    sys.exit(main())
+
+
+__all__ = ["COMMANDS", "build_parser", "main", "main_exit"]

@@ -1,0 +1,136 @@
+"""Model versions from a terminal: train, retrain, status, promote, metrics, rollback, predict, trust-legacy."""
+
+from __future__ import annotations
+
+from hloop.cli.output import (
+    dataset_line,
+    print_before_after,
+    print_card,
+    print_gate,
+    print_json,
+    progress_bar,
+)
+from hloop.cli.parsing import VERSION, WEIGHT, add_json, command
+from hloop.core.errors import InvalidInputError
+
+
+@command("train", "Load the dataset, split it, fill the label store and train a model version (v1 at first).")
+def train(args, services) -> int:
+    if not args.json:
+        s = services.project_summary()
+        print(dataset_line(s))
+        for line in s["hygiene_lines"]:  # what was dropped, merged or cleaned, and why
+            print(f"  data: {line}")
+    with progress_bar() as progress:
+        card = services.train(args.feedback_weight, progress=progress)
+    print_json(card) if args.json else print_card(card)
+    return 0
+
+
+@command("retrain", "Train a new version on seed + human labels (weighted) and print old vs new metrics.")
+def retrain(args, services) -> int:
+    old = services.card() if services.registry.current_version() else None
+    with progress_bar() as progress:
+        card = services.retrain(args.feedback_weight, force=args.force, progress=progress)
+    if args.json:
+        print_json(card)
+        return 0
+    print_before_after(old, card)
+    print_gate(card)
+    return 0
+
+
+@command("status", "The table of model versions: created, labels used, accuracy, macro-F1, current.")
+def status(args, services) -> int:
+    cards = services.versions()
+    if args.json:
+        print_json(cards)
+        return 0
+    if not cards:
+        print(services.readiness() or "No model yet: run `python -m hloop train`.")
+        return 0
+    print(
+        f"{'version':<8} {'created (UTC)':<26} {'seed':>6} {'human':>6} {'weight':>6} "
+        f"{'accuracy':>9} {'macro-F1':>9}  {'status':<10} current"
+    )
+    for c in cards:
+        t, m = c["training"], c["metrics"]
+        scores = f"{m['accuracy']:>9.4f} {m['f1_macro']:>9.4f}" if m else f"{'-':>9} {'-':>9}"
+        print(
+            f"v{c['version']:<7} {c['created_at']:<26} {t['seed_labels']:>6} {t['human_labels']:>6} "
+            f"{t['feedback_weight']:>6} {scores}  {c.get('status', 'promoted'):<10} {'*' if c['current'] else ''}"
+        )
+    for c in cards:
+        if c.get("status") == "held back" and not c["current"]:
+            print(f"v{c['version']} held back: {c['gate']['reason']} (`python -m hloop promote {c['version']}`)")
+    return 0
+
+
+@command("promote", "Make a version the promotion gate held back current anyway (recorded as a manual override).")
+def promote(args, services) -> int:
+    card = services.promote(args.version)
+    print(f"v{card['version']} is current (manual override of the gate: {card['gate']['reason']}).")
+    return 0
+
+
+@command("metrics", "The full metrics card of one version (default: the current one).")
+def metrics(args, services) -> int:
+    card = services.card(args.version)
+    print_json(card) if args.json else print_card(card)
+    return 0
+
+
+@command("rollback", "Make an earlier (or any) version current again.")
+def rollback(args, services) -> int:
+    card = services.rollback(args.version)
+    print(f"v{card['version']} is current again.")
+    return 0
+
+
+@command("predict", "Predict the label of a text, with the words that drove the prediction.")
+def predict(args, services) -> int:
+    result = services.predict(args.text)
+    if args.json:
+        print_json({**result, "explanation": services.explain(args.text)["contributions"]})
+        return 0
+    print(f"{result['label']} ({result['confidence']:.2f}) by v{result['model_version']}")
+    for c in services.explain(args.text)["contributions"]:
+        print(f"  {c['weight']:+.3f}  {c['feature']}")
+    return 0
+
+
+@command(
+    "trust-legacy",
+    "Convert model versions saved as pickles by an older release to the safe format (you vouch for those files).",
+)
+def trust_legacy(args, services) -> int:
+    if bool(args.all) == bool(args.versions):
+        raise InvalidInputError("Name the versions to trust (e.g. `python -m hloop trust-legacy 3`) or pass --all.")
+    registry = services.registry
+    versions = registry.legacy_versions() if args.all else args.versions
+    if not versions:
+        print("No version is in the old pickle format; nothing to convert.")
+    for version in versions:
+        card = registry.trust_legacy(version)
+        print(f"v{version}: {card['format']} artifact, sha256 {card['artifact_sha256'][:12]}; the pickle is removed.")
+    return 0
+
+
+def add_arguments(p: dict) -> None:
+    """The arguments of this module's commands (``p``: command name -> its subparser)."""
+    for name in ("train", "retrain"):
+        p[name].add_argument(
+            "--feedback-weight",
+            type=WEIGHT,
+            default=None,
+            help="weight of each human label relative to a seed label (default: HLOOP_FEEDBACK_WEIGHT)",
+        )
+    p["retrain"].add_argument("--force", action="store_true", help="retrain even without new human labels")
+    p["metrics"].add_argument("--version", type=VERSION, default=None, help="version number (default: current)")
+    p["rollback"].add_argument("version", type=VERSION)
+    p["promote"].add_argument("version", type=VERSION)
+    p["predict"].add_argument("text")
+    p["trust-legacy"].add_argument("versions", type=VERSION, nargs="*", help="version numbers to convert")
+    p["trust-legacy"].add_argument("--all", action="store_true", help="every version still in the pickle format")
+    for name in ("train", "retrain", "status", "metrics", "predict"):
+        add_json(p[name])

@@ -1,0 +1,57 @@
+"""Settings, read from the environment (prefix ``HLOOP_``) and the project file (``hloop.toml``), built once at
+the edge: explicit values win over the environment, the environment over the project file, the file over the
+defaults. This package is the only reader of the environment.
+
+- ``settings``: ``Settings``, every setting with its default and its check;
+- ``project_file``: where the project file is, how it is checked, and settings built without it.
+"""
+
+from hloop.config.project_file import (
+    PROJECT_FILE,
+    environment_overrides,
+    project_file_path,
+    settings_without_project_file,
+)
+from hloop.config.settings import (
+    GIB,
+    HUB_DATASET,
+    KIB,
+    MAX_CLAIM_MINUTES,
+    MAX_COUNT,
+    MAX_DB_TIMEOUT,
+    MAX_LOCKOUT_SECONDS,
+    MAX_LOGIN_FAILURES,
+    MAX_PREDICTION_LOG,
+    MAX_RANDOM_SEED,
+    MAX_SEED_SIZE,
+    MIB,
+    MIN_CLAIM_MINUTES,
+    MIN_DB_TIMEOUT,
+    Settings,
+    debug_tracebacks,
+    settings_problems,
+)
+
+__all__ = [
+    "GIB",
+    "HUB_DATASET",
+    "KIB",
+    "MAX_CLAIM_MINUTES",
+    "MAX_COUNT",
+    "MAX_DB_TIMEOUT",
+    "MAX_LOCKOUT_SECONDS",
+    "MAX_LOGIN_FAILURES",
+    "MAX_PREDICTION_LOG",
+    "MAX_RANDOM_SEED",
+    "MAX_SEED_SIZE",
+    "MIB",
+    "MIN_CLAIM_MINUTES",
+    "MIN_DB_TIMEOUT",
+    "PROJECT_FILE",
+    "Settings",
+    "debug_tracebacks",
+    "environment_overrides",
+    "project_file_path",
+    "settings_problems",
+    "settings_without_project_file",
+]
