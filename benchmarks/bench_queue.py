@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from data_option import add_data_option, settings_in  # noqa: E402
 
 from hloop.services import Services  # noqa: E402
-from labeling import queue as claims  # noqa: E402
+from labeling import claims  # noqa: E402
 from labeling import store  # noqa: E402
 
 ANNOTATOR = "bench"

@@ -8,7 +8,7 @@ from hloop.core.errors import InvalidInputError
 from hloop.core.labels import clean_text
 from hloop.services.models import Models
 from hloop.services.records import annotator_name, label_record, prediction_record
-from labeling import queue as claims
+from labeling import claims
 from labeling import store
 
 HELD_OUT = {  # the splits a human label may never reach, and why

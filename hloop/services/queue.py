@@ -29,7 +29,7 @@ from hloop.services.scoring import (
     spans_between,
     spans_of,
 )
-from labeling import queue as claims
+from labeling import claims
 from labeling import store
 from labeling.overlap import claim_overlap, overlap_open
 from training.compute import background_processes, compute_backend
