@@ -6,7 +6,7 @@ list of example ids into a claim, skipping items that are labelled, claimed by s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert
@@ -43,29 +43,45 @@ def blocked_ids(annotator: str, *, session: Session) -> set[int]:
     return blocked
 
 
-def claim_first(annotator: str, ranked_ids: Iterable[int], minutes: float, *, session: Session) -> Claim | None:
-    """Claim the first id of ``ranked_ids`` nobody holds; commits the claim. None when all are taken."""
-    for example_id in ranked_ids:
-        values = {
-            "example_id": int(example_id),
-            "annotator": annotator,
-            "created_at": utcnow(),
-            "expires_at": utcnow() + timedelta(minutes=minutes),
-        }
-        try:
-            # a plain INSERT: the primary key makes a concurrent claim of the same item fail, not overwrite
-            session.execute(insert(Claim).values(**values))
-            session.commit()
-        except IntegrityError:  # another annotator claimed it between our read and our write
-            session.rollback()
+def claim_first(
+    annotator: str,
+    ranked_ids: Iterable[int],
+    minutes: float,
+    *,
+    session: Session,
+    still_open: Callable[[int], bool] | None = None,
+) -> Claim | None:
+    """Claim the first id of ``ranked_ids`` nobody holds and that is still open once the claim is written
+    (``still_open``; by default: no person labelled it); commits the claim. None when all are taken."""
+    for example_id in map(int, ranked_ids):
+        if not _insert_claim(example_id, annotator, minutes, session=session):
             continue
-        if int(example_id) in human_labelled_ids(session=session):
-            # labelled and released by someone else after we read the blocked set: give it back
-            release(int(example_id), session=session)
+        if not (still_open(example_id) if still_open else example_id not in human_labelled_ids(session=session)):
+            # labelled and released by someone else after the caller read its candidates: give it back
+            release(example_id, session=session)
             session.commit()
             continue
-        return session.get(Claim, int(example_id), populate_existing=True)
+        return session.get(Claim, example_id, populate_existing=True)
     return None
+
+
+def _insert_claim(example_id: int, annotator: str, minutes: float, *, session: Session) -> bool:
+    """Write a claim and commit it; False when another annotator holds the item."""
+    now = utcnow()
+    values = {
+        "example_id": example_id,
+        "annotator": annotator,
+        "created_at": now,
+        "expires_at": now + timedelta(minutes=minutes),
+    }
+    try:
+        # a plain INSERT: the primary key makes a concurrent claim of the same item fail, not overwrite
+        session.execute(insert(Claim).values(**values))
+        session.commit()
+    except IntegrityError:  # another annotator claimed it between our read and our write
+        session.rollback()
+        return False
+    return True
 
 
 def check_claim(example_id: int, annotator: str, *, session: Session) -> Claim:
