@@ -328,6 +328,7 @@ WEIGHT = _typed(values.parse_weight, "weight")
 COUNT = _typed(values.parse_count, "count")
 SEED = _typed(values.parse_seed, "seed")
 FRACTION = _typed(values.parse_fraction, "fraction")
+ANNOTATOR = _typed(values.parse_annotator, "annotator")
 
 
 def undecodable_argument(argv: Sequence[str]) -> str | None:
@@ -433,7 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p["label"].add_argument("--example", type=EXAMPLE_ID, required=True, help="example id (from `queue`)")
     p["label"].add_argument("--label", required=True, help="a label name (case-insensitive) or number")
-    p["label"].add_argument("--annotator", default="cli", help="who gives the label (default: cli)")
+    p["label"].add_argument("--annotator", type=ANNOTATOR, default="cli", help="who gives the label (default: cli)")
     p["import"].add_argument("file", help="a .csv or .jsonl file with a 'text' column")
     p["metrics"].add_argument("--version", type=VERSION, default=None, help="version number (default: current)")
     p["rollback"].add_argument("version", type=VERSION)
@@ -441,7 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
     p["export"].add_argument("file", help="labels.csv or labels.jsonl")
     p["export"].add_argument("--history", action="store_true", help="every label event, undone ones included")
     p["predict"].add_argument("text")
-    p["undo"].add_argument("--annotator", default="cli")
+    p["undo"].add_argument("--annotator", type=ANNOTATOR, default="cli")
     p["trust-legacy"].add_argument("versions", type=VERSION, nargs="*", help="version numbers to convert")
     p["trust-legacy"].add_argument("--all", action="store_true", help="every version still in the pickle format")
     sim = p["simulate"]
