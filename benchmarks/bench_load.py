@@ -38,7 +38,7 @@ from load_servers import cpu_seconds, database, serve_echo, server_url, start_pr
 from sqlmodel import col, select  # noqa: E402
 
 from hloop.core.labels import clean_text  # noqa: E402
-from labeling import queue as claims  # noqa: E402
+from labeling import claims  # noqa: E402
 from labeling.tables import Claim, Label  # noqa: E402
 
 CALL_TIMEOUT = 60.0  # seconds; a call to a killed process fails on its broken stream long before this

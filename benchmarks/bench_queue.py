@@ -34,8 +34,7 @@ sys.path.insert(0, str(REPO))
 from data_option import add_data_option, settings_in  # noqa: E402
 
 from hloop.services import Services  # noqa: E402
-from labeling import queue as claims  # noqa: E402
-from labeling import store  # noqa: E402
+from labeling import claims, store  # noqa: E402
 
 ANNOTATOR = "bench"
 TARGETS = {"first_next_item_after_retrain_seconds": 0.05, "predict_p99_ratio": 2.0, "rss_mb": 2000}

@@ -1,12 +1,26 @@
-"""Matplotlib figures drawn from model cards (no pyplot state, so they are safe to build in any thread)."""
+"""The one figure module: Matplotlib figures of model cards (Model tab) and of simulated learning curves
+(Simulation tab, ``hloop simulate``). It draws the values it is given and computes none; no pyplot state, so
+figures are safe to build in any thread."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 SIZE = (5.6, 3.4)
+
+
+class Band(Protocol):
+    """A mean curve with its min-max band (``hloop.experiments.report.Curve``)."""
+
+    labels: np.ndarray
+    mean: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
 
 
 def _empty(title: str, message: str = "No model versions yet") -> Figure:
@@ -122,4 +136,36 @@ def per_class_f1(card: dict | None, parent: dict | None) -> Figure:
     title = f"Per-label F1: v{card['version']}" + ("" if parent is None else f" vs its parent v{parent['version']}")
     ax.set_title(title)
     ax.legend(loc="lower right")
+    return fig
+
+
+def learning_curves(
+    panels: Mapping[str, Mapping[str, Band]],
+    real_run: Sequence[tuple[int, float]] | None,
+    *,
+    xlabel: str,
+    suptitle: str | None,
+    baseline: str = "random",
+) -> Figure:
+    """One panel per metric title (``accuracy``, ``macro-F1``): a mean line and min-max band per strategy (the
+    ``baseline`` dashed), and on the first panel the real run's (labels, accuracy) points when given."""
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    axes = fig.subplots(1, len(panels))
+    for i, (ax, (title, bands)) in enumerate(zip(axes, panels.items(), strict=True)):
+        for name, band in bands.items():
+            style = {"color": "0.2", "ls": "--", "zorder": 3} if name == baseline else {}
+            (line,) = ax.plot(band.labels, band.mean, label=name, lw=1.6, **style)
+            ax.fill_between(band.labels, band.low, band.high, color=line.get_color(), alpha=0.18, lw=0)
+        if real_run and i == 0:
+            xs, ys = zip(*real_run, strict=True)
+            ax.plot(xs, ys, "k-o", ms=4, lw=1.8, label="this app's model versions")
+        ax.set(xlabel=xlabel, ylabel=title, title=f"{title} on the eval split")
+        ax.grid(alpha=0.3)
+    if suptitle is not None:
+        fig.suptitle(suptitle, fontsize=10)
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(fontsize=8, loc="lower right")
+    else:  # nothing to draw yet: no simulation and no model version
+        message = "no simulation or model version yet"
+        axes[0].text(0.5, 0.5, message, ha="center", va="center", transform=axes[0].transAxes, color="0.4")
     return fig

@@ -6,12 +6,9 @@ source ``overlap``, and offered to nobody who already labelled it. The latest li
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from labeling.claims import claim_first
 from labeling.tables import Claim, Example, Label, utcnow
 
 
@@ -57,19 +54,13 @@ def overlap_candidates(annotator: str, share: float, *, session: Session, limit:
 
 
 def claim_overlap(annotator: str, share: float, minutes: float, *, session: Session) -> Claim | None:
-    """Claim the first open overlap item for ``annotator`` (commits); None when there is none."""
-    for example_id in overlap_candidates(annotator, share, session=session):
-        values = {
-            "example_id": example_id,
-            "annotator": annotator,
-            "created_at": utcnow(),
-            "expires_at": utcnow() + timedelta(minutes=minutes),
-        }
-        try:
-            session.execute(insert(Claim).values(**values))
-            session.commit()
-        except IntegrityError:  # someone else claimed it between our read and our write
-            session.rollback()
-            continue
-        return session.get(Claim, example_id, populate_existing=True)
-    return None
+    """Claim the first open overlap item for ``annotator`` (commits); None when there is none. An item that
+    stopped being open after the candidates were read (labelled meanwhile) is given back, as in the queue."""
+    candidates = overlap_candidates(annotator, share, session=session)
+    return claim_first(
+        annotator,
+        candidates,
+        minutes,
+        session=session,
+        still_open=lambda eid: overlap_open(eid, annotator, session=session),
+    )

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from hloop.core.errors import InvalidInputError, NotFoundError
 from hloop.core.labels import clean_text, text_key
+from hloop.core.values import parse_annotator
 from labeling.tables import ORIGINS, SOURCES, Example, Label, Prediction, StoreInfo, utcnow
 
 TRAINABLE_ORIGINS = ("seed", "pool", "user", "import")
@@ -159,13 +160,10 @@ def add_label(
         raise InvalidInputError(f"A stored label is a label index (0 or more), got {label!r}.")
     if source not in SOURCES:
         raise InvalidInputError(f"Unknown label source {source!r}; use one of {', '.join(SOURCES)}.")
-    annotator = (annotator or "").strip()
-    if not annotator or len(annotator) > 100:
-        raise InvalidInputError("Annotator name must be 1-100 characters; enter your name.")
     row = Label(
         example_id=get_example(example_id, session=session).id,
         label=label,
-        annotator=annotator,
+        annotator=parse_annotator(annotator),  # the one rule (no-op for a name already parsed at the edge)
         source=source,
         model_version=model_version,
         model_prediction=model_prediction,
@@ -288,7 +286,7 @@ def add_prediction(
         label=int(label),
         confidence=float(confidence),
         model_version=int(model_version),
-        annotator=(annotator or "").strip()[:100] or None,
+        annotator=parse_annotator(annotator, optional=True) or None,  # refused when too long, never cut
     )
     session.add(row)
     session.flush()

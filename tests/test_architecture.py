@@ -20,6 +20,10 @@ FORBIDDEN = {
     "training": {"labeling", "hloop.services", "hloop.experiments", "hloop.data"} | EDGES,
     "hloop/services": {"hloop.experiments"} | EDGES,
     "hloop/experiments": EDGES,
+    # the one figure module draws the values it is given: the Model tab's cards, the simulation's curves
+    "hloop/plots.py": {"labeling", "training", "sqlmodel", "sqlalchemy", "hloop.data", "hloop.config"}
+    | {"hloop.services", "hloop.experiments"}
+    | EDGES,
     # the edges receive one Services façade: no engine, table or registry leaks out to them
     "hloop/ui": {"labeling", "training", "sqlmodel", "sqlalchemy", "hloop.data"},
     "hloop/cli": {"labeling", "training", "sqlmodel", "sqlalchemy", "hloop.data"},
@@ -65,6 +69,16 @@ def _product_files() -> list[Path]:
     for package in ("hloop", "labeling", "training", "benchmarks"):
         files += sorted((ROOT / package).rglob("*.py"))
     return [f for f in files if str(f.relative_to(ROOT)) not in DATA_SPECIFIC]
+
+
+def test_one_figure_module():
+    """Only ``hloop/plots.py`` draws: no other product module imports matplotlib."""
+    drawing = [
+        str(path.relative_to(ROOT))
+        for path in _product_files()
+        if any(name.split(".")[0] == "matplotlib" for name in _imports(path))
+    ]
+    assert drawing == ["hloop/plots.py"]
 
 
 def test_no_module_outside_the_corpus_loader_knows_a_label_name_or_count():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hloop.cli.output import print_json, progress_bar
-from hloop.cli.parsing import COUNT, EXAMPLE_ID, add_json, command
+from hloop.cli.parsing import ANNOTATOR, COUNT, EXAMPLE_ID, add_json, command
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 
 
@@ -102,11 +102,11 @@ def add_arguments(p: dict) -> None:
     )
     p["label"].add_argument("--example", type=EXAMPLE_ID, required=True, help="example id (from `queue`)")
     p["label"].add_argument("--label", required=True, help="a label name (case-insensitive) or number")
-    p["label"].add_argument("--annotator", default="cli", help="who gives the label (default: cli)")
+    p["label"].add_argument("--annotator", type=ANNOTATOR, default="cli", help="who gives the label (default: cli)")
     p["import"].add_argument("file", help="a .csv or .jsonl file with a 'text' column")
     p["export"].add_argument("file", help="labels.csv or labels.jsonl")
     p["export"].add_argument("--history", action="store_true", help="every label event, undone ones included")
-    p["undo"].add_argument("--annotator", default="cli")
+    p["undo"].add_argument("--annotator", type=ANNOTATOR, default="cli")
     p["suspects"].add_argument("--n", type=COUNT, default=20, help="how many suspects (default 20)")
     for name in ("queue", "label", "import", "suspects", "agreement"):
         add_json(p[name])

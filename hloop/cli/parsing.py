@@ -51,6 +51,7 @@ WEIGHT = _typed(values.parse_weight, "weight")
 COUNT = _typed(values.parse_count, "count")
 SEED = _typed(values.parse_seed, "seed")
 FRACTION = _typed(values.parse_fraction, "fraction")
+ANNOTATOR = _typed(values.parse_annotator, "annotator")
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

@@ -7,7 +7,7 @@ once; ``check_text`` is the one pure test for text that cannot be stored (lone s
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NewType
 
 from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
 
@@ -17,7 +17,9 @@ MAX_ID = 2**63 - 1  # the largest id a 64-bit signed database column holds
 MAX_LIMIT = 1000
 MIN_WEIGHT = 0.001  # the one range of a feedback weight: the setting, the CLI, the API and training
 MAX_WEIGHT = 100.0
-MAX_NAME_CHARS = 100
+MAX_NAME_CHARS = 100  # annotator names, strategies, formats (the store's annotator columns hold 100)
+
+Annotator = NewType("Annotator", str)  # a name ``parse_annotator`` accepted: stripped, 1-100 characters
 
 
 def check_text(text: str, what: str = "Text") -> str:
@@ -116,12 +118,26 @@ def parse_text(value: object, what: str = "Text") -> str:
     return _parse(Text, value, what, "a string")
 
 
-def parse_name(value: object, what: str = "Annotator name") -> str:
-    """An optional short name (annotator, strategy, format): a string of at most 100 characters; None is ""."""
+def parse_name(value: object, what: str = "Name") -> str:
+    """An optional short name (strategy, format): a string of at most 100 characters; None is ""."""
     name = "" if value is None else parse_text(value, what)
     if len(name) > MAX_NAME_CHARS:
         raise InvalidInputError(f"{what} must be at most {MAX_NAME_CHARS} characters; got {len(name):,}.")
     return name
+
+
+def parse_annotator(value: object, *, optional: bool = False) -> Annotator:
+    """An annotator's name, the one rule for every edge and the store: a string, stripped, 1-100 characters;
+    a longer name is refused, never cut. None is empty; ``optional`` allows empty (""), e.g. an anonymous
+    prediction."""
+    name = "" if value is None else parse_text(value, "Annotator name").strip()
+    if len(name) > MAX_NAME_CHARS:
+        raise InvalidInputError(
+            f"Annotator name must be at most {MAX_NAME_CHARS} characters; got {len(name):,}. Use a shorter name."
+        )
+    if not name and not optional:
+        raise InvalidInputError(f"Annotator name must be 1-{MAX_NAME_CHARS} characters; enter your name.")
+    return Annotator(name)
 
 
 def parse_label(value: object) -> str | int:

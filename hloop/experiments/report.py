@@ -1,4 +1,5 @@
-"""Summaries of a simulation's results: mean curves with a band over repeats, the comparison table, the plot."""
+"""Summaries of a simulation's results: mean curves with a band over repeats and the comparison table; the plot
+is drawn by ``hloop.plots``."""
 
 from __future__ import annotations
 
@@ -163,48 +164,22 @@ def format_table(rows: list[dict], target: float) -> str:
 
 def curves_figure(results: dict | None, real_run: list[tuple[int, float]] | None = None, by: str = "labels"):
     """Accuracy and macro-F1 by number of labels (``by``: ``labels`` = seed + human, or ``human_labels``):
-    one line per strategy (mean, min-max band over repeats), and the real run's versions if given."""
-    import matplotlib
+    one line per strategy (mean, min-max band over repeats), and the real run's versions if given (accuracy)."""
+    from hloop import plots  # matplotlib is loaded only when a figure is drawn
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
-    axes = fig.subplots(1, 2)
-    for ax, (metric, title) in zip(axes, METRICS.items(), strict=True):
-        if results is not None:
-            for name, c in curves(results, metric, by).items():
-                style = {"color": "0.2", "ls": "--", "zorder": 3} if name == "random" else {}  # the baseline
-                (line,) = ax.plot(
-                    c.labels, c.mean, label=display_name(name, results["default_strategy"]), lw=1.6, **style
-                )
-                ax.fill_between(c.labels, c.low, c.high, color=line.get_color(), alpha=0.18, lw=0)
-        if real_run and metric == "accuracy":
-            xs, ys = zip(*real_run, strict=True)
-            ax.plot(xs, ys, "k-o", ms=4, lw=1.8, label="this app's model versions")
-        xlabel = "labels (seed + human)" if by == "labels" else "human labels"
-        ax.set(xlabel=xlabel, ylabel=title, title=f"{title} on the eval split")
-        ax.grid(alpha=0.3)
+    panels: dict[str, dict[str, Curve]] = {}
+    for metric, title in METRICS.items():
+        found = {} if results is None else curves(results, metric, by)
+        panels[title] = {display_name(name, results["default_strategy"]): c for name, c in found.items()}
+    suptitle = None
     if results is not None:
         cfg = results.get("config", {})
-        fig.suptitle(
+        suptitle = (
             f"simulated: annotator {cfg.get('annotator', '?')}, seed {cfg.get('seed_size', '?')}, "
-            f"batch {cfg.get('batch', '?')}, {cfg.get('repeats', '?')} repeats (band: min-max over repeats)",
-            fontsize=10,
+            f"batch {cfg.get('batch', '?')}, {cfg.get('repeats', '?')} repeats (band: min-max over repeats)"
         )
-    if axes[0].get_legend_handles_labels()[0]:
-        axes[0].legend(fontsize=8, loc="lower right")
-    else:  # nothing to draw yet: no simulation and no model version
-        axes[0].text(
-            0.5,
-            0.5,
-            "no simulation or model version yet",
-            ha="center",
-            va="center",
-            transform=axes[0].transAxes,
-            color="0.4",
-        )
-    return fig
+    xlabel = "labels (seed + human)" if by == "labels" else "human labels"
+    return plots.learning_curves(panels, real_run, xlabel=xlabel, suptitle=suptitle)
 
 
 def save_figure(results: dict, path: Path) -> Path:

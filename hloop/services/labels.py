@@ -6,10 +6,10 @@ from sqlmodel import Session
 
 from hloop.core.errors import InvalidInputError
 from hloop.core.labels import clean_text
+from hloop.core.values import parse_annotator
 from hloop.services.models import Models
-from hloop.services.records import annotator_name, label_record, prediction_record
-from labeling import queue as claims
-from labeling import store
+from hloop.services.records import label_record, prediction_record
+from labeling import claims, store
 
 HELD_OUT = {  # the splits a human label may never reach, and why
     "eval": "the held-out eval split, which is never trained on",
@@ -58,7 +58,7 @@ class Labels(Models):
 
     def feedback(self, text: str, label: str | int, annotator: str) -> dict:
         """A correction from the Predict tab: store the text (if new) and the right label with the model's guess."""
-        cleaned, wanted, who = clean_text(text), self.label_set.index(label), annotator_name(annotator)
+        cleaned, wanted, who = clean_text(text), self.label_set.index(label), parse_annotator(annotator)
         self.ensure_store()
         split = self.guarded_split(cleaned)
         if split:
@@ -74,7 +74,7 @@ class Labels(Models):
 
     def label(self, example_id: int, label: str | int, annotator: str, source: str = "cli") -> dict:
         """Label (or relabel) a stored example outside the queue; history is kept."""
-        wanted, who = self.label_set.index(label), annotator_name(annotator)
+        wanted, who = self.label_set.index(label), parse_annotator(annotator)
         self.ensure_store()
         with self._lock, self.session() as session:
             example = store.get_example(example_id, session=session)
@@ -92,7 +92,7 @@ class Labels(Models):
     def undo(self, annotator: str) -> dict:
         """Undo the annotator's latest label (kept in history as undone); returns what was undone."""
         with self._lock, self.session() as session:
-            row = store.undo_last(annotator_name(annotator), session=session)
+            row = store.undo_last(parse_annotator(annotator), session=session)
             example = store.get_example(row.example_id, session=session)
             session.commit()
             return {**self._label_result(session, row, example), "undone": True}

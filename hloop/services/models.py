@@ -16,6 +16,7 @@ from hloop.core.errors import (
 )
 from hloop.core.gate import GateDecision, paired_gate
 from hloop.core.labels import clean_text
+from hloop.core.values import parse_annotator
 from hloop.services.project import Progress, Project, no_progress
 from hloop.services.retraining import AutoRetrainer
 from labeling import store
@@ -346,6 +347,7 @@ class Models(Project):
         ``record_for`` (an annotator name, or "" for anonymous) logs the prediction for the Correct tab.
         """
         cleaned = clean_text(text)
+        record_for = None if record_for is None else parse_annotator(record_for, optional=True)
         version, probs = self.probabilities([cleaned])
         confidences = {name: float(p) for name, p in zip(self.label_set.names, probs[0], strict=True)}
         best = int(np.argmax(probs[0]))

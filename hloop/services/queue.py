@@ -15,8 +15,8 @@ from sqlmodel import Session
 
 from hloop.core.errors import ClaimError, HLoopError, InvalidInputError
 from hloop.core.strategies import QueryContext, get_strategy, interleave, strategy_name, top_k
+from hloop.core.values import parse_annotator
 from hloop.services.labels import Labels
-from hloop.services.records import annotator_name
 from hloop.services.scoring import (
     ChunkScorer,
     PoolCache,
@@ -29,8 +29,7 @@ from hloop.services.scoring import (
     spans_between,
     spans_of,
 )
-from labeling import queue as claims
-from labeling import store
+from labeling import claims, store
 from labeling.overlap import claim_overlap, overlap_open
 from training.compute import background_processes, compute_backend
 from training.pipeline import full_probabilities
@@ -279,7 +278,7 @@ class Queue(Labels):
 
     def next_item(self, annotator: str, strategy: str = "default") -> dict | None:
         """Claim the most uncertain pool item nobody holds for ``annotator``; None when the queue is empty."""
-        annotator = annotator_name(annotator)
+        annotator = parse_annotator(annotator)
         strategy_name(strategy)  # an unknown strategy fails before anything is claimed
         self.ensure_store()
         cache = self._serving()
@@ -308,7 +307,7 @@ class Queue(Labels):
 
     def submit_label(self, example_id: int, label: str | int, annotator: str) -> dict:
         """Label a queue item the annotator holds; an item is labelled once through the queue."""
-        annotator, wanted = annotator_name(annotator), self.label_set.index(label)
+        annotator, wanted = parse_annotator(annotator), self.label_set.index(label)
         with self._lock, self.session() as session:
             example = store.get_example(example_id, session=session)
             if not self._claimable(example.id, annotator, session):
@@ -338,7 +337,7 @@ class Queue(Labels):
 
     def skip(self, example_id: int, annotator: str) -> dict:
         """Give a claimed item back to the queue; this annotator is not offered it again."""
-        annotator = annotator_name(annotator)
+        annotator = parse_annotator(annotator)
         with self._lock, self.session() as session:
             store.get_example(example_id, session=session)
             claims.check_claim(int(example_id), annotator, session=session)

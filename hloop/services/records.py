@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from hloop.core.errors import InvalidInputError
 from hloop.core.labels import LabelSet
 
 EXPORT_COLUMNS = [
@@ -60,11 +59,3 @@ def label_record(lab, ex, label_set: LabelSet) -> dict:
         "undone_at": None if lab.undone_at is None else lab.undone_at.isoformat(timespec="seconds"),
         "undone": lab.undone_at is not None,
     }
-
-
-def annotator_name(name: str) -> str:
-    """The annotator's name, stripped; 1-100 characters."""
-    cleaned = name.strip() if isinstance(name, str) else ""
-    if not cleaned or len(cleaned) > 100:
-        raise InvalidInputError("Annotator name must be 1-100 characters; enter your name.")
-    return cleaned

@@ -14,7 +14,6 @@ from sklearn.metrics import cohen_kappa_score
 from hloop.core.errors import NotFoundError
 from hloop.core.suspects import suspect_scores
 from hloop.services.backups import Backups
-from hloop.services.records import annotator_name
 from labeling import review as review_store
 from training.crossval import out_of_fold_probabilities
 
@@ -89,7 +88,7 @@ class Review(Backups):
 
     def relabel(self, example_id: int, label: str | int, annotator: str) -> dict:
         """A reviewer gives an example another label (a ``review`` event; the history is kept)."""
-        return self.label(int(example_id), label, annotator_name(annotator), source="review")
+        return self.label(int(example_id), label, annotator, source="review")
 
     def _labels_by_annotator(self) -> dict[int, dict[str, int]]:
         """Per example, each annotator's latest live human label (reviews included)."""

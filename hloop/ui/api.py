@@ -22,7 +22,7 @@ def build(services) -> None:
     """
 
     def who(annotator: object, request: gr.Request | None) -> str:
-        return annotator_name(values.parse_name(annotator), request)
+        return annotator_name(values.parse_annotator(annotator, optional=True), request)
 
     def predict(text: str) -> dict:
         """The label of ``text``, the confidence of every label and the model version."""

@@ -31,7 +31,7 @@ def user_errors(call: Callable[..., T], *args, **kwargs) -> T:
 def annotator_name(typed: str | None, request: gr.Request | None) -> str:
     """The logged-in user when login is on (HLOOP_AUTH), else the name typed into the page or the API call."""
     username = getattr(request, "username", None) if request is not None else None
-    return username or (typed or "").strip()
+    return username or typed or ""  # the services apply the name rule (hloop.core.values.parse_annotator)
 
 
 def progress_callback(progress: gr.Progress) -> Callable[[float, str], None]:

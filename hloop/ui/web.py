@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from hloop.config import Settings, debug_tracebacks, settings_problems
 from hloop.core.errors import HLoopError, storage_error, unexpected
+from hloop.core.values import MAX_NAME_CHARS, parse_annotator
 from hloop.services import Services
 from hloop.ui import api, correct, data, edge, model, predict, queue, rest, review
 from hloop.ui.auth import Login, LoginBrake
@@ -59,6 +60,10 @@ def auth_pairs(spec: str) -> list[tuple[str, str]] | None:
                 f"HLOOP_AUTH entry {shown!r} is not user:password; write HLOOP_AUTH as "
                 "user:password,user2:password2 (no empty user name or password)."
             )
+        try:  # the user is the annotator: the name rule of every label applies
+            parse_annotator(user)
+        except HLoopError as exc:
+            raise SystemExit(f"HLOOP_AUTH user {user.strip()[:20]!r}...: {exc}") from None
         pairs.append((user.strip(), password))
     return pairs or None
 
@@ -116,7 +121,7 @@ def build_demo(services: Services) -> gr.Blocks:
         gr.Markdown(f"# {services.settings.title}\n{INTRO.format(labels=shown)}")
         annotator = gr.Textbox(
             label="Annotator (your name, saved with every label)",
-            max_length=100,
+            max_length=MAX_NAME_CHARS,
             placeholder="e.g. ana",
             elem_id="annotator",
         )

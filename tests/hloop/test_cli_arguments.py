@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
         (["simulate", "--seed", "-2"], "Seed"),
         (["simulate", "--target", "1.5"], "argument --target"),
         (["simulate", "--feedback-weight", "1e9"], "Feedback weight"),
+        (["label", "--example", "1", "--label", "alpha", "--annotator", "x" * 101], "at most 100 characters"),
+        (["undo", "--annotator", "  "], "Annotator name must be 1-100 characters"),
         (["nonsense"], "invalid choice"),
     ],
 )

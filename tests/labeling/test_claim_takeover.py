@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from hloop.core.errors import ClaimError
-from labeling import queue as claims
-from labeling import store
+from hloop.core.values import parse_annotator
+from labeling import claims, store
 from labeling.tables import utcnow
 
 
@@ -20,7 +20,7 @@ def test_an_item_held_by_someone_else_is_refused_naming_when_the_claim_ends(sess
     with pytest.raises(ClaimError, match=f"held by another annotator until {claim.expires_at:%H:%M:%S} UTC"):
         claims.refuse_if_held_by_other(claim.example_id, "bob", session=session)
     claims.refuse_if_held_by_other(claim.example_id, "ana", session=session)
-    claims.refuse_if_held_by_other(claim.example_id, "  ana ", session=session)
+    claims.refuse_if_held_by_other(claim.example_id, parse_annotator("  ana "), session=session)
 
 
 def test_unclaimed_and_expired_items_are_free(session):

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, select, text
 from sqlmodel import Session, SQLModel
 
 from hloop.core.errors import StoreMismatchError
-from labeling import queue, store
+from labeling import claims, store
 from labeling.db import make_engine
 from labeling.schema import current_revision, head_revision
 
@@ -35,8 +35,8 @@ def fill(engine) -> None:
         store.undo_last("ana", session=session)
         store.add_prediction("a shown text", 2, 0.75, 1, session=session, annotator="bo")
         store.set_info({"data_fingerprint": "abc", "seed_size": "1"}, session=session)
-        queue.claim_first("bo", [3], 5.0, session=session)
-        queue.add_skip(4, "bo", session=session)
+        claims.claim_first("bo", [3], 5.0, session=session)
+        claims.add_skip(4, "bo", session=session)
         session.commit()
 
 

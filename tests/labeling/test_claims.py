@@ -5,8 +5,7 @@ from datetime import timedelta
 import pytest
 
 from hloop.core.errors import ClaimError
-from labeling import queue as claims
-from labeling import store
+from labeling import claims, store
 from labeling.tables import Claim, utcnow
 
 
