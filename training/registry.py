@@ -126,8 +126,8 @@ class Registry:
             raise
         sha256, known = card["artifact_sha256"], self._verified.get(version)
         if known is not None and known.same_content(card, sha256):  # the same bytes and card: the same verdict
-            self._verified[version] = Verified(stamp, checked_ns, card, sha256, known.pipeline)
-            return Artifact(data, sha256, known.pipeline)
+            self._verified[version] = Verified(stamp, checked_ns, card, sha256, known.pipeline, known.error)
+            return Artifact(data, sha256, known.result())
         try:
             pipeline = verified_pipeline(version, data, card)
         except ModelIntegrityError as exc:

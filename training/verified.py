@@ -58,8 +58,8 @@ class Verified:
         return settled and stamp == self.stamp
 
     def same_content(self, card: dict, sha256: str) -> bool:
-        """Whether the card and artifact bytes just read are the ones this pipeline was verified with."""
-        return self.pipeline is not None and self.card == card and self.sha256 == sha256
+        """Whether the card and artifact bytes just read are the ones this verdict was reached on."""
+        return self.sha256 is not None and self.card == card and self.sha256 == sha256
 
     def result(self) -> Pipeline:
         """The verified pipeline; ModelIntegrityError (the same message) when the files were refused."""

@@ -116,3 +116,23 @@ def test_a_stat_taken_just_after_a_write_is_not_trusted_until_the_timestamps_set
     settled = Verified(stamp, checked_ns + RECHECK_NS, pipeline=object())  # checked once the timestamps settled
     assert settled.holds_for(stamp)
     assert not settled.holds_for(stamp_of(path, path)[0])  # any other stamp: read and check again
+
+
+def test_a_refused_version_is_not_checked_again_while_its_files_stay_as_they_are(tmp_path, fitted, monkeypatch):
+    import copy
+
+    import training.registry as registry_module
+    from tests.training.test_integrity import _replace_artifact
+
+    registry = Registry(tmp_path)
+    registry.save(fitted, {})
+    crafted = copy.deepcopy(fitted)
+    crafted.named_steps["clf"].coef_ = crafted.named_steps["clf"].coef_ * 1.5  # loads, predicts other numbers
+    _replace_artifact(tmp_path, 1, crafted)
+    checks = []
+    check = registry_module.verified_pipeline
+    monkeypatch.setattr(registry_module, "verified_pipeline", lambda *args: checks.append(1) or check(*args))
+    for _ in range(3):
+        with pytest.raises(ModelIntegrityError, match="probe"):
+            registry.load(1)
+    assert len(checks) == 1
