@@ -5,6 +5,7 @@ Loading checks the artifact's sha256 against the card (damage), then reads it wi
 which refuses any type we do not trust: a model file cannot run code; then uses it (``training.integrity``): its
 settings, sizes and the probe recorded on its card, so a file that loads but cannot predict is damaged. Versions
 saved by older releases (``model.joblib``, a pickle) are refused until the user converts them with ``trust_legacy``.
+A loaded pipeline is served from memory only while its files stay as they were verified (``training.verified``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from pathlib import Path
 from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import ModelIntegrityError, NoModelError, NotFoundError, StorageError, storage_error
-from training.artifact import FORMAT, Artifact, from_bytes, from_pipeline, loads, sha256_bytes
+from training.artifact import FORMAT, Artifact, from_bytes, from_pipeline, sha256_bytes
 from training.integrity import check_against_card, record_probe
+from training.verified import Verified, stamp_of, verified_pipeline
 
 ARTIFACT = "model.skops"
 LEGACY_ARTIFACT = "model.joblib"  # a pickle, written by releases before the skops format
@@ -60,7 +62,7 @@ class Registry:
                 f"The models folder {self.root} is a file, not a folder; move the file away, or point "
                 "HLOOP_MODELS_DIR at a folder (it is created when missing)."
             )
-        self._loaded: dict[int, Pipeline] = {}
+        self._verified: dict[int, Verified] = {}  # what each version's files were verified to hold
 
     def versions(self) -> list[int]:
         """Every complete version, ascending."""
@@ -105,15 +107,41 @@ class Registry:
         return [{**self.card(v), "current": v == current} for v in self.versions()]
 
     def load(self, version: int) -> Pipeline:
-        """The verified pipeline of ``version`` (cached: versions never change once written)."""
+        """The verified pipeline of ``version``: from memory while its files are the ones verified, else read and
+        checked again (a file damaged or replaced since is refused, never served from memory)."""
         version = int(version)
-        if version in self._loaded:
-            return self._loaded[version]
+        known = self._verified.get(version)
+        if known is not None and known.holds_for(stamp_of(*self._files(version))[0]):
+            return known.result()
         return self.artifact(version).pipeline
 
     def artifact(self, version: int) -> Artifact:
         """The verified artifact of ``version``: its bytes (e.g. to send to Modal), sha256 and pipeline."""
         version = int(version)
+        stamp, checked_ns = stamp_of(*self._files(version))  # before reading: a later change shows as a new stamp
+        try:
+            card, data = self._read_checked(version)
+        except ModelIntegrityError as exc:
+            self._verified[version] = Verified(stamp, checked_ns, error=str(exc))
+            raise
+        sha256, known = card["artifact_sha256"], self._verified.get(version)
+        if known is not None and known.same_content(card, sha256):  # the same bytes and card: the same verdict
+            self._verified[version] = Verified(stamp, checked_ns, card, sha256, known.pipeline, known.error)
+            return Artifact(data, sha256, known.result())
+        try:
+            pipeline = verified_pipeline(version, data, card)
+        except ModelIntegrityError as exc:
+            self._verified[version] = Verified(stamp, checked_ns, card, sha256, error=str(exc))
+            raise
+        self._verified[version] = Verified(stamp, checked_ns, card, sha256, pipeline)
+        return Artifact(data, sha256, pipeline)
+
+    def _files(self, version: int) -> tuple[Path, Path]:
+        folder = self.root / f"v{version}"
+        return folder / ARTIFACT, folder / CARD
+
+    def _read_checked(self, version: int) -> tuple[dict, bytes]:
+        """(card, artifact bytes) of ``version`` once the card names our format and the bytes match its sha256."""
         card = self.card(version)
         _require_format(version, card)
         path = self.root / f"v{version}" / ARTIFACT
@@ -125,17 +153,12 @@ class Registry:
                 f"v{version}'s artifact fails its sha256 check (corrupt or tampered); it was not loaded. "
                 "Roll back to another version or retrain."
             )
-        if version not in self._loaded:
-            try:
-                pipeline = loads(data)
-            except ModelIntegrityError as exc:
-                raise ModelIntegrityError(f"v{version}: {exc}") from exc
-            try:
-                check_against_card(pipeline, card)  # before it serves: a model that cannot predict is damaged
-            except ModelIntegrityError as exc:
-                raise ModelIntegrityError(f"v{version}: {exc} Roll back to another version or retrain.") from exc
-            self._loaded[version] = pipeline
-        return Artifact(data, card["artifact_sha256"], self._loaded[version])
+        return card, data
+
+    def _remember(self, version: int, card: dict, artifact: Artifact) -> None:
+        """Keep the pipeline just written as ``version``, known by its files as they are now."""
+        stamp, checked_ns = stamp_of(*self._files(version))
+        self._verified[version] = Verified(stamp, checked_ns, card, artifact.sha256, artifact.pipeline)
 
     def legacy_versions(self) -> list[int]:
         """Versions still in the old pickle format, ascending."""
@@ -181,7 +204,7 @@ class Registry:
         _write_atomic(folder / CARD, json.dumps(new_card, indent=2, sort_keys=True))
         legacy.unlink()
         _fsync_dir(folder)
-        self._loaded[version] = artifact.pipeline
+        self._remember(version, new_card, artifact)
         return new_card
 
     def next_version(self) -> int:
@@ -243,7 +266,7 @@ class Registry:
         except OSError:  # the pointers could not be written: the version never becomes known, so no half state
             shutil.rmtree(self.root / f"v{version}", ignore_errors=True)
             raise
-        self._loaded[version] = artifact.pipeline
+        self._remember(version, full, artifact)
         return full
 
     def _remove_stale_temporaries(self) -> None:

@@ -43,8 +43,16 @@ class Labels(Models):
         self.maybe_auto_retrain()  # issue 10: a background retrain once HLOOP_AUTO_RETRAIN_EVERY labels arrived
         return result if card is None else {**result, "trained_version": card["version"]}
 
-    def _store_label(self, session: Session, example, wanted: int, annotator: str, source: str):
-        version, prediction, confidence = self.model_guess(example.text)
+    def text_of(self, example_id: int) -> str:
+        """The stored text of an example (NotFoundError when there is none)."""
+        with self.session() as session:
+            return store.get_example(example_id, session=session).text
+
+    @staticmethod
+    def _store_label(session: Session, example, wanted: int, annotator: str, source: str, guess: tuple):
+        """Append the label with ``guess``, the model's (version, prediction, confidence) computed beforehand,
+        outside the lock: a model load or an inference never holds up another user's label."""
+        version, prediction, confidence = guess
         return store.add_label(
             example.id,
             wanted,
@@ -63,11 +71,12 @@ class Labels(Models):
         split = self.guarded_split(cleaned)
         if split:
             raise InvalidInputError(f"That text is (a near-copy of) a text of {HELD_OUT[split]}; {NOT_STORED}")
+        guess = self.model_guess(cleaned)  # the stored text is this one (an exact duplicate is the same row)
         with self._lock, self.session() as session:
             example, _new = store.add_example(cleaned, "user", session=session)
             if example.origin in HELD_OUT:
                 raise InvalidInputError(f"That text belongs to {HELD_OUT[example.origin]}; {NOT_STORED}")
-            row = self._store_label(session, example, wanted, who, "correction")
+            row = self._store_label(session, example, wanted, who, "correction", guess)
             session.commit()
             result = self._label_result(session, row, example)
         return self.after_label(result)
@@ -76,6 +85,7 @@ class Labels(Models):
         """Label (or relabel) a stored example outside the queue; history is kept."""
         wanted, who = self.label_set.index(label), parse_annotator(annotator)
         self.ensure_store()
+        guess = self.model_guess(self.text_of(example_id))
         with self._lock, self.session() as session:
             example = store.get_example(example_id, session=session)
             if example.origin in HELD_OUT:
@@ -83,7 +93,7 @@ class Labels(Models):
                     f"Example {example_id} is in {HELD_OUT[example.origin]}; it cannot be labelled."
                 )
             claims.refuse_if_held_by_other(example.id, who, session=session)
-            row = self._store_label(session, example, wanted, who, source)
+            row = self._store_label(session, example, wanted, who, source, guess)
             claims.release_own(example.id, who, session=session)
             session.commit()
             result = self._label_result(session, row, example)

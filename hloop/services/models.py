@@ -91,8 +91,9 @@ class Models(Project):
             )
 
     def current_model(self):
-        """(version, pipeline) of the current model; a damaged current version is replaced by the newest intact
-        one (or by none), and ``model_notice`` says why."""
+        """(version, pipeline) of the model that serves: the current version, or, when its files are damaged, the
+        newest intact version (``model_notice`` says why). A read: the current pointer and every file stay as they
+        are; only ``rollback``, ``promote`` and training make another version current."""
         version = self.registry.current_version()
         if version is None:
             raise NoModelError(
@@ -100,36 +101,46 @@ class Models(Project):
             )
         try:
             self.check_card(self.registry.card(version))
-            return version, self.registry.load(version)
+            model = self.registry.load(version)
         except ModelIntegrityError as exc:
-            if version in self.registry.legacy_versions():
+            if self._is_legacy(version):
                 raise  # an old pickle is not damaged: the message names the explicit step that trusts it
-            fallback = self.fall_back_from(version, str(exc))
+            fallback = self.newest_intact(other_than=version)
+            serves = (
+                f"v{fallback[0]} serves instead until `python -m hloop rollback N` makes an intact version current"
+                if fallback
+                else "no intact version is left, so there is no model"
+            )
+            self.model_notice = f"v{version} is damaged and was not loaded ({exc}); {serves}."
             if fallback is None:
                 raise NoModelError(f"{self.model_notice} Retrain to make a new version.") from exc
-            return fallback, self.registry.load(fallback)
+            return fallback
+        self.model_notice = ""  # the current version serves again (rolled back, retrained or restored)
+        return version, model
 
-    def fall_back_from(self, broken: int, reason: str) -> int | None:
-        """Make the newest intact version older or newer than ``broken`` current (or none); returns it."""
-        intact = None
+    def _is_legacy(self, version: int) -> bool:
+        """Whether ``version``'s (readable) card is of the old pickle format."""
+        try:
+            return "format" not in self.registry.card(version)
+        except HLoopError:
+            return False
+
+    def newest_intact(self, other_than: int | None = None) -> tuple[int, object] | None:
+        """(version, pipeline) of the newest version, other than ``other_than``, that is made for this project's
+        labels and loads intact; None when there is none. Writes nothing."""
         for candidate in reversed(self.registry.versions()):
-            if candidate == broken:
+            if candidate == other_than:
                 continue
             try:
                 self.check_card(self.registry.card(candidate))
-                self.registry.load(candidate)
+                return candidate, self.registry.load(candidate)
             except HLoopError:
                 continue
-            intact = candidate
-            break
-        self.registry.set_current(intact)
-        now = f"v{intact} is current instead" if intact else "no intact version is left, so there is no model"
-        self.model_notice = f"v{broken} is damaged and was not loaded ({reason}); {now}."
-        return intact
+        return None
 
     def check_current(self) -> str:
-        """At start: load the current version; if it is damaged, fall back (see ``current_model``). Returns the
-        notice to show ("" when all is well)."""
+        """At start: load the model that serves (see ``current_model``); returns the notice to show ("" when the
+        current version serves). Moves no pointer: a damaged current version stays current until a rollback."""
         if self.registry.current_version() is not None:
             try:
                 self.current_model()
@@ -144,6 +155,10 @@ class Models(Project):
             return self.current_model()
         except HLoopError:
             return 0, None
+
+    def serving_version(self) -> int:
+        """The version that serves (see ``current_model``), 0 when none does."""
+        return self.serving_model()[0]
 
     def train(
         self, feedback_weight: float | None = None, *, require_new: bool = False, progress: Progress = no_progress
@@ -188,7 +203,7 @@ class Models(Project):
             eval_labels=eval_labels,
             label_set=self.label_set,
             eval_origin=corpus.eval_origin,
-            parent=self.registry.current_version(),
+            parent=self.serving_version() or self.registry.current_version(),  # a damaged current: its stand-in
             data_fingerprint=corpus.fingerprint,
             random_state=self.settings.random_seed,
             compute=compute,
@@ -237,7 +252,8 @@ class Models(Project):
         return self.gold_dev()
 
     def gate(self, candidate, up_to_id: int | None = None) -> tuple[GateDecision, int | None]:
-        """(the gate's decision on ``candidate`` against the current version on dev, the current version)."""
+        """(the gate's decision on ``candidate`` on dev against the model that serves, that model's version): the
+        current version, or the newest intact one while the current version is damaged."""
         s, current = self.settings, self.registry.current_version()
         dev = self.dev_set(up_to_id)
         if current is None:
@@ -247,14 +263,13 @@ class Models(Project):
             return GateDecision(True, reason, margin=s.gate_margin, alpha=s.gate_alpha), current
         texts, labels = dev
         try:
-            self.check_card(self.registry.card(current))
-            served = self.registry.load(current)
+            serving, served = self.current_model()
         except HLoopError as exc:  # nothing sound to compare with: the candidate replaces it
             return GateDecision(True, f"current v{current} is unusable ({exc}); promoted"), current
         truth = np.asarray(labels)
         right_now = (np.asarray(served.predict(texts)) == truth).tolist() if texts else []
         right_new = (np.asarray(candidate.predict(texts)) == truth).tolist() if texts else []
-        return paired_gate(right_now, right_new, margin=s.gate_margin, alpha=s.gate_alpha), current
+        return paired_gate(right_now, right_new, margin=s.gate_margin, alpha=s.gate_alpha), serving
 
     def promote(self, version: int) -> dict:
         """Make a held-back ``version`` current anyway; recorded on its card as a manual override."""

@@ -109,7 +109,7 @@ class Queue(Labels):
 
     def _serving(self) -> PoolCache:
         """The cache the queue serves now; starts (or finishes inline) the work that brings it up to date."""
-        version = self.serving_model()[0]  # a damaged current version falls back (the pointer moves) first
+        version = self.serving_version()  # a damaged current version: the newest intact one (no pointer moves)
         with self._lock:
             cache = self._cache
             job = self._job
@@ -173,7 +173,7 @@ class Queue(Labels):
             else:
                 spans = spans_of(fresh, self.settings.scoring_chunk_rows)
             ids, probs, held = self._score(job.version, spans, job)
-            if job.version == (self.registry.current_version() or COLD_START):
+            if job.version == self.serving_version():
                 with self._lock:
                     serving = self._cache
                 self._install(extended(base, job.version, ids, probs, held), serving)
@@ -193,7 +193,7 @@ class Queue(Labels):
                 continue
             if job is not None and job.error and job.version != cache.version:
                 raise RuntimeError(f"Scoring the pool under v{job.version} failed: {job.error}")
-            if cache.version == (self.registry.current_version() or COLD_START):
+            if cache.version == self.serving_version():
                 return cache
 
     def warm_queue(self) -> None:
@@ -207,7 +207,7 @@ class Queue(Labels):
 
     def queue_status(self) -> dict:
         """Which version ranks the queue now, and how far a newer version's background scoring got."""
-        current = self.registry.current_version() or COLD_START
+        current = self.serving_version()
         with self._lock:
             cache = self._cache
             job = self._job
@@ -282,7 +282,7 @@ class Queue(Labels):
         strategy_name(strategy)  # an unknown strategy fails before anything is claimed
         self.ensure_store()
         cache = self._serving()
-        current = self.registry.current_version() or COLD_START
+        current = self.serving_version()
         scores, order = self._ranked(cache, strategy)
         with self.session() as session:
             claims.release_expired(session=session)
@@ -308,6 +308,7 @@ class Queue(Labels):
     def submit_label(self, example_id: int, label: str | int, annotator: str) -> dict:
         """Label a queue item the annotator holds; an item is labelled once through the queue."""
         annotator, wanted = parse_annotator(annotator), self.label_set.index(label)
+        guess = self.model_guess(self.text_of(example_id))  # outside the lock: a model load holds up nobody
         with self._lock, self.session() as session:
             example = store.get_example(example_id, session=session)
             if not self._claimable(example.id, annotator, session):
@@ -318,7 +319,7 @@ class Queue(Labels):
             source = "overlap" if store.queue_labelled(example.id, session=session) else "queue"
             if not claims.take_own_live_claim(example.id, annotator, session=session):  # it ended just now
                 raise ClaimError(f"Your claim on item {example_id} ended while you submitted; ask for the next item.")
-            row = self._store_label(session, example, wanted, annotator, source)
+            row = self._store_label(session, example, wanted, annotator, source, guess)
             session.commit()
             result = self._label_result(session, row, example)
         return self.after_label(result)

@@ -156,8 +156,7 @@ def test_store_built_with_other_settings_is_refused(trained, settings, tiny_corp
 
 
 def test_rollback_to_a_corrupt_version_is_refused(trained):
-    (trained.settings.models_dir / "v1" / "model.skops").write_bytes(b"garbage")
-    trained.registry._loaded.clear()
+    (trained.settings.models_dir / "v1" / "model.skops").write_bytes(b"garbage")  # after v1 was loaded and cached
     from hloop.core.errors import ModelIntegrityError
 
     with pytest.raises(ModelIntegrityError, match="sha256"):

@@ -30,8 +30,9 @@ def test_a_damaged_current_version_falls_back_to_the_newest_intact_one(two_versi
     fresh = Services(settings_in(folder), corpus=corpus)  # a new process: nothing cached
     _damage(fresh, 2)
     notice = fresh.check_current()
-    assert "v2 is damaged" in notice and "v1 is current instead" in notice
-    assert fresh.registry.current_version() == 1 and fresh.predict("some text")["model_version"] == 1
+    assert "v2 is damaged" in notice and "v1 serves instead" in notice
+    assert fresh.predict("some text")["model_version"] == 1
+    assert fresh.registry.current_version() == 2  # a read moves no pointer: only a rollback does
     item = fresh.next_item("bob")
     saved = fresh.submit_label(item["example_id"], "beta", "bob")
     assert saved["model_version"] == 1
@@ -97,7 +98,7 @@ def test_a_version_that_loads_but_cannot_predict_is_damaged_and_the_newest_intac
     _unusable(Services(settings_in(folder), corpus=corpus), 2, damage)
     fresh = Services(settings_in(folder), corpus=corpus)  # a new process, as at the app's start
     notice = fresh.check_current()
-    assert notice.startswith("v2 is damaged and was not loaded (v2: The model") and "v1 is current instead" in notice
+    assert notice.startswith("v2 is damaged and was not loaded (v2: The model") and "v1 serves instead" in notice
     assert fresh.predict("some text")["model_version"] == 1
     corrected = fresh.feedback("a brand new text", "delta", "bob")
     assert corrected["model_prediction"] is not None

@@ -42,20 +42,31 @@ def _relabelled(corpus: Corpus, names: tuple[str, ...]) -> Corpus:
     )
 
 
-def test_a_store_made_for_other_labels_is_refused(tmp_path, tiny_corpus):
+OTHER_LABELS = [
+    ("north", "east", "south", "west"),
+    ("beta", "alpha", "gamma", "delta"),  # the same names in another order: label 0 would mean another label
+    ("alpha", "beta", "delta", "gamma"),
+]
+
+
+@pytest.mark.parametrize("names", OTHER_LABELS)
+def test_a_store_made_for_other_labels_is_refused(tmp_path, tiny_corpus, names):
     Services(settings_in(tmp_path), corpus=tiny_corpus).train()
-    other = _relabelled(tiny_corpus, ("north", "east", "south", "west"))
+    other = _relabelled(tiny_corpus, names)
     services = Services(settings_in(tmp_path), corpus=other)
     with pytest.raises(StoreMismatchError, match=r"made for the labels \[alpha, beta, gamma, delta\]"):
         services.ensure_store()
 
 
-def test_a_model_made_for_other_labels_is_refused(tmp_path, tiny_corpus):
+@pytest.mark.parametrize("names", OTHER_LABELS)
+def test_a_model_made_for_other_labels_is_refused(tmp_path, tiny_corpus, names):
     Services(settings_in(tmp_path), corpus=tiny_corpus).train()
-    other = _relabelled(tiny_corpus, ("north", "east", "south", "west"))
+    other = _relabelled(tiny_corpus, names)
     fresh_store = settings_in(tmp_path, database_url=f"sqlite:///{tmp_path / 'other.db'}")
     services = Services(fresh_store, corpus=other)
     with pytest.raises(StoreMismatchError, match="v1 was trained for the labels"):
         services.predict("some text")
     with pytest.raises(StoreMismatchError, match="v1 was trained for the labels"):
         services.rollback(1)
+    item = services.next_item("ana")  # the queue serves without it: in random order, with no model's guess
+    assert item["prediction"] is None and item["model_version"] is None

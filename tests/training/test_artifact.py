@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import ModelIntegrityError
 from tests.conftest import tiny_texts
-from training.artifact import dumps, from_bytes, from_pipeline, loads
+from training.artifact import dumps, from_bytes, from_pipeline, loads, untrusted_types
 from training.registry import ARTIFACT, CARD, LEGACY_ARTIFACT, Registry
 
 TEXTS, _ = tiny_texts(5, seed=9)
@@ -113,3 +113,34 @@ def test_a_file_saved_with_the_earlier_vectorizer_name_still_loads_and_predicts_
     assert type(loaded.named_steps["tfidf"]) is VocabularyTfidfVectorizer
     np.testing.assert_array_equal(loaded.predict_proba(texts[:5]), old.predict_proba(texts[:5]))
     np.testing.assert_allclose(loaded.predict_proba(texts[:5]), fresh.fit(texts, labels).predict_proba(texts[:5]))
+
+
+def _other_shapes(fitted) -> dict[str, Pipeline]:
+    """Pipelines of trusted types that are not ours: each would load past the type check."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.preprocessing import MaxAbsScaler
+
+    tfidf, clf = fitted.named_steps["tfidf"], fitted.named_steps["clf"]
+    return {
+        "steps swapped": Pipeline([("clf", clf), ("tfidf", tfidf)]),
+        "a third step": Pipeline([("tfidf", tfidf), ("scale", MaxAbsScaler()), ("clf", clf)]),
+        "the classifier alone": Pipeline([("clf", clf)]),
+        "the vectorizer twice": Pipeline([("tfidf", tfidf), ("clf", tfidf)]),
+        "another vectorizer type": Pipeline([("tfidf", CountVectorizer().fit(TEXTS)), ("clf", clf)]),
+        "steps renamed": Pipeline([("vectorizer", tfidf), ("classifier", clf)]),
+    }
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["steps swapped", "a third step", "the classifier alone", "the vectorizer twice", "another vectorizer type",
+     "steps renamed"],
+)  # fmt: skip
+def test_a_pipeline_of_trusted_types_in_another_shape_is_refused(tmp_path, fitted, shape):
+    data = sio.dumps({"pipeline": _other_shapes(fitted)[shape], "terms": "a\nb"})
+    assert untrusted_types(data) == []  # only the shape check tells it is not ours
+    with pytest.raises(ModelIntegrityError, match="not this program's pipeline"):
+        loads(data)
+    _place_version(tmp_path, ARTIFACT, data, {"format": "skops"})
+    with pytest.raises(ModelIntegrityError, match="v1: The model is not this program's pipeline"):
+        Registry(tmp_path).load(1)
