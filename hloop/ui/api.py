@@ -92,9 +92,10 @@ def build(services) -> None:
     def model_version() -> dict:
         """The current version, every version number and the label counters."""
         return {
-            "version": services.registry.current_version(),
+            "version": user_errors(services.serving_version) or None,  # the version that answers predictions
             "versions": services.registry.versions(),
             **user_errors(services.counters),
+            **({"notice": services.model_notice} if services.model_notice else {}),
         }
 
     def rollback(version: int) -> dict:

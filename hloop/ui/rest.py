@@ -192,9 +192,10 @@ def api_router(services, user) -> APIRouter:
     def model_version() -> dict:
         """The current version, every version number and the human-label counters."""
         return {
-            "version": services.registry.current_version(),
+            "version": services.serving_version() or None,  # the version that answers predictions
             "versions": services.registry.versions(),
             **services.counters(),
+            **({"notice": services.model_notice} if services.model_notice else {}),
         }
 
     return router
@@ -207,9 +208,12 @@ def health_router(services) -> APIRouter:
     @router.get("/health")
     def health() -> JSONResponse:
         """Whether the app can serve: a current model and a label store that answers and takes writes."""
-        version = services.registry.current_version()
-        if version is None:
-            return _unavailable("No model yet: the app trains v1 when it starts (or run `python -m hloop train`).")
+        version = services.serving_version()  # a damaged current version is served around: report who serves
+        if not version:
+            return _unavailable(
+                services.model_notice
+                or "No model yet: the app trains v1 when it starts (or run `python -m hloop train`)."
+            )
         if problem := services.store_problem():  # a permanent store error (read-only, disk full…) seen lately
             return _unavailable(problem)
         try:
@@ -220,7 +224,8 @@ def health_router(services) -> APIRouter:
         except Exception as exc:  # noqa: BLE001 - any failure to reach the store makes the app unhealthy
             log.warning("health check: label store unreachable: %s", exc)
             return _unavailable(f"The label store is unreachable: {str(exc)[:200]}")
-        return SafeJSONResponse({"status": "ok", "model_version": version, **counters})
+        notice = {"notice": services.model_notice} if services.model_notice else {}
+        return SafeJSONResponse({"status": "ok", "model_version": version, **counters, **notice})
 
     # probes and load balancers may ask with HEAD: the same answer, without a body (not a second operation)
     router.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)

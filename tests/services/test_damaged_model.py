@@ -104,3 +104,26 @@ def test_a_version_that_loads_but_cannot_predict_is_damaged_and_the_newest_intac
     assert corrected["model_prediction"] is not None
     item = fresh.next_item("bob")
     assert fresh.submit_label(item["example_id"], "beta", "bob")["model_version"] == 1
+
+
+def test_health_and_the_version_routes_name_the_version_that_serves(two_versions):
+    import asyncio
+
+    import gradio as gr
+    import httpx
+
+    from hloop.ui.web import web_app
+
+    folder, corpus = two_versions
+    fresh = Services(settings_in(folder), corpus=corpus)
+    _damage(fresh, 2)
+    app = web_app(gr.Blocks(), fresh.settings, fresh)
+
+    async def get(path: str) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+            return await http.get(path)
+
+    health, version = asyncio.run(get("/health")), asyncio.run(get("/api/model/version"))
+    assert health.status_code == 200 and health.json()["model_version"] == 1, "v1 answers predictions, not v2"
+    assert "v2 is damaged" in health.json()["notice"]
+    assert version.json()["version"] == 1 and "v1 serves instead" in version.json()["notice"]
