@@ -107,7 +107,8 @@ class Models(Project):
                 raise  # an old pickle is not damaged: the message names the explicit step that trusts it
             fallback = self.newest_intact(other_than=version)
             serves = (
-                f"v{fallback[0]} serves instead until `python -m hloop rollback N` makes an intact version current"
+                f"v{fallback[0]} serves instead until a rollback (the Model tab, or `python -m hloop rollback N`) "
+                "makes an intact version current"
                 if fallback
                 else "no intact version is left, so there is no model"
             )
