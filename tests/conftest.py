@@ -61,6 +61,14 @@ def settings_in(folder: Path, **overrides) -> Settings:
     return Settings(**{**defaults, **overrides})
 
 
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (not a zombie); a process that ends while it is looked at is not."""
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
 @pytest.fixture
 def tiny_corpus() -> Corpus:
     """A 4-class corpus: 30 train and 10 test texts per class."""
@@ -136,3 +144,31 @@ def no_project_file(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HLOOP_CONFIG", str(empty))
         yield empty
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the tests marked slow (end to end, several processes, a browser); CI runs them",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """The default run leaves out the slow tests (``--slow`` adds them; ``--slow -m slow`` runs only them)."""
+    if config.getoption("--slow"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+        config.stash[_LEFT_OUT] = len(slow)
+
+
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    left_out = config.stash.get(_LEFT_OUT, 0)
+    if left_out:
+        terminalreporter.write_line(f"{left_out} slow tests were left out: `pytest --slow` (or .ci/run) runs them too.")

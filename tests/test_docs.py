@@ -122,3 +122,9 @@ def test_cli_blocks_use_the_virtual_environment():
                 bad += [f"{page.name}: {prefix or '(bare)'}python in: {block.strip()[:80]!r}"
                         for prefix in runs if not prefix.endswith(".venv/bin/")]
     assert not bad, "\n".join(bad)
+
+
+def test_ci_also_runs_the_slow_tests_the_default_run_leaves_out():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pytest -q --slow -m slow" in ci, "the tests marked slow would run nowhere"
+    assert "--slow" in README, "the README says how to run the slow tests"

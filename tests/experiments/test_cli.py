@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hloop.cli import main
 
 
+@pytest.mark.slow
 def test_simulate_writes_results_curves_and_a_table(ag_news_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HLOOP_DATASET", str(ag_news_dir))
     monkeypatch.setenv("HLOOP_DATABASE_URL", f"sqlite:///{tmp_path / 'user.db'}")

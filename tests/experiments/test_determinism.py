@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hloop.experiments import SimulationConfig, simulate
 
 
@@ -32,6 +34,7 @@ def test_repeats_use_different_seeds(tiny_corpus):
     assert first == [(*n[:1], 0, *n[2:]) for n in numbers(results) if n[1] == 1], "repeat r uses seed + r"
 
 
+@pytest.mark.slow
 def test_two_processes_give_the_numbers_of_one(tiny_corpus):
     parallel = SimulationConfig(**{**CONFIG.__dict__, "workers": 2})
     assert numbers(simulate(tiny_corpus, parallel)) == numbers(simulate(tiny_corpus, CONFIG))

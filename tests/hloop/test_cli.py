@@ -109,6 +109,7 @@ def test_bad_setting_is_one_line(cli_env, capsys, monkeypatch):
     assert code == 2 and "HLOOP_SEED_SIZE" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_every_command_has_help():
     for name in COMMANDS:
         result = subprocess.run(

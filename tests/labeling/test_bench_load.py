@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import ROOT, tiny_texts
 
+pytestmark = pytest.mark.slow  # end to end, several processes or a browser: `pytest --slow` and CI
+
 
 def test_two_processes_one_killed_keep_every_label_once(tmp_path):
     base = os.environ.get("HLOOP_TEST_POSTGRES_URL")

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from sqlmodel import SQLModel, func, select
 
+pytestmark = pytest.mark.slow  # end to end, several processes or a browser: `pytest --slow` and CI
+
 ITEMS_PER_WORKER = 12
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +40,7 @@ def _label(services: Services, n: int, who: str = "ana") -> list[int]:
     return done
 
 
+@pytest.mark.slow
 def test_background_scores_rank_like_a_full_scoring_of_the_same_version(tmp_path):
     corpus = corpus_of(30)
     chunked = Services(settings_in(tmp_path, scoring_chunk_rows=7, inline_scoring_rows=0), corpus=corpus)

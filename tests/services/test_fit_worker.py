@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from hloop.services import Services
-from tests.conftest import corpus_of, settings_in
+from tests.conftest import corpus_of, process_alive, settings_in
 from training.compute import BACKGROUND_NICENESS, background_processes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,7 @@ def test_warming_starts_the_worker_only_when_fits_run_there(tmp_path):
     assert worker.fit_backend().worker is not None and here.fit_backend().worker is None
 
 
+@pytest.mark.slow
 def test_workers_end_when_the_app_that_started_them_is_killed(tmp_path):
     """An app killed with kill -9 leaves no worker process behind (the fit worker would otherwise wait forever)."""
     script = (
@@ -57,15 +59,8 @@ def test_workers_end_when_the_app_that_started_them_is_killed(tmp_path):
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     worker = int(run.stdout.split()[0])
     deadline = time.monotonic() + 30
-    while _alive(worker) and time.monotonic() < deadline:
+    while process_alive(worker) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _alive(worker), f"worker {worker} outlived the killed app"
+    assert not process_alive(worker), f"worker {worker} outlived the killed app"
 
 
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` is a running (not zombie) process."""
-    status = Path(f"/proc/{pid}/status")
-    try:
-        return "State:\tZ" not in status.read_text()
-    except FileNotFoundError:
-        return False

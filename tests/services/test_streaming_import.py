@@ -41,6 +41,7 @@ def test_a_chunked_import_counts_duplicates_in_the_file_in_the_store_and_of_eval
     assert 0 < seen[0] < 1
 
 
+@pytest.mark.slow
 def test_two_processes_importing_overlapping_files_store_every_text_once(tmp_path):
     services = Services(settings_in(tmp_path), corpus=corpus_of(30))
     services.ensure_store()
@@ -96,6 +97,7 @@ def _import_slowly(folder: str, path: str, started, release, out) -> None:
     out.put(services.import_texts(path, progress=progress)["added"])
 
 
+@pytest.mark.slow
 def test_labelling_goes_on_while_another_process_imports(trained, tmp_path):
     path = _csv(tmp_path / "big.csv", [f"another process row {i}" for i in range(200)])
     ctx = mp.get_context("spawn")

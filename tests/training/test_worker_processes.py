@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import process_alive
 from training.workers import WorkerProcesses, end_worker_processes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,20 +30,14 @@ os.kill(os.getpid(), int(sys.argv[2]))
 """
 
 
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` is a running (not zombie) process."""
-    try:
-        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
 
 
 def _gone_within(pids: list[int], seconds: float) -> list[int]:
     """The pids still alive after waiting up to ``seconds`` for them to end (polled)."""
     deadline = time.monotonic() + seconds
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(process_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    return [pid for pid in pids if _alive(pid)]
+    return [pid for pid in pids if process_alive(pid)]
 
 
 CASES = {
@@ -52,6 +47,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 def test_a_worker_ends_when_its_parent_dies_while_it_starts_or_after(tmp_path):
     """Each case is a process that starts a worker and dies by the signal; they run side by side (fewer seconds).
     Their output goes to files: a worker inherits its parent's stdout, and an orphan would hold a pipe open."""
@@ -93,7 +89,7 @@ def test_ending_the_pools_ends_busy_workers_at_once(tmp_path):
         with pytest.raises(RuntimeError, match="shutdown|not usable"):  # ended, or seen broken first
             pool.submit(os.getpid)
     finally:
-        if _alive(pid):
+        if process_alive(pid):
             os.kill(pid, signal.SIGKILL)
 
 
@@ -106,5 +102,5 @@ def test_a_pool_left_by_an_error_ends_its_busy_workers_instead_of_waiting():
     try:
         assert not _gone_within([pid], BOUND_SECONDS) and time.monotonic() - started < BOUND_SECONDS
     finally:
-        if _alive(pid):
+        if process_alive(pid):
             os.kill(pid, signal.SIGKILL)

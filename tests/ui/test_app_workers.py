@@ -15,6 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.conftest import process_alive
+
+pytestmark = pytest.mark.slow  # end to end, several processes or a browser: `pytest --slow` and CI
+
 ROOT = Path(__file__).resolve().parents[2]
 BOUND_SECONDS = 120  # bounds on a loaded machine; every wait below polls and returns as soon as it can
 
@@ -32,11 +36,6 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
 
 
 def _wait(condition, seconds: float) -> bool:
@@ -88,11 +87,11 @@ def test_the_app_leaves_no_worker_behind_when_stopped_by_sigterm(tmp_path, momen
         assert seen, "the app started no worker process"
         app.send_signal(signal.SIGTERM)
         app.wait(timeout=BOUND_SECONDS)
-        gone = _wait(lambda: not any(_alive(pid) for pid in seen), BOUND_SECONDS)
+        gone = _wait(lambda: not any(process_alive(pid) for pid in seen), BOUND_SECONDS)
         assert gone, f"processes {seen} outlived the stopped app"
     finally:
         if app.poll() is None:
             app.kill()
         for pid in seen:
-            if _alive(pid):
+            if process_alive(pid):
                 os.kill(pid, signal.SIGKILL)

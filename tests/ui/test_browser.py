@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from hloop.services import Services
 from tests.conftest import settings_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.data]
+pytestmark = [pytest.mark.browser, pytest.mark.data, pytest.mark.slow]
 
 
 @pytest.fixture(params=["ag_news", "trec"])

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from hloop.services import Services
 from tests.conftest import settings_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.data]
+pytestmark = [pytest.mark.browser, pytest.mark.data, pytest.mark.slow]
 
 
 def test_a_held_back_version_is_shown_and_promoted_anyway(launch, ag_news_dir, tmp_path, browser_page):

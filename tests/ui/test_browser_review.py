@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from hloop.services import Services
 from tests.conftest import settings_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.data]
+pytestmark = [pytest.mark.browser, pytest.mark.data, pytest.mark.slow]
 
 
 def test_review_in_a_browser(launch, ag_news_dir, tmp_path, browser_page):

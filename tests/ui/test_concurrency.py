@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from gradio_client import Client
 
 from hloop.services import Services
 from tests.conftest import TINY_LABELS, corpus_of, settings_in
+
+pytestmark = pytest.mark.slow  # end to end, several processes or a browser: `pytest --slow` and CI
 
 ANNOTATORS = 8
 ITEMS_EACH = 25

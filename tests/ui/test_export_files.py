@@ -50,6 +50,7 @@ def test_api_exports_are_served_from_the_folder_without_copies(url):
     assert len(_exports(export_dir())) <= KEEP_EXPORTS
 
 
+@pytest.mark.slow
 def test_the_export_folder_is_removed_when_the_process_exits(tmp_path):
     code = (
         "from hloop.ui.data import export_dir; d = export_dir(); (d / 'hloop-labels-x.csv').write_text('x'); print(d)"

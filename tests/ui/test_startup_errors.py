@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.slow  # end to end, several processes or a browser: `pytest --slow` and CI
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
