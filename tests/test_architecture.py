@@ -138,3 +138,31 @@ def test_the_check_above_would_catch_a_private_override():
             return None
 
     assert [name.rsplit(".", 1)[1] for name in private_overrides(Faster)] == ["_limit_features"]
+
+
+INSIDE_THE_FACADE = {"registry", "engine", "session"}  # what the edges never touch: Services' methods instead
+
+
+def facade_leaks(source: str) -> list[str]:
+    """``services.registry`` / ``.engine`` / ``.session`` (also ``self.services...``) in ``source``."""
+    leaks = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in INSIDE_THE_FACADE:
+            owner = node.value
+            name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+            if name == "services":
+                leaks.append(f"line {node.lineno}: services.{node.attr}")
+    return leaks
+
+
+def test_no_edge_reaches_past_the_services_facade():
+    edges = [ROOT / "app.py", *(p for p in sorted((ROOT / "hloop").rglob("*.py")) if "services" not in p.parts)]
+    found = {str(p.relative_to(ROOT)): leaks for p in edges if (leaks := facade_leaks(p.read_text()))}
+    assert not found, f"use a Services method instead: {found}"
+
+
+def test_the_check_above_would_catch_a_leak():
+    assert facade_leaks("v = services.registry.current_version()\nwith self.services.session() as s: pass") == [
+        "line 1: services.registry",
+        "line 2: services.session",
+    ]

@@ -29,7 +29,7 @@ def train(args, services) -> int:
 
 @command("retrain", "Train a new version on seed + human labels (weighted) and print old vs new metrics.")
 def retrain(args, services) -> int:
-    old = services.card() if services.registry.current_version() else None
+    old = services.card() if services.current_version() else None
     with progress_bar() as progress:
         card = services.retrain(args.feedback_weight, force=args.force, progress=progress)
     if args.json:
@@ -106,12 +106,11 @@ def predict(args, services) -> int:
 def trust_legacy(args, services) -> int:
     if bool(args.all) == bool(args.versions):
         raise InvalidInputError("Name the versions to trust (e.g. `python -m hloop trust-legacy 3`) or pass --all.")
-    registry = services.registry
-    versions = registry.legacy_versions() if args.all else args.versions
+    versions = services.legacy_versions() if args.all else args.versions
     if not versions:
         print("No version is in the old pickle format; nothing to convert.")
     for version in versions:
-        card = registry.trust_legacy(version)
+        card = services.trust_legacy(version)
         print(f"v{version}: {card['format']} artifact, sha256 {card['artifact_sha256'][:12]}; the pickle is removed.")
     return 0
 

@@ -16,7 +16,25 @@ from hloop.services.review import Review
 
 
 class Services(Review):
-    """Everything a user can do, over one settings object; safe to share between threads."""
+    """Everything a user can do, over one settings object; safe to share between threads. The edges (UI, CLI,
+    REST) call only these methods: the registry, the engine and sessions stay inside (tests/test_architecture.py).
+    """
+
+    def current_version(self) -> int | None:
+        """The version the current pointer names (None before v1); ``serving_version`` says which one answers."""
+        return self.registry.current_version()
+
+    def version_numbers(self) -> list[int]:
+        """Every version number, oldest first."""
+        return self.registry.versions()
+
+    def legacy_versions(self) -> list[int]:
+        """The versions still saved in the old pickle format."""
+        return self.registry.legacy_versions()
+
+    def trust_legacy(self, version: int) -> dict:
+        """Convert a pickled version to the safe format (the user vouches for the file); returns its card."""
+        return self.registry.trust_legacy(version)
 
     def project_summary(self) -> dict:
         """The dataset, the label set, where the eval metrics come from, and what v1 waits for."""

@@ -93,7 +93,7 @@ def build(services) -> None:
         """The current version, every version number and the label counters."""
         return {
             "version": user_errors(services.serving_version) or None,  # the version that answers predictions
-            "versions": services.registry.versions(),
+            "versions": services.version_numbers(),
             **user_errors(services.counters),
             **({"notice": services.model_notice} if services.model_notice else {}),
         }

@@ -113,11 +113,11 @@ def promote(services, version: str | None) -> str:
 def version_view(services, version: str | None):
     """Metrics, confusion matrix and per-label F1 against the parent, of ``version`` (None = current)."""
     notice = f"**Warning:** {services.model_notice}\n\n" if services.model_notice else ""
-    if not services.registry.versions() or services.registry.current_version() is None and not version:
+    if not services.version_numbers() or services.current_version() is None and not version:
         return notice + metrics_text(None), plots.confusion_heatmap(None), plots.per_class_f1(None, None)
     card = user_errors(services.card, int(version.lstrip("v")) if version else None)
     parent = None
-    if card["parent"] is not None and card["parent"] in services.registry.versions():
+    if card["parent"] is not None and card["parent"] in services.version_numbers():
         parent = user_errors(services.card, card["parent"])
     return notice + metrics_text(card), plots.confusion_heatmap(card), plots.per_class_f1(card, parent)
 

@@ -19,7 +19,7 @@ def predict_text(services, text: str, who: str = ""):
     The prediction is logged (with ``who``) so the Correct tab can list it for a later correction.
     Before the first model, the message says how many labels it still waits for.
     """
-    if services.registry.current_version() is None:
+    if services.current_version() is None:
         return {}, user_errors(services.readiness), []
     result = user_errors(services.predict, text, record_for=who)
     explanation = user_errors(services.explain, text)

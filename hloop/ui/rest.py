@@ -193,7 +193,7 @@ def api_router(services, user) -> APIRouter:
         """The current version, every version number and the human-label counters."""
         return {
             "version": services.serving_version() or None,  # the version that answers predictions
-            "versions": services.registry.versions(),
+            "versions": services.version_numbers(),
             **services.counters(),
             **({"notice": services.model_notice} if services.model_notice else {}),
         }

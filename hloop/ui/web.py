@@ -167,7 +167,7 @@ def ensure_model(services: Services) -> None:
     services.ensure_store()
     for line in services.hygiene().lines():  # what loading dropped, merged or cleaned, one line each
         print(f"data: {line}", file=sys.stderr, flush=True)
-    if services.registry.current_version() is not None:
+    if services.current_version() is not None:
         return
     if not services.has_seed_labels() and any(services.labels_needed().values()):
         print(services.readiness(), file=sys.stderr, flush=True)
