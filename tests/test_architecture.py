@@ -166,3 +166,27 @@ def test_the_check_above_would_catch_a_leak():
         "line 1: services.registry",
         "line 2: services.session",
     ]
+
+
+def environment_reads(source: str) -> list[int]:
+    """Lines of ``source`` that read the environment (``os.environ``, ``os.getenv``), in order."""
+    return sorted(
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute)
+        and node.attr in ("environ", "getenv")
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+    )
+
+
+def test_only_the_config_package_reads_the_environment():
+    packages = ("hloop", "labeling", "training")
+    files = [ROOT / "app.py", *(p for package in packages for p in sorted((ROOT / package).rglob("*.py")))]
+    found = {
+        str(p.relative_to(ROOT)): lines
+        for p in files
+        if "config" not in p.relative_to(ROOT).parts[:2] and (lines := environment_reads(p.read_text()))
+    }
+    assert not found, f"read settings in hloop/config instead: {found}"
+    assert environment_reads("import os\nx = os.environ.get('A')\ny = os.getenv('B')") == [2, 3]

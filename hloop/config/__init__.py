@@ -6,6 +6,7 @@ defaults. This package is the only reader of the environment.
 - ``project_file``: where the project file is, how it is checked, and settings built without it.
 """
 
+from hloop.config.environment import debug_tracebacks, server_address, space_storage
 from hloop.config.project_file import (
     PROJECT_FILE,
     environment_overrides,
@@ -28,7 +29,6 @@ from hloop.config.settings import (
     MIN_CLAIM_MINUTES,
     MIN_DB_TIMEOUT,
     Settings,
-    debug_tracebacks,
     settings_problems,
 )
 
@@ -52,6 +52,8 @@ __all__ = [
     "debug_tracebacks",
     "environment_overrides",
     "project_file_path",
+    "server_address",
     "settings_problems",
+    "space_storage",
     "settings_without_project_file",
 ]

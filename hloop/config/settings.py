@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import os
 import re
 from pathlib import Path
 
@@ -329,9 +328,3 @@ def settings_problems(error) -> str:
         message = str(e["msg"]).removeprefix("Value error, ")
         parts.append(f"HLOOP_{'_'.join(map(str, e['loc'])).upper()}: {message}")
     return "; ".join(parts)
-
-
-def debug_tracebacks() -> bool:
-    """Whether ``HLOOP_DEBUG`` asks for the traceback of an unexpected error (read even when other settings are
-    invalid, so it is not a ``Settings`` field)."""
-    return os.environ.get("HLOOP_DEBUG", "").strip().lower() not in ("", "0", "false", "no")

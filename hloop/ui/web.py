@@ -4,18 +4,16 @@
 from __future__ import annotations
 
 import functools
-import os
 import sys
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from hloop.config import Settings, debug_tracebacks, settings_problems
+from hloop.config import Settings, debug_tracebacks, server_address, settings_problems, space_storage
 from hloop.core.errors import HLoopError, storage_error, unexpected
 from hloop.core.values import MAX_NAME_CHARS, parse_annotator
 from hloop.services import Services
@@ -40,13 +38,7 @@ INTRO = (
 
 def app_settings() -> Settings:
     """Settings from the environment; on a Hugging Face Space with persistent storage, keep data in /data."""
-    overrides: dict = {}
-    if os.environ.get("SPACE_ID") and os.access("/data", os.W_OK):
-        if "HLOOP_DATABASE_URL" not in os.environ:
-            overrides["database_url"] = "sqlite:////data/hloop.db"
-        if "HLOOP_MODELS_DIR" not in os.environ:
-            overrides["models_dir"] = Path("/data/models")
-    return Settings(**overrides)
+    return Settings(**space_storage())
 
 
 def auth_pairs(spec: str) -> list[tuple[str, str]] | None:
@@ -216,6 +208,7 @@ def main() -> int:
     """Start the app; a start-up failure the project knows (bad settings, a missing dataset, a store made for
     other settings, an unreachable store, a damaged model) prints one line and returns 2."""
     try:
+        host, port = server_address()
         _settings, _services, asgi = prepare()
     except HLoopError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -234,11 +227,5 @@ def main() -> int:
             raise
         print(f"error: {unexpected(exc)}", file=sys.stderr)
         return 1
-    # Spaces sets GRADIO_SERVER_NAME=0.0.0.0; locally the app stays on this machine
-    uvicorn.run(
-        asgi,
-        host=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-        port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-        **edge.server_options(),
-    )
+    uvicorn.run(asgi, host=host, port=port, **edge.server_options())  # a Space sets GRADIO_SERVER_NAME=0.0.0.0
     return 0

@@ -90,3 +90,24 @@ def test_the_login_brake_cannot_be_switched_off(monkeypatch, capsys, field, valu
     monkeypatch.setenv(f"HLOOP_{field.upper()}", value)
     assert main(["status"]) == 2
     assert f"HLOOP_{field.upper()}:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["abc", "0", "70000", "-1", "7860.5"])
+def test_a_bad_gradio_server_port_is_one_clear_error(monkeypatch, port):
+    from hloop.config import server_address
+    from hloop.core.errors import InvalidInputError
+
+    monkeypatch.setenv("GRADIO_SERVER_PORT", port)
+    with pytest.raises(InvalidInputError, match="GRADIO_SERVER_PORT must be a port number"):
+        server_address()
+
+
+def test_the_server_address_defaults_to_this_machine(monkeypatch):
+    from hloop.config import server_address
+
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
+    assert server_address() == ("127.0.0.1", 7860)
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "8080")
+    assert server_address() == ("0.0.0.0", 8080)
