@@ -8,12 +8,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from pydantic import ValidationError
-
 from hloop.cli import labels, models, project, simulate, store
 from hloop.cli.parsing import OneLineParser, undecodable_argument
-from hloop.config import debug_tracebacks
-from hloop.core.errors import HLoopError, storage_error, unexpected
+from hloop.config import failure_line
 
 _HANDLERS = (
     project.init,
@@ -74,25 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = COMMANDS[args.command]
         return handler(args, None if handler.own_settings else _services(args.command))
-    except HLoopError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValidationError as exc:
-        from hloop.config import settings_problems
-
-        print(f"error: invalid setting: {settings_problems(exc)}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 2
-    except OSError as exc:  # a disk or a path the user can fix: full, read-only, a file where a folder belongs
-        print(f"error: {storage_error(exc, f'python -m hloop {args.command}')}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # an unexpected bug: still one line, the trace only on request
-        if debug_tracebacks():
-            raise
-        print(f"error: {unexpected(exc)}", file=sys.stderr)
-        return 1
+    except Exception as exc:  # one line; a bug's traceback only with HLOOP_DEBUG
+        message, status = failure_line(exc, f"python -m hloop {args.command}")
+        print(f"error: {message}", file=sys.stderr)
+        return status
 
 
 def main_exit() -> None:

@@ -7,6 +7,7 @@ defaults. This package is the only reader of the environment.
 """
 
 from hloop.config.environment import debug_tracebacks, server_address, space_storage
+from hloop.config.failures import failure_line
 from hloop.config.project_file import (
     PROJECT_FILE,
     environment_overrides,
@@ -51,6 +52,7 @@ __all__ = [
     "Settings",
     "debug_tracebacks",
     "environment_overrides",
+    "failure_line",
     "project_file_path",
     "server_address",
     "settings_problems",

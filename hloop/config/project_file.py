@@ -78,33 +78,13 @@ def _suggestion(key: str) -> str:
 class _ProjectFileValues(Settings):
     """Only the values given, checked by every validator of Settings: a project file's values on their own."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The given values alone."""
-        return (init_settings,)
+    SOURCES = ("init",)
 
 
 class _WithoutProjectFile(Settings):
     """Explicit values and the environment, no project file."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Explicit values, then the environment, then the defaults."""
-        return init_settings, env_settings, dotenv_settings, file_secret_settings
+    SOURCES = ("init", "environment")
 
 
 def settings_without_project_file(**values) -> Settings:

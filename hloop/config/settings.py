@@ -6,6 +6,7 @@ import ipaddress
 import math
 import re
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -31,6 +32,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HLOOP_", extra="ignore")
 
+    # where values come from, first wins: explicit values, the environment, the project file (hloop.toml); a
+    # subclass names fewer (hloop/config/project_file.py checks a file's values alone, or ignores the file)
+    SOURCES: ClassVar[tuple[str, ...]] = ("init", "environment", "project file")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -40,10 +45,15 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Explicit values, then the environment, then the project file (hloop.toml), then the defaults."""
+        """The sources ``SOURCES`` names, in its order, then the defaults."""
         from hloop.config.project_file import project_file_source
 
-        return init_settings, env_settings, dotenv_settings, file_secret_settings, *project_file_source(settings_cls)
+        sources = {
+            "init": (init_settings,),
+            "environment": (env_settings, dotenv_settings, file_secret_settings),
+            "project file": tuple(project_file_source(settings_cls)) if "project file" in cls.SOURCES else (),
+        }
+        return tuple(source for name in cls.SOURCES for source in sources[name])
 
     dataset: str = HUB_DATASET
     text_column: str = "text"

@@ -11,10 +11,9 @@ from collections.abc import Callable
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
-from pydantic import ValidationError
 
-from hloop.config import Settings, debug_tracebacks, server_address, settings_problems, space_storage
-from hloop.core.errors import HLoopError, storage_error, unexpected
+from hloop.config import Settings, failure_line, server_address, space_storage
+from hloop.core.errors import HLoopError
 from hloop.core.values import MAX_NAME_CHARS, parse_annotator
 from hloop.services import Services
 from hloop.ui import api, correct, data, edge, model, predict, queue, rest, review
@@ -210,22 +209,12 @@ def main() -> int:
     try:
         host, port = server_address()
         _settings, _services, asgi = prepare()
-    except HLoopError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValidationError as exc:
-        print(f"error: invalid setting: {settings_problems(exc)}", file=sys.stderr)
-        return 2
     except SystemExit as exc:  # a malformed HLOOP_AUTH says what to fix
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # a disk or a path the user can fix: full, read-only, a file where a folder belongs
-        print(f"error: {storage_error(exc, 'Starting the app')}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # an unexpected bug: one line, the traceback only with HLOOP_DEBUG
-        if debug_tracebacks():
-            raise
-        print(f"error: {unexpected(exc)}", file=sys.stderr)
-        return 1
+    except Exception as exc:  # one line; a bug's traceback only with HLOOP_DEBUG
+        message, status = failure_line(exc, "Starting the app")
+        print(f"error: {message}", file=sys.stderr)
+        return status
     uvicorn.run(asgi, host=host, port=port, **edge.server_options())  # a Space sets GRADIO_SERVER_NAME=0.0.0.0
     return 0
