@@ -1,60 +1,176 @@
-"""The use-cases of HumanLoopML, one module each, composed into the one ``Services`` façade that the CLI, the
+"""The use-cases of HumanLoopML, one object each, composed into the one ``Services`` façade that the CLI, the
 Gradio app and the REST routes receive:
 
-- ``project``: settings, dataset, label set, store filling and checks;
-- ``models``: training (with the cold start), prediction, cards, rollback;
-- ``labels``: corrections, relabelling, undo, history, counters;
-- ``queue``: ranking the pool, claims, submit and skip;
-- ``transfer``: imports and exports;
-- ``backups``: one archive of the store and the models, and back;
-- ``review``: suspect labels to review, agreement between annotators, live quality.
+- ``project`` (``Project``): settings, dataset, label set, the label store and the model registry;
+- ``cold_start`` (``ColdStart``): the rows a version trains on, the dev set, what v1 waits for;
+- ``models`` (``Models``): which version serves, cards, rollback, promotion;
+- ``fitting`` (``Fitting``): training a version, the gate on dev, automatic retraining;
+- ``predictions`` (``Predictions``): predict, explain, the model's guess on a label;
+- ``labels`` (``Labels``): corrections, relabelling, undo, history, counters;
+- ``pool`` (``PoolRanking``) and ``queue`` (``Queue``): the ranked pool, claims, submit and skip;
+- ``transfer`` (``Transfer``): imports and exports;  ``backups`` (``Backups``): one archive and back;
+- ``review`` (``Review``): suspect labels;  ``quality`` (``Quality``): agreement and live quality.
+
+Each part receives the parts it needs and owns its own state. ``Services`` only builds them and forwards each of
+its public names to one part (``FACADE`` lists them); the edges call nothing else (``tests/test_architecture.py``).
 """
 
-from hloop.services.project import Progress, dataset_rows, dataset_spec
+from __future__ import annotations
+
+from hloop.config import Settings
+from hloop.data.corpus import Corpus
+from hloop.services.backups import Backups
+from hloop.services.coldstart import ColdStart
+from hloop.services.dataset import dataset_rows, dataset_spec
+from hloop.services.fitting import Fitting
+from hloop.services.labels import Labels
+from hloop.services.models import Models
+from hloop.services.pool import PoolRanking
+from hloop.services.predictions import Predictions
+from hloop.services.project import Progress, Project
+from hloop.services.quality import Quality
+from hloop.services.queue import Queue
 from hloop.services.records import EXPORT_COLUMNS, label_record, prediction_record
 from hloop.services.review import Review
+from hloop.services.transfer import Transfer
 
 
-class Services(Review):
-    """Everything a user can do, over one settings object; safe to share between threads. The edges (UI, CLI,
-    REST) call only these methods: the registry, the engine and sessions stay inside (tests/test_architecture.py).
-    """
+class _Forward:
+    """A façade name answered by the same name of one part (read at each use: a part may replace it)."""
 
-    def current_version(self) -> int | None:
-        """The version the current pointer names (None before v1); ``serving_version`` says which one answers."""
-        return self.registry.current_version()
+    def __init__(self, part: str) -> None:
+        self.part = part
+        self.name = ""
 
-    def version_numbers(self) -> list[int]:
-        """Every version number, oldest first."""
-        return self.registry.versions()
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
 
-    def legacy_versions(self) -> list[int]:
-        """The versions still saved in the old pickle format."""
-        return self.registry.legacy_versions()
+    def __get__(self, services: Services | None, owner: type | None = None):
+        if services is None:
+            return self
+        return getattr(getattr(services, self.part), self.name)
 
-    def trust_legacy(self, version: int) -> dict:
-        """Convert a pickled version to the safe format (the user vouches for the file); returns its card."""
-        return self.registry.trust_legacy(version)
+
+class Services:
+    """Everything a user can do, over one settings object; safe to share between threads. Each public name below
+    is answered by one part (``FACADE``); ``project_summary`` and ``warm_queue`` combine several."""
+
+    def __init__(self, settings: Settings, corpus: Corpus | None = None) -> None:
+        self.project = project = Project(settings, corpus)
+        self.cold_start = ColdStart(project)
+        self.models = Models(project, self.cold_start)
+        self.fitting = Fitting(project, self.cold_start, self.models)
+        self.predictions = Predictions(project, self.models)
+        self.labels = Labels(project, self.models, self.predictions, self.fitting)
+        self.pool = PoolRanking(project, self.models)
+        self.queue = Queue(project, self.models, self.pool, self.predictions, self.labels)
+        self.transfer = Transfer(project)
+        self.backups = Backups(project, self.pool)
+        self.review = Review(project, self.labels)
+        self.quality = Quality(project)
+
+    # project
+    settings = _Forward("project")
+    label_set = _Forward("project")
+    corpus = _Forward("project")
+    hygiene = _Forward("project")
+    ensure_store = _Forward("project")
+    store_problem = _Forward("project")
+    is_dev = _Forward("project")
+    # cold_start
+    readiness = _Forward("cold_start")
+    labels_needed = _Forward("cold_start")
+    has_seed_labels = _Forward("cold_start")
+    dev_set = _Forward("cold_start")
+    # models
+    current_version = _Forward("models")
+    version_numbers = _Forward("models")
+    legacy_versions = _Forward("models")
+    trust_legacy = _Forward("models")
+    card = _Forward("models")
+    versions = _Forward("models")
+    rollback = _Forward("models")
+    promote = _Forward("models")
+    check_current = _Forward("models")
+    serving_version = _Forward("models")
+    current_model = _Forward("models")
+    model_notice = _Forward("models")
+    # fitting
+    train = _Forward("fitting")
+    retrain = _Forward("fitting")
+    maybe_auto_retrain = _Forward("fitting")
+    auto_retrain_status = _Forward("fitting")
+    wait_for_auto_retrain = _Forward("fitting")
+    # predictions
+    predict = _Forward("predictions")
+    explain = _Forward("predictions")
+    probabilities = _Forward("predictions")
+    example_texts = _Forward("predictions")
+    # labels
+    feedback = _Forward("labels")
+    label = _Forward("labels")
+    undo = _Forward("labels")
+    history = _Forward("labels")
+    recent_activity = _Forward("labels")
+    counters = _Forward("labels")
+    # queue
+    next_item = _Forward("queue")
+    submit_label = _Forward("queue")
+    skip = _Forward("queue")
+    ranked_pool = _Forward("queue")
+    # pool
+    queue_status = _Forward("pool")
+    wait_for_scoring = _Forward("pool")
+    # transfer
+    import_texts = _Forward("transfer")
+    export = _Forward("transfer")
+    # backups
+    backup = _Forward("backups")
+    restore = _Forward("backups")
+    # review
+    suspects = _Forward("review")
+    keep_label = _Forward("review")
+    relabel = _Forward("review")
+    disagreements = _Forward("review")
+    # quality
+    agreement = _Forward("quality")
+    live_quality = _Forward("quality")
+
+    end_workers = staticmethod(Fitting.end_workers)  # a class-level call too: the app calls it as it stops
 
     def project_summary(self) -> dict:
         """The dataset, the label set, where the eval metrics come from, and what v1 waits for."""
-        corpus = self.corpus()
+        corpus, hygiene = self.project.corpus(), self.project.hygiene()
         return {
-            "title": self.settings.title,
+            "title": self.project.settings.title,
             "dataset": corpus.source,
-            "labels": self.label_set.to_list(),
+            "labels": self.project.label_set.to_list(),
             "eval_origin": corpus.eval_origin,
             "eval_texts": len(corpus.eval_texts),
             "train_texts": len(corpus.train_texts),
             "dropped_empty": corpus.dropped_empty,
-            "hygiene": self.hygiene().to_dict(),
-            "hygiene_lines": list(self.hygiene().lines()),
-            "readiness": self.readiness(),
+            "hygiene": hygiene.to_dict(),
+            "hygiene_lines": list(hygiene.lines()),
+            "readiness": self.cold_start.readiness(),
         }
 
+    def warm_queue(self) -> None:
+        """Build the queue's first ranking and start the fit worker now (the app calls it in a thread at start),
+        so no request waits for either."""
+        self.pool.warm()
+        self.fitting.warm_fit_worker()
+
+
+FACADE: dict[str, str] = {  # every public name the edges may call, with the part (or "services") that answers it
+    **{name: value.part for name, value in vars(Services).items() if isinstance(value, _Forward)},
+    "end_workers": "services",
+    "project_summary": "services",
+    "warm_queue": "services",
+}
 
 __all__ = [
     "EXPORT_COLUMNS",
+    "FACADE",
     "Progress",
     "Services",
     "dataset_rows",

@@ -7,19 +7,23 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 
 from hloop.core.errors import storage_error
-from hloop.services.project import _safe_url
-from hloop.services.transfer import Transfer
+from hloop.services.pool import PoolRanking
+from hloop.services.project import Project, safe_url
 from labeling.backup import BackupReport, restore_backup, write_backup
 from labeling.faults import store_error
 
 
-class Backups(Transfer):
+class Backups:
     """Backup and restore."""
+
+    def __init__(self, project: Project, pool: PoolRanking) -> None:
+        self.project = project
+        self.pool = pool
 
     def backup(self, path: str | Path) -> BackupReport:
         """Write every table of the label store and the models folder to one archive with a manifest of sha256s."""
         try:
-            return write_backup(self.engine, self.settings.models_dir, Path(path))
+            return write_backup(self.project.engine, self.project.settings.models_dir, Path(path))
         except OSError as exc:  # a full disk, a read-only folder: the half-written archive was removed
             raise storage_error(exc, f"Writing the backup {Path(path).name}") from exc
 
@@ -28,11 +32,15 @@ class Backups(Transfer):
         target. Cached models and scores are dropped, so this object serves the restored project."""
         try:
             report = restore_backup(
-                self.engine, self.settings.models_dir, Path(path), max_bytes=self.settings.restore_max_bytes
+                self.project.engine,
+                self.project.settings.models_dir,
+                Path(path),
+                max_bytes=self.project.settings.restore_max_bytes,
             )
         except DBAPIError as exc:  # e.g. the store's disk filled up: the transaction was rolled back
-            raise self._broken(store_error(exc, _safe_url(self.settings.database_url), "nothing was restored")) from exc
-        with self._lock:
-            self._cache = None
-        self.registry = type(self.registry)(self.settings.models_dir)
+            raise self.project.broken(
+                store_error(exc, safe_url(self.project.settings.database_url), "nothing was restored")
+            ) from exc
+        self.pool.reset()
+        self.project.reload_models()
         return report

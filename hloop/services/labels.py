@@ -7,7 +7,10 @@ from sqlmodel import Session
 from hloop.core.errors import InvalidInputError
 from hloop.core.labels import clean_text
 from hloop.core.values import parse_annotator
+from hloop.services.fitting import Fitting
 from hloop.services.models import Models
+from hloop.services.predictions import Predictions
+from hloop.services.project import Project
 from hloop.services.records import label_record, prediction_record
 from labeling import claims, store
 
@@ -18,38 +21,43 @@ HELD_OUT = {  # the splits a human label may never reach, and why
 NOT_STORED = "its label was not stored. Try another text."
 
 
-class Labels(Models):
-    """Storing and reviewing human labels."""
+class Labels:
+    """Storing human labels outside the queue (corrections, relabels, reviews), undo, history and counters."""
 
-    def _label_result(self, session: Session, row, example) -> dict:
-        return {**label_record(row, example, self.label_set), **self._counters(session)}
+    def __init__(self, project: Project, models: Models, predictions: Predictions, fitting: Fitting) -> None:
+        self.project = project
+        self.models = models
+        self.predictions = predictions
+        self.fitting = fitting
+
+    def result(self, session: Session, row, example) -> dict:
+        """What a stored label event returns: the event with its example, and the counters after it."""
+        return {**label_record(row, example, self.project.label_set), **self._counters(session)}
 
     def _counters(self, session: Session) -> dict:
-        versions = self.registry.versions()
-        since = self.registry.card(versions[-1])["training"].get("last_label_id", 0) if versions else 0
         return {
             "labels_total": store.count_human_labels(session=session),
-            "labels_since_retrain": store.count_human_labels(session=session, after_id=since),
+            "labels_since_retrain": store.count_human_labels(session=session, after_id=self.models.last_label_id()),
         }
 
     def counters(self) -> dict:
         """Human labels in total and since the newest version was trained."""
-        with self.session() as session:
+        with self.project.session() as session:
             return self._counters(session)
 
     def after_label(self, result: dict) -> dict:
         """After a label is stored: train v1 by itself when the cold start is over (says so in the result)."""
-        card = self.train_first_if_ready()
-        self.maybe_auto_retrain()  # issue 10: a background retrain once HLOOP_AUTO_RETRAIN_EVERY labels arrived
+        card = self.fitting.train_first_if_ready()
+        self.fitting.maybe_auto_retrain()  # a background retrain once HLOOP_AUTO_RETRAIN_EVERY labels arrived
         return result if card is None else {**result, "trained_version": card["version"]}
 
     def text_of(self, example_id: int) -> str:
         """The stored text of an example (NotFoundError when there is none)."""
-        with self.session() as session:
+        with self.project.session() as session:
             return store.get_example(example_id, session=session).text
 
     @staticmethod
-    def _store_label(session: Session, example, wanted: int, annotator: str, source: str, guess: tuple):
+    def store_label(session: Session, example, wanted: int, annotator: str, source: str, guess: tuple):
         """Append the label with ``guess``, the model's (version, prediction, confidence) computed beforehand,
         outside the lock: a model load or an inference never holds up another user's label."""
         version, prediction, confidence = guess
@@ -66,57 +74,59 @@ class Labels(Models):
 
     def feedback(self, text: str, label: str | int, annotator: str) -> dict:
         """A correction from the Predict tab: store the text (if new) and the right label with the model's guess."""
-        cleaned, wanted, who = clean_text(text), self.label_set.index(label), parse_annotator(annotator)
-        self.ensure_store()
-        split = self.guarded_split(cleaned)
+        cleaned, wanted, who = clean_text(text), self.project.label_set.index(label), parse_annotator(annotator)
+        self.project.ensure_store()
+        split = self.project.guarded_split(cleaned)
         if split:
             raise InvalidInputError(f"That text is (a near-copy of) a text of {HELD_OUT[split]}; {NOT_STORED}")
-        guess = self.model_guess(cleaned)  # the stored text is this one (an exact duplicate is the same row)
-        with self._lock, self.session() as session:
+        guess = self.predictions.model_guess(
+            cleaned
+        )  # the stored text is this one (an exact duplicate is the same row)
+        with self.project.lock, self.project.session() as session:
             example, _new = store.add_example(cleaned, "user", session=session)
             if example.origin in HELD_OUT:
                 raise InvalidInputError(f"That text belongs to {HELD_OUT[example.origin]}; {NOT_STORED}")
-            row = self._store_label(session, example, wanted, who, "correction", guess)
+            row = self.store_label(session, example, wanted, who, "correction", guess)
             session.commit()
-            result = self._label_result(session, row, example)
+            result = self.result(session, row, example)
         return self.after_label(result)
 
     def label(self, example_id: int, label: str | int, annotator: str, source: str = "cli") -> dict:
         """Label (or relabel) a stored example outside the queue; history is kept."""
-        wanted, who = self.label_set.index(label), parse_annotator(annotator)
-        self.ensure_store()
-        guess = self.model_guess(self.text_of(example_id))
-        with self._lock, self.session() as session:
+        wanted, who = self.project.label_set.index(label), parse_annotator(annotator)
+        self.project.ensure_store()
+        guess = self.predictions.model_guess(self.text_of(example_id))
+        with self.project.lock, self.project.session() as session:
             example = store.get_example(example_id, session=session)
             if example.origin in HELD_OUT:
                 raise InvalidInputError(
                     f"Example {example_id} is in {HELD_OUT[example.origin]}; it cannot be labelled."
                 )
             claims.refuse_if_held_by_other(example.id, who, session=session)
-            row = self._store_label(session, example, wanted, who, source, guess)
+            row = self.store_label(session, example, wanted, who, source, guess)
             claims.release_own(example.id, who, session=session)
             session.commit()
-            result = self._label_result(session, row, example)
+            result = self.result(session, row, example)
         return self.after_label(result)
 
     def undo(self, annotator: str) -> dict:
         """Undo the annotator's latest label (kept in history as undone); returns what was undone."""
-        with self._lock, self.session() as session:
+        with self.project.lock, self.project.session() as session:
             row = store.undo_last(parse_annotator(annotator), session=session)
             example = store.get_example(row.example_id, session=session)
             session.commit()
-            return {**self._label_result(session, row, example), "undone": True}
+            return {**self.result(session, row, example), "undone": True}
 
     def history(self, limit: int = 50) -> list[dict]:
         """The newest human label events (undone ones included) for the Correct tab."""
-        with self.session() as session:
+        with self.project.session() as session:
             events = store.label_history(session=session, limit=limit)
-            return [label_record(lab, ex, self.label_set) for lab, ex in events]
+            return [label_record(lab, ex, self.project.label_set) for lab, ex in events]
 
     def recent_activity(self, limit: int = 50) -> list[dict]:
         """Predictions shown in the app (not yet labelled) and human label events, newest first."""
-        labels = self.label_set
-        with self.session() as session:
+        labels = self.project.label_set
+        with self.project.session() as session:
             events = [
                 (lab.created_at, label_record(lab, ex, labels))
                 for lab, ex in store.label_history(session=session, limit=limit)

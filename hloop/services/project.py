@@ -1,4 +1,4 @@
-"""The project a ``Services`` serves: settings, dataset, label set, label store and model registry."""
+"""The project every use-case receives: settings, dataset, label set, label store and model registry."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from sqlmodel import Session
 
 from hloop.config import Settings
 from hloop.core.errors import StoreBrokenError, StoreBusyError, StoreFillError, StoreMismatchError
-from hloop.core.labels import LabelSet, held_out, text_key
-from hloop.data.corpus import Corpus, DatasetSpec, load_corpus
-from hloop.data.hygiene import Hygiene, KeptRows, dedupe
-from hloop.data.splits import Split, carve_dev, kept_train, split_train
+from hloop.core.labels import LabelSet, held_out
+from hloop.data.corpus import Corpus, load_corpus
+from hloop.data.hygiene import Hygiene, KeptRows
+from hloop.data.splits import Split, carve_dev, split_train
+from hloop.services.dataset import dataset_rows, dataset_spec, first_conflict, train_rows
 from labeling import store
 from labeling.db import make_engine
 from labeling.faults import permanent_problem, store_error
@@ -32,54 +33,7 @@ def no_progress(_fraction: float, _desc: str) -> None:
     return None
 
 
-def dataset_spec(settings: Settings) -> DatasetSpec:
-    """What the settings say about the dataset."""
-    labels = tuple(p.strip() for p in settings.labels.split(",") if p.strip()) if settings.labels else ()
-    return DatasetSpec(
-        source=settings.dataset,
-        text_column=settings.text_column,
-        label_column=settings.label_column,
-        label_column_required="label_column" in settings.model_fields_set,
-        labels=labels,
-        train_split=settings.train_split,
-        eval_split=settings.eval_split,
-        eval_share=settings.eval_share,
-        random_seed=settings.random_seed,
-    )
-
-
-def train_rows(corpus: Corpus) -> KeptRows:
-    """The train rows the store keeps, with their labels: repeats and eval texts (as the model reads them) go."""
-    return kept_train(corpus.train_texts, corpus.eval_texts, corpus.train_labels, document_key)
-
-
-def dataset_rows(
-    corpus: Corpus, split: Split, dev: np.ndarray | None = None, kept: KeptRows | None = None
-) -> tuple[list[tuple[str, str, int]], list[tuple[int, int]]]:
-    """The store's (text, origin, dataset row) rows, eval first, and the seed's (dataset row, label) pairs;
-    every text once, whatever repeats the corpus holds."""
-    seed, dev_rows = set(split.seed.tolist()), set(() if dev is None else dev.tolist())
-    evaluated = dedupe(corpus.eval_texts, corpus.eval_labels, text_key).rows.tolist()
-    rows = [(corpus.eval_texts[i].strip(), "eval", i) for i in evaluated]
-    kept = train_rows(corpus) if kept is None else kept
-    origin = lambda i: "dev" if i in dev_rows else "seed" if i in seed else "pool"  # noqa: E731
-    rows += [(corpus.train_texts[i].strip(), origin(i), i) for i in kept.rows.tolist()]
-    seed_labels = [(i, lab) for i, lab in zip(kept.rows.tolist(), kept.labels.tolist(), strict=True) if i in seed]
-    return rows, seed_labels
-
-
-def _first_conflict(rows: list[tuple[str, str, int]]) -> str:
-    """Which row broke the store's unique text key: a repeat within ``rows``, or a text stored already."""
-    seen: dict[str, tuple[str, int]] = {}
-    for text, origin, i in rows:
-        if text_key(text) in seen:
-            first = seen[text_key(text)]
-            return f"{origin} row {i} repeats {first[0]} row {first[1]} ({text[:60]!r})"
-        seen[text_key(text)] = (origin, i)
-    return "a dataset text is stored already, but the store has no record of being filled"
-
-
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """The database URL without its password, for messages."""
     from sqlalchemy.engine import make_url
 
@@ -90,29 +44,30 @@ def _safe_url(url: str) -> str:
 
 
 class Project:
-    """Plumbing shared by every use-case: the engine, sessions, the dataset and the store's facts."""
+    """What every use-case receives: the settings, the store (engine, sessions, its facts), the dataset with its
+    label set and splits, and the model registry. It owns no use-case's state."""
 
     def __init__(self, settings: Settings, corpus: Corpus | None = None) -> None:
         self.settings = settings
         self.registry = Registry(settings.models_dir)
         self._corpus = corpus
         self._engine = None
-        self._lock = threading.RLock()  # guards shared state (caches, the engine), never heavy work
-        self._train_lock = threading.Lock()  # one training at a time
+        # the process-wide lock: held around this process's store writes and while shared state is read or
+        # replaced, never around heavy work (a model load, an inference, a scoring, a training)
+        self.lock = threading.RLock()
         self._guarded: dict[str, str] | None = None  # document key -> "eval" or "dev", for the guards
         self._kept: KeptRows | None = None  # the train rows the store keeps, computed once
-        self.model_notice = ""  # why the current version is not the one that was current (a damaged artifact)
         self._split: tuple[Split, np.ndarray] | None = None  # seed, pool and dev rows, computed once
-        self._cache = None  # the queue's scored pool (a PoolCache of one version), replaced whole
-        self._build_lock = threading.Lock()  # one first build of the pool cache at a time (not held by others)
-        self._job = None  # the background scoring of a version's pool, if one runs
-        self._fit_worker = None  # the process new versions are fitted in (HLOOP_FIT_IN_WORKER), made on first use
         self._store_problem: str | None = None  # the last permanent store error, until a write succeeds again
+
+    def reload_models(self) -> None:
+        """Forget every loaded version (after a restore wrote another models folder)."""
+        self.registry = Registry(self.settings.models_dir)
 
     @property
     def engine(self):
         """The store's engine, created on first use."""
-        with self._lock:
+        with self.lock:
             if self._engine is None:
                 self._engine = self._make_engine()
             return self._engine
@@ -125,11 +80,11 @@ class Project:
         except DBAPIError as exc:
             if isinstance(exc, OperationalError) and permanent_problem(exc) is None:
                 raise StoreBusyError(
-                    f"The label store at {_safe_url(url)} is unreachable "
+                    f"The label store at {safe_url(url)} is unreachable "
                     f"({' '.join(str(exc.orig).split())[:160]}); check HLOOP_DATABASE_URL and that the database "
                     "runs."
                 ) from exc
-            raise self._broken(store_error(exc, _safe_url(url), "nothing was opened")) from exc
+            raise self.broken(store_error(exc, safe_url(url), "nothing was opened")) from exc
         except (ArgumentError, NoSuchModuleError) as exc:
             raise StoreBrokenError(
                 f"HLOOP_DATABASE_URL is not a database URL this app can use ({' '.join(str(exc).split())[:160]}); "
@@ -137,16 +92,16 @@ class Project:
             ) from exc
         except ImportError as exc:
             raise StoreBrokenError(
-                f"The database driver for {_safe_url(url)} is not installed ({exc}); install it "
+                f"The database driver for {safe_url(url)} is not installed ({exc}); install it "
                 "(e.g. `pip install psycopg[binary]` for postgresql+psycopg) or use another HLOOP_DATABASE_URL."
             ) from exc
         except OSError as exc:
             raise StoreBrokenError(
-                f"The label store at {_safe_url(url)} cannot be created ({exc.strerror or exc}: "
+                f"The label store at {safe_url(url)} cannot be created ({exc.strerror or exc}: "
                 f"{exc.filename or ''}); point HLOOP_DATABASE_URL at a file in a folder the app can write."
             ) from exc
 
-    def _broken(self, error):
+    def broken(self, error):
         """``error``, remembered when it is permanent, so /health reports it."""
         if isinstance(error, StoreBrokenError):
             self._store_problem = str(error)
@@ -168,21 +123,21 @@ class Project:
                 if isinstance(exc, IntegrityError):
                     raise
                 session.rollback()
-                raise self._broken(store_error(exc, _safe_url(self.settings.database_url))) from exc
+                raise self.broken(store_error(exc, safe_url(self.settings.database_url))) from exc
 
     def _committed(self, _session) -> None:
         self._store_problem = None
 
     def corpus(self) -> Corpus:
         """The dataset, loaded once."""
-        with self._lock:
+        with self.lock:
             if self._corpus is None:
                 self._corpus = load_corpus(dataset_spec(self.settings))
             return self._corpus
 
     def kept_train(self) -> KeptRows:
         """The train rows the store keeps (each text once, no eval text) with their labels, computed once."""
-        with self._lock:
+        with self.lock:
             if self._kept is None:
                 self._kept = train_rows(self.corpus())
             return self._kept
@@ -211,7 +166,7 @@ class Project:
 
     def train_split(self, corpus: Corpus) -> tuple[Split, np.ndarray]:
         """(seed and pool, dev rows): the dataset's train rows as this project's store holds them."""
-        with self._lock:
+        with self.lock:
             if self._split is None:
                 s = self.settings
                 split = split_train(corpus.train_labels, s.seed_size, s.random_seed)
@@ -237,7 +192,7 @@ class Project:
     def guarded_split(self, text: str) -> str | None:
         """``"eval"`` or ``"dev"`` when the model would read ``text`` as one of that split's texts (the same
         tokens: other case, punctuation, spacing, invisible characters or HTML escaping), else None."""
-        with self._lock:
+        with self.lock:
             if self._guarded is None:
                 dev = self.gold_dev()  # None for a store made before dev splits: it has no dev texts
                 guarded = {document_key(t): "dev" for t in (dev[0] if dev else [])}
@@ -280,7 +235,7 @@ class Project:
         """Fill an empty store with the dataset's seed, pool and eval texts; check a filled one matches."""
         corpus = self.corpus()
         facts = self._store_facts(corpus)
-        with self._lock, self.session() as session:
+        with self.lock, self.session() as session:
             info = store.get_info(session=session)
             if info:
                 self._check_facts(info, facts)
@@ -302,8 +257,8 @@ class Project:
                 session.rollback()
                 if retried or not store.get_info(session=session):  # not another process filling it: our rows
                     raise StoreFillError(
-                        f"The label store at {_safe_url(self.settings.database_url)} could not be filled: "
-                        f"{' '.join(str(exc.orig).split())[:120]} ({_first_conflict(rows)}). Nothing was stored; "
+                        f"The label store at {safe_url(self.settings.database_url)} could not be filled: "
+                        f"{' '.join(str(exc.orig).split())[:120]} ({first_conflict(rows)}). Nothing was stored; "
                         "point HLOOP_DATABASE_URL at a new, empty store."
                     ) from exc
         return self.ensure_store(retried=True)  # another process filled the store at the same moment: use its rows

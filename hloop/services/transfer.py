@@ -13,8 +13,7 @@ from pathlib import Path
 
 from hloop.core.errors import HLoopError, ImportStoppedError, storage_error
 from hloop.core.labels import clean_text
-from hloop.services.project import Progress, no_progress
-from hloop.services.queue import Queue
+from hloop.services.project import Progress, Project, no_progress
 from hloop.services.records import EXPORT_COLUMNS, label_record
 from hloop.transfer import iter_texts, write_records
 from labeling import store
@@ -22,8 +21,11 @@ from labeling import store
 MAX_REJECTIONS_LISTED = 100
 
 
-class Transfer(Queue):
+class Transfer:
     """Imports and exports."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
 
     def import_texts(self, path: str | Path, progress: Progress = no_progress) -> dict:
         """Add unlabelled texts from a CSV/JSONL file to the pool: counts of added, duplicate, rejected rows.
@@ -33,7 +35,7 @@ class Transfer(Queue):
         added before it stopped; importing the file again adds the rest (texts already stored are duplicates)."""
         rows = iter_texts(path)
         first = next(rows, None)  # a file that cannot be read at all fails here, before the store is touched
-        self.ensure_store()
+        self.project.ensure_store()
         counts = {"rows": 0, "added": 0, "duplicates": 0, "rejected": 0}
         rejections: list[dict] = []
         where = {"row": 0}
@@ -58,11 +60,13 @@ class Transfer(Queue):
                 if len(rejections) < MAX_REJECTIONS_LISTED:
                     rejections.append({"row": number, "reason": str(exc)})
                 continue
-            if text in chunk or self.guarded_split(text):  # an eval or dev text, as the model reads it: not pooled
+            if text in chunk or self.project.guarded_split(
+                text
+            ):  # an eval or dev text, as the model reads it: not pooled
                 counts["duplicates"] += 1
                 continue
             chunk[text] = None
-            if len(chunk) >= self.settings.import_chunk_rows:
+            if len(chunk) >= self.project.settings.import_chunk_rows:
                 self._write_chunk(chunk, counts)
                 progress(fraction, f"{counts['rows']:,} rows read, {counts['added']:,} added")
         self._write_chunk(chunk, counts)
@@ -84,7 +88,7 @@ class Transfer(Queue):
         """One short transaction: bulk-insert the chunk's texts, count what was new and what was stored already."""
         if not chunk:
             return
-        with self.session() as session:
+        with self.project.session() as session:
             added = store.insert_new_texts(list(chunk), "import", session=session)
             session.commit()
         counts["added"] += added
@@ -93,9 +97,9 @@ class Transfer(Queue):
 
     def export(self, path: str | Path, history: bool = False) -> dict:
         """Write the human labels (the counting ones, or every event with ``history``) as CSV or JSONL."""
-        with self.session() as session:
+        with self.project.session() as session:
             events = store.label_history(session=session)
-        records = [label_record(lab, ex, self.label_set) for lab, ex in reversed(events)]
+        records = [label_record(lab, ex, self.project.label_set) for lab, ex in reversed(events)]
         if not history:
             latest: dict[int, dict] = {}
             for record in records:

@@ -74,7 +74,7 @@ def test_the_services_fill_the_store_report_the_hygiene_then_label_and_retrain(t
     v1 = services.train()
     report = services.project_summary()["hygiene"]
     assert {k: report[k] for k in EXPECTED} == EXPECTED and report["merged_labels"] == MERGED
-    with services.session() as session:
+    with services.project.session() as session:
         origins = ("seed", "pool", "dev", "eval")
         texts = {t: o for o in origins for _id, t in store.examples_by_origin([o], session=session)}
         assert store.get_info(session=session)["hygiene"]  # kept with the store, for any caller

@@ -16,7 +16,7 @@ def test_eval_texts_never_reach_training_the_vectorizer_or_the_queue(trained, ti
     vocab = _vocabulary(trained)
     assert any(token.startswith("story1x") for token in vocab), "train texts' own tokens are in the vocabulary"
     assert not any(token.startswith("story2x") for token in vocab), "no token that only eval texts carry"
-    with trained.session() as session:
+    with trained.project.session() as session:
         eval_ids = set(session.exec(select(Example.id).where(Example.origin == "eval")).all())
     assert len(eval_ids) == len(tiny_corpus.eval_texts)
     queued = {item["example_id"] for item in trained.ranked_pool(n=None)}
@@ -35,12 +35,12 @@ def test_feedback_on_an_eval_text_is_refused_and_not_stored(trained, tiny_corpus
 
     with pytest.raises(InvalidInputError, match="held-out eval"):
         trained.feedback(tiny_corpus.eval_texts[0], "alpha", "ana")
-    with trained.session() as session:
+    with trained.project.session() as session:
         assert session.exec(select(Label).where(Label.source == "correction")).first() is None
 
 
 def test_the_store_holds_no_gold_label_for_the_pool(trained, tiny_corpus):
-    with trained.session() as session:
+    with trained.project.session() as session:
         labelled = set(session.exec(select(Label.example_id)).all())
         pool = set(session.exec(select(Example.id).where(Example.origin == "pool")).all())
     assert pool and not labelled & pool
@@ -62,7 +62,7 @@ def test_retraining_uses_seed_plus_human_labels_with_the_weight(trained):
 
 
 def test_a_human_label_overrides_the_seed_label(trained):
-    with trained.session() as session:
+    with trained.project.session() as session:
         seed_label = session.exec(select(Label).where(Label.source == "seed")).first()
     wrong = (seed_label.label + 1) % 4
     trained.label(seed_label.example_id, wrong, "ana")

@@ -44,14 +44,14 @@ def test_submitting_without_the_claim_is_refused(trained):
     item = trained.next_item("ana")
     with pytest.raises(ClaimError, match="do not hold"):
         trained.submit_label(item["example_id"], "alpha", "bob")
-    with trained.session() as session:
+    with trained.project.session() as session:
         claim = session.get(Claim, item["example_id"])
         claim.expires_at = utcnow() - timedelta(seconds=5)
         session.add(claim)
         session.commit()
     with pytest.raises(ClaimError, match="expired"):
         trained.submit_label(item["example_id"], "alpha", "ana")
-    with trained.session() as session:
+    with trained.project.session() as session:
         assert session.exec(select(Label).where(Label.source == "queue")).first() is None
 
 
@@ -169,8 +169,9 @@ def test_a_locked_database_is_a_clear_error_and_loses_nothing(trained):
     from hloop.core.errors import StoreBusyError
 
     trained.feedback("a story kept before the lock", "alpha", "ana")
-    trained.settings.db_timeout = 0.2
-    trained._engine = None  # reconnect with the short timeout
+    from hloop.services import Services
+
+    trained = Services(trained.settings.model_copy(update={"db_timeout": 0.2}), corpus=trained.corpus())
     path = trained.settings.database_url.removeprefix("sqlite:///")
     other = sqlite3.connect(path)
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock

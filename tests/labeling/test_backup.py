@@ -29,37 +29,37 @@ def project(trained):
 
 def _same_project(a: Services, b: Services) -> None:
     """Every row of every table, every card and the current version are identical."""
-    assert all_rows(b.engine) == all_rows(a.engine)
+    assert all_rows(b.project.engine) == all_rows(a.project.engine)
     assert b.versions() == a.versions() and len(a.versions()) == 2
-    assert b.registry.current_version() == a.registry.current_version() == 1
+    assert b.project.registry.current_version() == a.project.registry.current_version() == 1
     assert b.predict("a match of the league season")["label"] == a.predict("a match of the league season")["label"]
 
 
 def _restored(services: Services, url: str, folder: Path, archive: Path) -> Services:
     target = Services(settings_in(folder, database_url=url), corpus=services.corpus())
-    restore_backup(target.engine, target.settings.models_dir, archive)
+    restore_backup(target.project.engine, target.settings.models_dir, archive)
     return target
 
 
 def test_sqlite_to_sqlite_round_trip(project, tmp_path):
     archive = tmp_path / "b.zip"
-    report = write_backup(project.engine, project.settings.models_dir, archive)
-    assert report.rows["label"] == len(all_rows(project.engine)["label"]) and report.model_files >= 5
+    report = write_backup(project.project.engine, project.settings.models_dir, archive)
+    assert report.rows["label"] == len(all_rows(project.project.engine)["label"]) and report.model_files >= 5
     target = _restored(project, f"sqlite:///{tmp_path / 'other.db'}", tmp_path / "other", archive)
     _same_project(project, target)
 
 
 def test_sqlite_to_postgresql_and_back(project, tmp_path, postgres_url):
-    write_backup(project.engine, project.settings.models_dir, tmp_path / "a.zip")
+    write_backup(project.project.engine, project.settings.models_dir, tmp_path / "a.zip")
     on_pg = _restored(project, postgres_url, tmp_path / "pg", tmp_path / "a.zip")
     _same_project(project, on_pg)
-    write_backup(on_pg.engine, on_pg.settings.models_dir, tmp_path / "b.zip")
+    write_backup(on_pg.project.engine, on_pg.settings.models_dir, tmp_path / "b.zip")
     back = _restored(on_pg, f"sqlite:///{tmp_path / 'back.db'}", tmp_path / "back", tmp_path / "b.zip")
     _same_project(project, back)
     example_id = on_pg.ranked_pool(n=1)[0]["example_id"]
     new_label = on_pg.label(example_id, 3, "bo")  # the id sequences moved past the restored ids
-    assert new_label["label_id"] > max(row.id for row in all_rows(project.engine)["label"])
-    on_pg.engine.dispose()
+    assert new_label["label_id"] > max(row.id for row in all_rows(project.project.engine)["label"])
+    on_pg.project.engine.dispose()
 
 
 def _repack(archive: Path, out: Path, change) -> Path:
@@ -105,7 +105,7 @@ BAD_ARCHIVES = {
 @pytest.mark.parametrize("case", sorted(BAD_ARCHIVES))
 def test_a_bad_archive_is_refused_and_nothing_is_written(project, tmp_path, case):
     good = tmp_path / "good.zip"
-    write_backup(project.engine, project.settings.models_dir, good)
+    write_backup(project.project.engine, project.settings.models_dir, good)
     make_bad, message = BAD_ARCHIVES[case]
     bad = make_bad(good, tmp_path / "bad.zip")
     target = tmp_path / "target"
@@ -121,7 +121,7 @@ def test_a_bad_archive_is_refused_and_nothing_is_written(project, tmp_path, case
 @pytest.mark.parametrize("full", ["store", "models"])
 def test_a_non_empty_target_is_refused(project, tmp_path, full):
     archive = tmp_path / "b.zip"
-    write_backup(project.engine, project.settings.models_dir, archive)
+    write_backup(project.project.engine, project.settings.models_dir, archive)
     target = tmp_path / "target"
     engine = make_engine(f"sqlite:///{target / 'store.db'}")
     if full == "store":
@@ -142,7 +142,7 @@ def test_a_non_empty_target_is_refused(project, tmp_path, full):
 
 def test_the_archive_lists_every_table_and_model_file(project, tmp_path):
     archive = tmp_path / "b.zip"
-    write_backup(project.engine, project.settings.models_dir, archive)
+    write_backup(project.project.engine, project.settings.models_dir, archive)
     with zipfile.ZipFile(archive) as zf:
         manifest = json.loads(zf.read("manifest.json"))
         names = set(zf.namelist())
@@ -154,7 +154,7 @@ def test_the_archive_lists_every_table_and_model_file(project, tmp_path):
         == set(manifest["files"])
         == on_disk | {f"tables/{t.name}.jsonl" for t in SQLModel.metadata.sorted_tables}
     )
-    assert manifest["schema_revision"] and manifest["rows"]["label"] == len(all_rows(project.engine)["label"])
+    assert manifest["schema_revision"] and manifest["rows"]["label"] == len(all_rows(project.project.engine)["label"])
     label = json.loads(zipfile.ZipFile(archive).read("tables/label.jsonl").splitlines()[0])
     assert label["created_at"].endswith("+00:00")
 
@@ -190,19 +190,19 @@ def _nothing_written(engine, target: Path) -> None:
 
 
 def test_a_restore_that_would_write_more_than_the_cap_is_refused_before_a_byte(trained, tmp_path):
-    good = write_backup(trained.engine, trained.settings.models_dir, tmp_path / "good.zip").path
+    good = write_backup(trained.project.engine, trained.settings.models_dir, tmp_path / "good.zip").path
     bomb = _with_big_member(Path(good), tmp_path / "bomb.zip", 3 * 2**20)
     assert bomb.stat().st_size < 2**20, "a small archive that unpacks to far more"
     target = Services(settings_in(tmp_path / "target", restore_max_bytes=2 * 2**20), corpus=trained.corpus())
     with pytest.raises(InvalidInputError, match=r"more than HLOOP_RESTORE_MAX_BYTES \(2,097,152\)"):
         target.restore(bomb)
-    _nothing_written(target.engine, tmp_path / "target")
+    _nothing_written(target.project.engine, tmp_path / "target")
     restore_backup(make_engine(f"sqlite:///{tmp_path / 'big.db'}"), tmp_path / "big-models", bomb, max_bytes=2**23)
     assert (tmp_path / "big-models" / "v1" / "padding.bin").stat().st_size == 3 * 2**20, "within the cap it works"
 
 
 def test_a_member_bigger_than_its_manifest_says_is_refused_from_its_header(trained, tmp_path):
-    good = write_backup(trained.engine, trained.settings.models_dir, tmp_path / "good.zip").path
+    good = write_backup(trained.project.engine, trained.settings.models_dir, tmp_path / "good.zip").path
     lying = _with_big_member(Path(good), tmp_path / "lying.zip", 3 * 2**20, listed_size=10)
     target, engine = _empty_target(tmp_path)
     with pytest.raises(InvalidInputError, match="by its zip header and 10 by the manifest"):
@@ -215,7 +215,7 @@ def test_a_restore_checks_free_disk_space_first(trained, tmp_path, monkeypatch):
 
     from hloop.core.errors import StorageError
 
-    archive = write_backup(trained.engine, trained.settings.models_dir, tmp_path / "b.zip").path
+    archive = write_backup(trained.project.engine, trained.settings.models_dir, tmp_path / "b.zip").path
     target, engine = _empty_target(tmp_path)
     real = shutil.disk_usage
     monkeypatch.setattr(shutil, "disk_usage", lambda p: real(p)._replace(free=2**20))

@@ -55,8 +55,8 @@ def _backends():
 def test_annotators_in_separate_processes_never_label_the_same_item(backend, tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.db'}" if backend == "sqlite" else backend
     services = _services(url, tmp_path / "models")
-    SQLModel.metadata.drop_all(services.engine)
-    SQLModel.metadata.create_all(services.engine)
+    SQLModel.metadata.drop_all(services.project.engine)
+    SQLModel.metadata.create_all(services.project.engine)
     services.train()
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
@@ -73,7 +73,7 @@ def test_annotators_in_separate_processes_never_label_the_same_item(backend, tmp
     assert len(labelled) == len(set(labelled)) == 3 * ITEMS_PER_WORKER
     from labeling.tables import Label
 
-    with services.session() as session:
+    with services.project.session() as session:
         queue_labels = session.exec(select(func.count()).select_from(Label).where(Label.source == "queue")).one()
     assert queue_labels == 3 * ITEMS_PER_WORKER
     assert services.retrain()["training"]["human_labels"] == 3 * ITEMS_PER_WORKER

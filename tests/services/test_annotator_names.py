@@ -15,7 +15,7 @@ TOO_LONG = "Annotator name must be at most 100 characters; got 101"
 
 def _calls(services):
     """Every services call that takes an annotator, as (name, call(annotator))."""
-    with services.session() as session:
+    with services.project.session() as session:
         pool_id = store.examples_by_origin(store.QUEUE_ORIGINS, session=session)[0][0]
         seed_id = store.examples_by_origin(["seed"], session=session)[0][0]
     return [
@@ -32,7 +32,7 @@ def _calls(services):
 
 
 def _stored_names(services) -> set[str | None]:
-    with services.session() as session:
+    with services.project.session() as session:
         labels = {row["annotator"] for row in services.history(1000) if row["source"] != "seed"}
         predictions = {p.annotator for p in store.recent_predictions(1000, session=session)}
     return labels | predictions
@@ -64,7 +64,7 @@ def test_a_padded_name_is_the_same_annotator_at_every_step(trained):
 
 
 def test_the_store_refuses_an_over_long_name_instead_of_cutting_it(trained):
-    with trained.session() as session:
+    with trained.project.session() as session:
         with pytest.raises(InvalidInputError, match=TOO_LONG):
             store.add_prediction("a shown text", 0, 0.5, 1, session=session, annotator=LONG)
         example_id = store.examples_by_origin(store.QUEUE_ORIGINS, session=session)[0][0]

@@ -17,10 +17,10 @@ def test_a_retrain_starts_by_itself_after_n_labels(tmp_path):
     services = Services(settings_in(tmp_path, auto_retrain_every=5), corpus=corpus_of(30))
     services.train()
     label_some(services, 4)
-    assert services.auto_retrain_status()["labels_since"] == 4 and services.registry.versions() == [1]
+    assert services.auto_retrain_status()["labels_since"] == 4 and services.project.registry.versions() == [1]
     label_some(services, 1)
     outcome = services.wait_for_auto_retrain(timeout=120)
-    assert services.registry.versions() == [1, 2] and outcome["version"] == 2
+    assert services.project.registry.versions() == [1, 2] and outcome["version"] == 2
     assert services.card(2)["training"]["human_labels"] == 5
     status = services.auto_retrain_status()
     assert status["labels_since"] == 0 and not status["running"]
@@ -29,7 +29,7 @@ def test_a_retrain_starts_by_itself_after_n_labels(tmp_path):
 
 def test_off_by_default(trained):
     label_some(trained, 6)
-    assert not trained.maybe_auto_retrain() and trained.registry.versions() == [1]
+    assert not trained.maybe_auto_retrain() and trained.project.registry.versions() == [1]
     assert trained.auto_retrain_status()["every"] == 0
 
 
@@ -41,4 +41,4 @@ def test_a_due_retrain_resumes_after_a_restart(tmp_path):
     assert after.auto_retrain_status()["labels_since"] == 3, "the count comes from the store"
     assert after.maybe_auto_retrain()
     after.wait_for_auto_retrain(timeout=120)
-    assert after.registry.versions() == [1, 2]
+    assert after.project.registry.versions() == [1, 2]

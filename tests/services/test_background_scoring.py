@@ -15,20 +15,25 @@ from tests.conftest import corpus_of, settings_in
 
 
 class GatedServices(Services):
-    """Services whose chunk scorer waits for a gate: the test decides when background scoring may go on."""
+    """Services whose pool's chunk scorer waits for a gate: the test decides when background scoring may go on."""
 
     pause: threading.Event | None = None
 
-    def chunk_scorer(self, version):
-        score = super().chunk_scorer(version)
-        gate = self.pause
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        scorer = self.pool.chunk_scorer  # the seam a remote backend replaces, replaced here by a gated one
 
-        def gated(texts):
-            if gate is not None:
-                assert gate.wait(30), "the test never opened the gate"
-            return score(texts)
+        def gated_scorer(version):
+            score, gate = scorer(version), self.pause
 
-        return None if score is None else gated
+            def gated(texts):
+                if gate is not None:
+                    assert gate.wait(30), "the test never opened the gate"
+                return score(texts)
+
+            return None if score is None else gated
+
+        self.pool.chunk_scorer = gated_scorer
 
 
 def _label(services: Services, n: int, who: str = "ana") -> list[int]:

@@ -52,7 +52,7 @@ def test_cold_start_until_every_label_has_enough_then_v1_by_itself(tickets):
         if result.get("trained_version"):
             trained_at = n
             break
-        assert services.registry.current_version() is None
+        assert services.project.registry.current_version() is None
     assert trained_at is not None, "v1 trains by itself once every label has 3 training labels"
     card = services.card()
     counts = card["training"]["class_counts"]

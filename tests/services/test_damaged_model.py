@@ -32,7 +32,7 @@ def test_a_damaged_current_version_falls_back_to_the_newest_intact_one(two_versi
     notice = fresh.check_current()
     assert "v2 is damaged" in notice and "v1 serves instead" in notice
     assert fresh.predict("some text")["model_version"] == 1
-    assert fresh.registry.current_version() == 2  # a read moves no pointer: only a rollback does
+    assert fresh.project.registry.current_version() == 2  # a read moves no pointer: only a rollback does
     item = fresh.next_item("bob")
     saved = fresh.submit_label(item["example_id"], "beta", "bob")
     assert saved["model_version"] == 1
@@ -55,7 +55,7 @@ def test_with_every_version_damaged_labels_are_still_stored_with_an_unknown_gues
     with pytest.raises(NoModelError, match="v2 is damaged"):
         fresh.predict("some text")
     v3 = fresh.retrain()
-    assert v3["version"] == 3 and fresh.registry.current_version() == 3
+    assert v3["version"] == 3 and fresh.project.registry.current_version() == 3
 
 
 def test_the_cli_says_so_at_start(two_versions, monkeypatch, capsys):
@@ -84,7 +84,7 @@ def _unusable(services: Services, version: int, damage: str) -> None:
 
     from tests.training.test_integrity import _replace_artifact, _without_term
 
-    crafted = copy.deepcopy(services.registry.load(version))
+    crafted = copy.deepcopy(services.project.registry.load(version))
     if damage == "analyzer":
         crafted.named_steps["tfidf"].set_params(analyzer=np.negative)
     else:

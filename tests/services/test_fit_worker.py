@@ -41,9 +41,9 @@ def test_warming_starts_the_worker_only_when_fits_run_there(tmp_path):
     corpus = corpus_of(30)
     worker = Services(settings_in(tmp_path / "a", fit_in_worker=True), corpus=corpus)
     here = Services(settings_in(tmp_path / "b", fit_in_worker=False), corpus=corpus)
-    worker.warm_fit_worker()
-    here.warm_fit_worker()
-    assert worker.fit_backend().worker is not None and here.fit_backend().worker is None
+    worker.fitting.warm_fit_worker()
+    here.fitting.warm_fit_worker()
+    assert worker.fitting.fit_backend().worker is not None and here.fitting.fit_backend().worker is None
 
 
 @pytest.mark.slow

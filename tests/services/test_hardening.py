@@ -30,7 +30,7 @@ def test_the_prediction_log_keeps_the_newest_rows(tmp_path, tiny_corpus):
     services.train()
     for i in range(7):
         services.predict(f"shares profit market story {i}", record_for="")
-    with services.session() as session:
+    with services.project.session() as session:
         assert store.count_predictions(session=session) == 3
 
 

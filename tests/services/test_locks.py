@@ -14,7 +14,7 @@ SLOW = "hloop-test-slow-load"
 def held_load(trained, monkeypatch):
     """Model loads in the thread named ``SLOW`` wait until the test releases them; others run as usual."""
     release, inside = threading.Event(), threading.Event()
-    load = trained.registry.load
+    load = trained.project.registry.load
 
     def slow_load(version):
         if threading.current_thread().name == SLOW:
@@ -22,7 +22,7 @@ def held_load(trained, monkeypatch):
             release.wait(20)
         return load(version)
 
-    monkeypatch.setattr(trained.registry, "load", slow_load)
+    monkeypatch.setattr(trained.project.registry, "load", slow_load)
     yield inside, release
     release.set()
 

@@ -71,7 +71,7 @@ def test_feedback_on_a_near_copy_of_an_eval_text_is_refused(guarded):
 
 
 def test_feedback_on_a_dev_text_or_a_near_copy_of_one_is_refused(guarded):
-    dev_texts, _labels = guarded.gold_dev()
+    dev_texts, _labels = guarded.project.gold_dev()
     assert dev_texts
     for copy in [dev_texts[0], *_near_copies(dev_texts[0])]:
         with pytest.raises(InvalidInputError, match="the dev split, which chooses between model versions"):
@@ -80,7 +80,7 @@ def test_feedback_on_a_dev_text_or_a_near_copy_of_one_is_refused(guarded):
 
 
 def test_a_dev_example_cannot_be_labelled_by_id(guarded):
-    with guarded.session() as session:
+    with guarded.project.session() as session:
         from labeling import store
 
         dev_id = store.examples_by_origin(["dev"], session=session)[0][0]
@@ -90,7 +90,7 @@ def test_a_dev_example_cannot_be_labelled_by_id(guarded):
 
 def test_imported_near_copies_of_eval_and_dev_texts_never_reach_the_pool(guarded, tmp_path):
     path = tmp_path / "near.csv"
-    copies = [*_near_copies(HOSTILE)[:6], *_near_copies(guarded.gold_dev()[0][1])[:6]]
+    copies = [*_near_copies(HOSTILE)[:6], *_near_copies(guarded.project.gold_dev()[0][1])[:6]]
     quoted = ('"' + c.replace('"', '""') + '"' for c in copies)
     path.write_text("text\n" + "\n".join(quoted) + "\nsomething new entirely\n")
     report = guarded.import_texts(path)

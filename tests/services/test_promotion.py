@@ -33,7 +33,7 @@ def label_pool(services: Services, how) -> None:
 def test_the_dev_split_is_disjoint_from_seed_pool_and_eval(project):
     texts, labels = project.dev_set()
     assert len(texts) == 40 and np.bincount(labels).tolist() == [10, 10, 10, 10], "stratified"
-    with Session(project.engine) as session:
+    with Session(project.project.engine) as session:
         origin = {e.text: e.origin for e in session.exec(select(Example)).all()}
     assert {origin[t] for t in texts} == {"dev"}
     asked = []
@@ -49,7 +49,7 @@ def test_wrong_labels_give_a_held_back_candidate_and_the_current_version_keeps_s
     card = project.retrain(feedback_weight=10)
     assert card["status"] == "held back" and card["current"] is False
     assert card["gate"]["against"] == 1 and card["gate"]["p_value"] < 0.05 and card["gate"]["difference"] < -0.005
-    assert project.registry.current_version() == 1
+    assert project.project.registry.current_version() == 1
     assert project.predict("anything at all")["model_version"] == 1
     assert [c["status"] for c in project.versions()] == ["promoted", "held back"]
 
@@ -57,7 +57,7 @@ def test_wrong_labels_give_a_held_back_candidate_and_the_current_version_keeps_s
 def test_right_labels_are_promoted(project):
     label_pool(project, lambda gold, n: gold)
     card = project.retrain()
-    assert card["status"] == "promoted" and project.registry.current_version() == card["version"]
+    assert card["status"] == "promoted" and project.project.registry.current_version() == card["version"]
     assert card["gate"]["n_dev"] == 40
 
 
@@ -66,14 +66,14 @@ def test_promote_overrides_the_gate_and_rollback_stays_possible(project):
     held = project.retrain(feedback_weight=10)["version"]
     card = project.promote(held)
     assert card["status"] == "override" and card["current"] and card["override_at"]
-    assert project.registry.current_version() == held
-    assert project.rollback(1)["current"] and project.registry.current_version() == 1
+    assert project.project.registry.current_version() == held
+    assert project.rollback(1)["current"] and project.project.registry.current_version() == 1
     with pytest.raises(InvalidInputError, match="not held back"):
         project.promote(1)
 
 
 def test_a_store_made_before_dev_splits_keeps_working_and_the_gate_says_so(project):
-    with Session(project.engine) as session:
+    with Session(project.project.engine) as session:
         session.delete(session.get(StoreInfo, "dev_rows"))
         session.commit()
     older = Services(project.settings, corpus=project.corpus())

@@ -55,7 +55,7 @@ def test_a_running_process_serves_the_newest_intact_version_once_the_current_one
     assert running.predict("goal match coach")["model_version"] == 1  # not the copy of v2 kept in memory
     assert "v2 is damaged" in running.model_notice and "v1 serves instead" in running.model_notice
     _reads(running)
-    assert running.registry.current_version() == 2  # the pointer stays: only a rollback moves it
+    assert running.project.registry.current_version() == 2  # the pointer stays: only a rollback moves it
     assert _models_folder(running) == before
     assert running.ranked_pool(n=1)[0]["model_version"] == 1  # the queue ranks by the version that serves
     item = running.next_item("bob")
@@ -76,5 +76,5 @@ def test_only_a_rollback_moves_the_pointer_and_a_repaired_version_serves_again(r
     artifact.write_bytes(good)  # restored
     assert running.predict("goal match coach")["model_version"] == 2 and running.model_notice == ""
     _damage(running, 2)
-    assert running.rollback(1)["current"] and running.registry.current_version() == 1
+    assert running.rollback(1)["current"] and running.project.registry.current_version() == 1
     assert running.predict("goal match coach")["model_version"] == 1 and running.model_notice == ""

@@ -16,7 +16,7 @@ def _plant_mistakes(services, count: int) -> list[int]:
     """Relabel ``count`` seed examples to a wrong label (as a person would by mistake); their ids."""
     services.ensure_store()
     ids = []
-    with services.session() as session:
+    with services.project.session() as session:
         rows = counting_labels(session=session)
     for r in rows[:count]:
         services.label(r.example_id, (r.label + 1) % len(TINY_LABELS), "mallory")

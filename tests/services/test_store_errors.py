@@ -88,7 +88,7 @@ def test_a_column_lost_under_a_running_app_is_named_and_reported_by_health(train
 
 
 def test_a_full_disk_is_broken_not_busy_and_health_clears_once_writes_work(trained):
-    engine = trained.engine
+    engine = trained.project.engine
     full = {"on": True}
 
     def small_file(dbapi_connection, _record):  # SQLite's own limit: writes past it fail with SQLITE_FULL

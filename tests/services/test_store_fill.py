@@ -25,12 +25,12 @@ def test_a_store_filled_by_another_process_meanwhile_is_used(tmp_path, tiny_corp
 
 def test_a_constraint_our_own_rows_break_is_a_clear_error_not_a_retry(tmp_path, tiny_corpus):
     services = Services(settings_in(tmp_path), corpus=tiny_corpus)
-    with services.session() as session:  # a stray row, and no record of the store being filled
+    with services.project.session() as session:  # a stray row, and no record of the store being filled
         store.add_example(tiny_corpus.eval_texts[0], "user", session=session)
         session.commit()
     with pytest.raises(StoreFillError, match="could not be filled: .*UNIQUE.*Nothing was stored; point HLOOP_DATABASE"):
         services.ensure_store()
-    with services.session() as session:
+    with services.project.session() as session:
         assert [t for _i, t in store.examples_by_origin(["user"], session=session)] == [tiny_corpus.eval_texts[0]]
 
 
@@ -60,5 +60,5 @@ def test_repeated_eval_texts_in_a_corpus_made_in_code_are_stored_once(tmp_path, 
     )
     services = Services(settings_in(tmp_path), corpus=twice)
     services.ensure_store()
-    with services.session() as session:
+    with services.project.session() as session:
         assert len(store.examples_by_origin(["eval"], session=session)) == len(tiny_corpus.eval_texts)

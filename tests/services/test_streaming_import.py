@@ -56,7 +56,7 @@ def test_two_processes_importing_overlapping_files_store_every_text_once(tmp_pat
     for w in workers:
         w.join(timeout=60)
     assert sum(added) == 900
-    with services.session() as session:
+    with services.project.session() as session:
         stored = session.exec(select(func.count()).select_from(Example).where(Example.origin == "import")).one()
         distinct = session.exec(select(func.count(func.distinct(Example.text))).where(Example.origin == "import")).one()
     assert stored == distinct == 900
@@ -117,7 +117,7 @@ def test_labelling_goes_on_while_another_process_imports(trained, tmp_path):
 
 def test_more_labelled_texts_than_sqlite_binds_never_hit_the_limit(trained):
     n = SQLITE_MAX_VARIABLES + 500
-    with trained.session() as session:
+    with trained.project.session() as session:
         store.insert_new_texts([f"bulk labelled text {i}" for i in range(n)], "import", session=session)
         ids = store.example_ids(("import",), session=session)
         rows = [{"example_id": i, "label": 0, "annotator": "ana", "source": "cli"} for i in ids]
@@ -133,7 +133,7 @@ def test_more_labelled_texts_than_sqlite_binds_never_hit_the_limit(trained):
 
 # Issue 15: a bad row is rejected and the import reads on; an import that must stop says what it added.
 def _pool_texts(services) -> set[str]:
-    with services.session() as session:
+    with services.project.session() as session:
         return set(session.exec(select(Example.text).where(Example.origin == "import")).all())
 
 

@@ -26,7 +26,7 @@ def test_a_full_disk_on_retrain_keeps_the_current_version_and_says_what_to_do(tr
     assert "Try again" not in str(caught.value)
     monkeypatch.undo()
     assert sorted(p.name for p in models.iterdir()) == before  # no new version, no temporary folder or file
-    assert trained.registry.versions() == [1] and trained.registry.current_version() == 1
+    assert trained.project.registry.versions() == [1] and trained.project.registry.current_version() == 1
     assert trained.retrain(force=True)["version"] == 2  # once there is space, the same retrain works
 
 

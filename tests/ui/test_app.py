@@ -9,10 +9,10 @@ import app
 
 def test_first_start_trains_v1_and_a_second_start_does_not(services, capsys):
     app.ensure_model(services)
-    assert services.registry.versions() == [1]
+    assert services.project.registry.versions() == [1]
     assert "training v1" in capsys.readouterr().err
     app.ensure_model(services)
-    assert services.registry.versions() == [1]
+    assert services.project.registry.versions() == [1]
 
 
 def test_space_with_persistent_storage_keeps_labels_and_models_in_data(monkeypatch):

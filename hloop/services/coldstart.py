@@ -1,0 +1,61 @@
+"""What v1 waits for, and which labels train a version and which judge it (the cold start and the dev set)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hloop.services.project import Project
+from labeling import store
+
+
+class ColdStart:
+    """The rows a version trains on, the held-out human rows, and what v1 still waits for."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def training_rows(self, up_to_id: int | None = None) -> tuple[list, list]:
+        """(rows to train on, held-out human rows used as eval when there are no gold labels)."""
+        project = self.project
+        with project.session() as session:
+            rows = store.latest_labels(session=session, up_to_id=up_to_id)
+        train = [r for r in rows if not (r.human and project.is_held_out(r.text))]
+        return train, [r for r in rows if r.human and project.is_held_out(r.text)]
+
+    def labels_needed(self) -> dict[str, int]:
+        """For each label, how many more training labels v1 waits for (``HLOOP_MIN_PER_LABEL`` each)."""
+        self.project.ensure_store()
+        train, _ = self.training_rows()
+        label_set = self.project.label_set
+        counts = np.bincount([r.label for r in train], minlength=len(label_set))
+        wanted = self.project.settings.min_per_label
+        return {name: max(0, wanted - int(counts[i])) for i, name in enumerate(label_set.names)}
+
+    def has_seed_labels(self) -> bool:
+        """Whether the store holds labels from the dataset (a seed of two or more kinds), so v1 can train now."""
+        train, _ = self.training_rows()
+        return len({r.label for r in train if not r.human}) >= 2
+
+    def readiness(self) -> str:
+        """A sentence on what v1 still waits for (empty when a model exists)."""
+        if self.project.registry.current_version() is not None:
+            return ""
+        if self.has_seed_labels():
+            return "No model yet: run `python -m hloop train` (or start the app, which trains v1)."
+        needed = {name: n for name, n in self.labels_needed().items() if n}
+        if not needed:
+            return "Enough labels for v1: it trains with the next label (or press Retrain)."
+        shown = ", ".join(f"{n} more {name}" for name, n in list(needed.items())[:8])
+        more = f" and {len(needed) - 8} more labels" if len(needed) > 8 else ""
+        return (
+            f"No model yet: v1 trains by itself once every label has {self.project.settings.min_per_label} human "
+            f"labels (still needed: {shown}{more}). Label queue items (served in random order until then)."
+        )
+
+    def dev_set(self, up_to_id: int | None = None) -> tuple[list[str], list[int]] | None:
+        """The dev texts and labels every choice is made on; None when the store was made without a dev split."""
+        if self.project.held_out_by_humans():
+            _train, held = self.training_rows(up_to_id=up_to_id)
+            dev = [r for r in held if self.project.is_dev(r.text)]
+            return [r.text for r in dev], [r.label for r in dev]
+        return self.project.gold_dev()

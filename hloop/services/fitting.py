@@ -1,0 +1,184 @@
+"""Use-cases of training: a new version (v1 at the end of the cold start, retrains by hand or automatically), the
+gate on dev that decides whether it becomes current, and where it is fitted."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from hloop.core.errors import HLoopError, NothingToTrainError
+from hloop.core.gate import GateDecision, paired_gate
+from hloop.services.coldstart import ColdStart
+from hloop.services.models import Models
+from hloop.services.project import Progress, Project, no_progress
+from hloop.services.retraining import AutoRetrainer
+from labeling import store
+from training.compute import LocalCompute, ModalCompute, background_processes, compute_backend
+from training.remote import warm_up
+from training.trainer import train_artifact
+from training.workers import end_worker_processes
+
+
+class Fitting:
+    """Training new versions, one at a time, and the background retrain."""
+
+    def __init__(self, project: Project, cold_start: ColdStart, models: Models) -> None:
+        self.project = project
+        self.cold_start = cold_start
+        self.models = models
+        self.auto_retrainer = AutoRetrainer(project.settings.auto_retrain_every)
+        self._train_lock = threading.Lock()  # one training at a time
+        self._fit_worker = None  # the process new versions are fitted in (HLOOP_FIT_IN_WORKER), made on first use
+
+    def train_first_if_ready(self) -> dict | None:
+        """Train v1 when there is no model and every label has enough labels; returns its card, else None."""
+        registry = self.project.registry
+        if registry.versions() or any(self.cold_start.labels_needed().values()):
+            return None
+        with self._train_lock:
+            if registry.versions():  # another thread trained it meanwhile
+                return None
+            return self._train_locked(self.project.settings.feedback_weight, False, no_progress)
+
+    def train(
+        self, feedback_weight: float | None = None, *, require_new: bool = False, progress: Progress = no_progress
+    ) -> dict:
+        """Train a new version on the seed labels and every human label; returns its card."""
+        weight = self.project.settings.feedback_weight if feedback_weight is None else float(feedback_weight)
+        progress(0.05, "loading the dataset")
+        self.project.ensure_store()
+        with self._train_lock:
+            return self._train_locked(weight, require_new, progress)
+
+    def retrain(
+        self, feedback_weight: float | None = None, *, force: bool = False, progress: Progress = no_progress
+    ) -> dict:
+        """A new version from seed + human labels; refuses when no human label arrived since the last one."""
+        return self.train(feedback_weight, require_new=not force, progress=progress)
+
+    def _train_locked(self, weight: float, require_new: bool, progress: Progress) -> dict:
+        project, registry = self.project, self.project.registry
+        corpus = project.corpus()
+        newest = registry.versions()[-1] if registry.versions() else None
+        with project.session() as session:
+            snapshot = store.last_label_id(session=session)
+            if require_new and newest is not None:
+                if store.count_human_labels(session=session, after_id=self.models.last_label_id()) == 0:
+                    raise NothingToTrainError(
+                        f"No new human labels since v{newest}; label some queue items or correct predictions first."
+                    )
+        rows, held = self.cold_start.training_rows(up_to_id=snapshot)
+        if len({r.label for r in rows}) < 2:
+            raise NothingToTrainError(
+                f"Nothing to train on yet: {len(rows)} labelled texts, of {len({r.label for r in rows})} label(s); "
+                f"a model needs labels of at least two kinds. {self.cold_start.readiness()}".strip()
+            )
+        if project.held_out_by_humans():
+            held = [r for r in held if not project.is_dev(r.text)]
+            eval_texts, eval_labels = [r.text for r in held], [r.label for r in held]
+        else:
+            eval_texts, eval_labels = list(corpus.eval_texts), corpus.eval_labels
+        compute = self.fit_backend()
+        progress(0.2, f"training on {len(rows):,} labelled texts ({compute.name})")
+        artifact, card = train_artifact(
+            [r.text for r in rows],
+            [r.label for r in rows],
+            [r.human for r in rows],
+            feedback_weight=weight,
+            eval_texts=eval_texts,
+            eval_labels=eval_labels,
+            label_set=project.label_set,
+            eval_origin=corpus.eval_origin,
+            parent=self.models.serving_version() or registry.current_version(),  # a damaged current: its stand-in
+            data_fingerprint=corpus.fingerprint,
+            random_state=project.settings.random_seed,
+            compute=compute,
+        )
+        card["training"]["last_label_id"] = snapshot
+        progress(0.8, "comparing with the current version on dev")
+        decision, against = self.gate(artifact.pipeline, snapshot)
+        card["status"] = "promoted" if decision.promote else "held back"
+        card["gate"] = {**decision.to_dict(), "against": against}
+        progress(0.9, "saving the new version")
+        saved = registry.save_artifact(artifact, card, make_current=decision.promote)  # local or Modal
+        progress(1.0, f"v{saved['version']} ready ({saved['status']})")
+        return {**saved, "current": decision.promote}
+
+    def gate(self, candidate, up_to_id: int | None = None) -> tuple[GateDecision, int | None]:
+        """(the gate's decision on ``candidate`` on dev against the model that serves, that model's version): the
+        current version, or the newest intact one while the current version is damaged."""
+        s, current = self.project.settings, self.project.registry.current_version()
+        dev = self.cold_start.dev_set(up_to_id)
+        if current is None:
+            return paired_gate(None, [], margin=s.gate_margin, alpha=s.gate_alpha), None
+        if dev is None:
+            reason = "no dev split: this label store was made before dev splits, so the gate cannot judge; promoted"
+            return GateDecision(True, reason, margin=s.gate_margin, alpha=s.gate_alpha), current
+        texts, labels = dev
+        try:
+            serving, served = self.models.current_model()
+        except HLoopError as exc:  # nothing sound to compare with: the candidate replaces it
+            return GateDecision(True, f"current v{current} is unusable ({exc}); promoted"), current
+        truth = np.asarray(labels)
+        right_now = (np.asarray(served.predict(texts)) == truth).tolist() if texts else []
+        right_new = (np.asarray(candidate.predict(texts)) == truth).tolist() if texts else []
+        return paired_gate(right_now, right_new, margin=s.gate_margin, alpha=s.gate_alpha), serving
+
+    def fit_backend(self) -> LocalCompute | ModalCompute:
+        """Where new versions are fitted (``HLOOP_COMPUTE``); locally, with ``HLOOP_FIT_IN_WORKER``, in one
+        lower-priority worker process kept for the next retrain, so no request waits for a fit's CPU or GIL."""
+        settings = self.project.settings
+        if settings.compute != "local" or not settings.fit_in_worker:
+            return compute_backend(settings.compute)
+        with self.project.lock:
+            if self._fit_worker is None:
+                self._fit_worker = background_processes(1)
+            return LocalCompute(self._fit_worker)
+
+    def warm_fit_worker(self) -> None:
+        """Start the fit worker process now (the app does at start), so the first retrain does not wait for it."""
+        backend = self.fit_backend()
+        if isinstance(backend, LocalCompute) and backend.worker is not None:
+            backend.worker.submit(warm_up).result()
+
+    @staticmethod
+    def end_workers() -> None:
+        """End every worker process this process started (fit worker, pool scoring, simulations) now, work in
+        progress included; the app calls it when it stops, so its exit never waits for a fit nobody will read.
+        A process that dies without calling it (kill -9, SIGTERM) loses its workers all the same: see
+        ``training.workers``."""
+        end_worker_processes()
+
+    # -- automatic retraining ----------------------------------------------------------------------------
+    def labels_since_newest(self) -> int:
+        """Human labels stored after the newest version (current or held back) was trained."""
+        with self.project.session() as session:
+            return store.count_human_labels(session=session, after_id=self.models.last_label_id())
+
+    def maybe_auto_retrain(self) -> bool:
+        """Start a background retrain when ``HLOOP_AUTO_RETRAIN_EVERY`` new labels arrived; True if it started."""
+        every, registry = self.auto_retrainer.every, self.project.registry
+        if not every or not registry.versions() or self.auto_retrainer.running():
+            return False
+        if self.labels_since_newest() < every:
+            return False
+        return self.auto_retrainer.start(registry.next_version(), self.retrain)
+
+    def auto_retrain_status(self) -> dict:
+        """What the Model tab shows: the setting, labels since the newest version, a running retrain's progress."""
+        version, fraction, desc = self.auto_retrainer.progress()
+        running = self.auto_retrainer.running()
+        return {
+            "every": self.auto_retrainer.every,
+            "labels_since": self.labels_since_newest() if self.project.registry.versions() else 0,
+            "running": running,
+            "version": version if running else None,
+            "fraction": fraction if running else None,
+            "step": desc if running else "",
+            "last": self.auto_retrainer.last(),
+        }
+
+    def wait_for_auto_retrain(self, timeout: float | None = None) -> dict:
+        """Wait until a background retrain (if any) ends; returns what the last one did."""
+        return self.auto_retrainer.wait(timeout)

@@ -1,0 +1,94 @@
+"""Use-cases of prediction: a text's label with every label's confidence, why, and the model's guess on a label."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hloop.core.errors import HLoopError
+from hloop.core.labels import clean_text
+from hloop.core.values import parse_annotator
+from hloop.services.models import Models
+from hloop.services.project import Project
+from labeling import store
+from training.pipeline import explain, full_probabilities, highlight
+
+
+class Predictions:
+    """What the model that serves says of texts."""
+
+    def __init__(self, project: Project, models: Models) -> None:
+        self.project = project
+        self.models = models
+
+    def probabilities(self, texts: list[str]) -> tuple[int, np.ndarray]:
+        """(version, one row of label probabilities per text) from the current model."""
+        version, model = self.models.current_model()
+        return version, full_probabilities(model, texts, len(self.project.label_set))
+
+    def predict(self, text: str, *, record_for: str | None = None) -> dict:
+        """The label, the confidence of every label and the model version for ``text``.
+
+        ``record_for`` (an annotator name, or "" for anonymous) logs the prediction for the Correct tab.
+        """
+        project, names = self.project, self.project.label_set.names
+        cleaned = clean_text(text)
+        record_for = None if record_for is None else parse_annotator(record_for, optional=True)
+        version, probs = self.probabilities([cleaned])
+        confidences = {name: float(p) for name, p in zip(names, probs[0], strict=True)}
+        best = int(np.argmax(probs[0]))
+        if record_for is not None:
+            with project.lock, project.session() as session:
+                store.add_prediction(
+                    cleaned,
+                    best,
+                    float(probs[0][best]),
+                    version,
+                    session=session,
+                    annotator=record_for,
+                    keep=project.settings.prediction_log_limit,
+                )
+                session.commit()
+        return {
+            "label": names[best],
+            "confidence": float(probs[0][best]),
+            "confidences": confidences,
+            "model_version": version,
+        }
+
+    def explain(self, text: str, top: int = 10) -> dict:
+        """The prediction's most influential words (signed) and highlight spans of the text."""
+        cleaned = clean_text(text)
+        version, model = self.models.current_model()
+        predicted, contributions = explain(model, cleaned, top=top)
+        return {
+            "label": self.project.label_set.names[predicted],
+            "model_version": version,
+            "contributions": [{"feature": c.feature, "weight": c.weight} for c in contributions],
+            "highlights": highlight(cleaned, contributions),
+        }
+
+    def model_guess(self, text: str) -> tuple[int | None, int | None, float | None]:
+        """(version, predicted label index, confidence) of the current model, or Nones without one."""
+        if self.project.registry.current_version() is None:
+            return None, None, None
+        try:
+            version, probs = self.probabilities([text])
+        except HLoopError:  # no model that loads: the label is stored, with the model's guess unknown
+            return None, None, None
+        best = int(np.argmax(probs[0]))
+        return version, best, float(probs[0][best])
+
+    def example_texts(self, n: int = 4) -> list[str]:
+        """A few texts of this dataset for the Predict tab (eval texts, else train texts), one per label first."""
+        corpus = self.project.corpus()
+        if corpus.eval_texts:
+            texts, labels = corpus.eval_texts, corpus.eval_labels
+        else:
+            texts, labels = corpus.train_texts, corpus.train_labels
+        picked: list[str] = []
+        for label in range(len(self.project.label_set)):
+            hits = np.flatnonzero(np.asarray(labels) == label)
+            if hits.size and len(picked) < n:
+                picked.append(texts[int(hits[0])])
+        picked += [t for t in texts[: n * 2] if t not in picked][: n - len(picked)]
+        return [t if len(t) <= 300 else t[:297] + "..." for t in picked]
