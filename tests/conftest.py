@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hloop.config import Settings
@@ -48,6 +49,16 @@ def corpus_of(n_per_class: int) -> Corpus:
     )
 
 
+def write_tiny_dataset(folder: Path, n_per_class: int = 30) -> Path:
+    """``folder`` as a dataset on disk: train.parquet (``n_per_class`` texts per topic) and test.parquet (10 per
+    topic), the texts of ``tiny_texts`` with their label numbers."""
+    folder.mkdir(parents=True)
+    for name, seed, n in (("train", 1, n_per_class), ("test", 2, 10)):
+        texts, labels = tiny_texts(n, seed)
+        pd.DataFrame({"text": texts, "label": labels}).to_parquet(folder / f"{name}.parquet")
+    return folder
+
+
 def settings_in(folder: Path, **overrides) -> Settings:
     """Settings whose store and models live in ``folder``; a seed of 20 labelled rows."""
     defaults = {
@@ -59,6 +70,17 @@ def settings_in(folder: Path, **overrides) -> Settings:
         "fit_in_worker": False,  # a worker process per test is slow to start; tests/services/test_fit_worker.py
     }
     return Settings(**{**defaults, **overrides})
+
+
+def set_project_environment(monkeypatch: pytest.MonkeyPatch, folder: Path, **settings: object) -> dict[str, str]:
+    """Point the CLI at a project through the environment, as a user does: the store and the models in ``folder``
+    (where ``settings_in(folder)`` puts them), a seed of 20 labelled rows, and ``settings`` (by setting name, e.g.
+    ``dataset=...``) on top. Returns the HLOOP_ variables set."""
+    values = {"database_url": f"sqlite:///{folder / 'hloop.db'}", "models_dir": folder / "models", "seed_size": 20}
+    env = {f"HLOOP_{name.upper()}": str(value) for name, value in {**values, **settings}.items()}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
 
 
 def process_alive(pid: int) -> bool:

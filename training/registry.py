@@ -1,55 +1,38 @@
 """The registry of model versions: ``models/vN/`` holds ``model.skops`` and ``card.json``.
 
-A version is written to a temporary folder and renamed into place, so a crash never leaves half a version.
-Loading checks the artifact's sha256 against the card (damage), then reads it with ``training.artifact``,
-which refuses any type we do not trust: a model file cannot run code; then uses it (``training.integrity``): its
-settings, sizes and the probe recorded on its card, so a file that loads but cannot predict is damaged. Versions
-saved by older releases (``model.joblib``, a pickle) are refused until the user converts them with ``trust_legacy``.
-A loaded pipeline is served from memory only while its files stay as they were verified (``training.verified``).
+A version is written to a temporary folder and renamed into place (each file written by ``training.atomic_files``),
+so a crash never leaves half a version. Loading checks the artifact's sha256 against the card (damage), then reads
+it with ``training.artifact``, which refuses any type we do not trust: a model file cannot run code; then uses it
+(``training.integrity``): its settings, sizes and the probe recorded on its card, so a file that loads but cannot
+predict is damaged. Versions saved by older releases (``model.joblib``, a pickle) are refused until the user
+converts them with ``trust_legacy`` (``training.legacy``). A loaded pipeline is served from memory only while its
+files stay as they were verified (``training.verified``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import ModelIntegrityError, NoModelError, NotFoundError, StorageError, storage_error
 from training.artifact import FORMAT, Artifact, from_bytes, from_pipeline, sha256_bytes
+from training.atomic_files import fsync_dir, sha256_file, write_atomic, write_synced
 from training.integrity import check_against_card, record_probe
+from training.legacy import LEGACY_ARTIFACT, from_legacy, require_format
 from training.verified import Verified, stamp_of, verified_pipeline
 
 ARTIFACT = "model.skops"
-LEGACY_ARTIFACT = "model.joblib"  # a pickle, written by releases before the skops format
 CARD = "card.json"
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 STALE_SECONDS = 3600
 NO_CURRENT = "none"
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class Registry:
@@ -143,7 +126,7 @@ class Registry:
     def _read_checked(self, version: int) -> tuple[dict, bytes]:
         """(card, artifact bytes) of ``version`` once the card names our format and the bytes match its sha256."""
         card = self.card(version)
-        _require_format(version, card)
+        require_format(version, card)
         path = self.root / f"v{version}" / ARTIFACT
         if not path.exists():
             raise ModelIntegrityError(f"v{version} has no {ARTIFACT}; retrain or roll back to another version.")
@@ -174,36 +157,14 @@ class Registry:
         card, folder = self.card(version), self.root / f"v{version}"
         legacy = folder / LEGACY_ARTIFACT
         if card.get("format") is not None:
-            _require_format(version, card)
+            require_format(version, card)
             legacy.unlink(missing_ok=True)  # left by a conversion that stopped after its card swap
             return card
-        if not legacy.exists():
-            raise ModelIntegrityError(f"v{version} has no {LEGACY_ARTIFACT} to convert; roll back or retrain.")
-        if sha256_file(legacy) != card.get("artifact_sha256"):
-            raise ModelIntegrityError(
-                f"v{version}'s {LEGACY_ARTIFACT} fails its sha256 check (corrupt or tampered); it was not loaded."
-            )
-        import joblib  # only here, where the user asked for the pickle to be trusted
-
-        try:
-            artifact = from_pipeline(joblib.load(legacy))
-            check_against_card(artifact.pipeline, card)
-        except ModelIntegrityError as exc:
-            raise ModelIntegrityError(f"v{version}: {exc}") from exc
-        except Exception as exc:  # a pickle from a library version this one cannot read
-            problem = f"{type(exc).__name__}: {exc}"
-            raise ModelIntegrityError(f"v{version}'s pickle could not be loaded ({problem}).") from exc
-        new_card = {**card, "format": FORMAT, "artifact_sha256": artifact.sha256}
-        new_card["probe"] = record_probe(artifact.pipeline)
-        new_card["converted"] = {
-            "from": f"{LEGACY_ARTIFACT} (pickle), sha256 {card['artifact_sha256']}",
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "note": "converted from a legacy pickle the user trusted (`python -m hloop trust-legacy`)",
-        }
-        _write_atomic(folder / ARTIFACT, artifact.data)
-        _write_atomic(folder / CARD, json.dumps(new_card, indent=2, sort_keys=True))
+        new_card, artifact = from_legacy(version, legacy, card)
+        write_atomic(folder / ARTIFACT, artifact.data)
+        write_atomic(folder / CARD, json.dumps(new_card, indent=2, sort_keys=True))
         legacy.unlink()
-        _fsync_dir(folder)
+        fsync_dir(folder)
         self._remember(version, new_card, artifact)
         return new_card
 
@@ -239,15 +200,15 @@ class Registry:
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.root))
         try:
             path = tmp / ARTIFACT
-            _write_synced(path, artifact.data)
+            write_synced(path, artifact.data)
             if sha256_file(path) != artifact.sha256:
                 raise ModelIntegrityError(f"The artifact written under {self.root} does not read back; check the disk.")
             for _attempt in range(100):
                 version = self.next_version()
                 full = {"compute": "local", **card, "version": version, "format": FORMAT}
                 full["artifact_sha256"] = artifact.sha256
-                _write_synced(tmp / CARD, json.dumps(full, indent=2, sort_keys=True))
-                _fsync_dir(tmp)
+                write_synced(tmp / CARD, json.dumps(full, indent=2, sort_keys=True))
+                fsync_dir(tmp)
                 try:
                     os.rename(tmp, self.root / f"v{version}")
                 except OSError:  # another process took this number first
@@ -259,10 +220,10 @@ class Registry:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         try:
-            _write_atomic(self.root / "LAST_VERSION", str(version))
+            write_atomic(self.root / "LAST_VERSION", str(version))
             if make_current:
                 self.set_current(version)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         except OSError:  # the pointers could not be written: the version never becomes known, so no half state
             shutil.rmtree(self.root / f"v{version}", ignore_errors=True)
             raise
@@ -279,45 +240,15 @@ class Registry:
     def update_card(self, version: int, fields: dict) -> dict:
         """Set ``fields`` (status fields such as the gate's override) on a version's card, atomically."""
         card = {**self.card(version), **fields}
-        _write_atomic(self.root / f"v{int(version)}" / CARD, json.dumps(card, indent=2, sort_keys=True))
+        write_atomic(self.root / f"v{int(version)}" / CARD, json.dumps(card, indent=2, sort_keys=True))
         return card
 
     def set_current(self, version: int | None) -> None:
         """Point ``current`` at an existing version (rollback), or at none (every version is damaged)."""
         if version is None:
-            _write_atomic(self.root / "current", NO_CURRENT)
+            write_atomic(self.root / "current", NO_CURRENT)
             return
         if int(version) not in self.versions():
             known = ", ".join(str(v) for v in self.versions()) or "none"
             raise NotFoundError(f"No model version {version}; versions: {known}.")
-        _write_atomic(self.root / "current", str(int(version)))
-
-
-def _write_synced(path: Path, content: str | bytes) -> None:
-    with path.open("wb") as fh:
-        fh.write(content.encode() if isinstance(content, str) else content)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _write_atomic(path: Path, content: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        _write_synced(tmp, content)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _require_format(version: int, card: dict) -> None:
-    """ModelIntegrityError unless the card says the artifact is in our safe format."""
-    found = card.get("format")
-    if found == FORMAT:
-        return
-    if found is None:
-        raise ModelIntegrityError(
-            f"v{version} is in the old pickle format ({LEGACY_ARTIFACT}), which can run code when loaded, so it "
-            f"was not loaded. If you trust this file, convert it: `python -m hloop trust-legacy {version}`; "
-            "otherwise roll back to another version or retrain."
-        )
-    raise ModelIntegrityError(f"v{version} is in an unknown format {found!r}; retrain or roll back.")
+        write_atomic(self.root / "current", str(int(version)))

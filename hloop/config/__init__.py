@@ -3,11 +3,14 @@ the edge: explicit values win over the environment, the environment over the pro
 defaults. This package is the only reader of the environment.
 
 - ``settings``: ``Settings``, every setting with its default and its check;
-- ``project_file``: where the project file is, how it is checked, and settings built without it.
+- ``checks``: the checks its validators share (a range, lists of origins and proxies);
+- ``project_file``: where the project file is, how it is checked, and settings built without it;
+- ``environment``: the other variables read here (the Space storage, Gradio's address, HLOOP_DEBUG);
+- ``failures``: the one line an edge prints for a failure, a bad setting among them.
 """
 
 from hloop.config.environment import debug_tracebacks, server_address, space_storage
-from hloop.config.failures import failure_line
+from hloop.config.failures import failure_line, settings_problems
 from hloop.config.project_file import (
     PROJECT_FILE,
     environment_overrides,
@@ -30,7 +33,6 @@ from hloop.config.settings import (
     MIN_CLAIM_MINUTES,
     MIN_DB_TIMEOUT,
     Settings,
-    settings_problems,
 )
 
 __all__ = [

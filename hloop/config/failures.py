@@ -1,11 +1,11 @@
-"""The one line an edge (the CLI, ``python app.py``) prints for a failure, and its exit status."""
+"""The one line an edge (the CLI, ``python app.py``) prints for a failure (a bad setting among them), and its exit
+status."""
 
 from __future__ import annotations
 
 from pydantic import ValidationError
 
 from hloop.config.environment import debug_tracebacks
-from hloop.config.settings import settings_problems
 from hloop.core.errors import HLoopError, storage_error, unexpected
 
 
@@ -21,3 +21,12 @@ def failure_line(exc: Exception, what: str) -> tuple[str, int]:
     if debug_tracebacks():
         raise exc
     return unexpected(exc), 1
+
+
+def settings_problems(error: ValidationError) -> str:
+    """A pydantic ValidationError of Settings as one line naming each HLOOP_ variable and what is wrong."""
+    parts = []
+    for e in error.errors():
+        message = str(e["msg"]).removeprefix("Value error, ")
+        parts.append(f"HLOOP_{'_'.join(map(str, e['loc'])).upper()}: {message}")
+    return "; ".join(parts)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
-import re
 from pathlib import Path
 from typing import ClassVar
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hloop.config.checks import entries, origin, proxy, within
 from hloop.core.values import MAX_WEIGHT, MIN_WEIGHT
 
 HUB_DATASET = "fancyzhx/ag_news"
@@ -158,22 +157,22 @@ class Settings(BaseSettings):
     @field_validator("claim_minutes")
     @classmethod
     def _claim_minutes(cls, value: float) -> float:
-        return _within(value, MIN_CLAIM_MINUTES, MAX_CLAIM_MINUTES, "minutes")
+        return within(value, MIN_CLAIM_MINUTES, MAX_CLAIM_MINUTES, "minutes")
 
     @field_validator("db_timeout")
     @classmethod
     def _db_timeout(cls, value: float) -> float:
-        return _within(value, MIN_DB_TIMEOUT, MAX_DB_TIMEOUT, "seconds")
+        return within(value, MIN_DB_TIMEOUT, MAX_DB_TIMEOUT, "seconds")
 
     @field_validator("random_seed")
     @classmethod
     def _random_seed(cls, value: int) -> int:
-        return _within(value, 0, MAX_RANDOM_SEED, "a whole number")
+        return within(value, 0, MAX_RANDOM_SEED, "a whole number")
 
     @field_validator("prediction_log_limit")
     @classmethod
     def _prediction_log_limit(cls, value: int) -> int:
-        return _within(value, 1, MAX_PREDICTION_LOG, "rows")
+        return within(value, 1, MAX_PREDICTION_LOG, "rows")
 
     @field_validator("*")
     @classmethod
@@ -195,12 +194,12 @@ class Settings(BaseSettings):
     @field_validator("login_max_failures")
     @classmethod
     def _login_max_failures(cls, value: int) -> int:
-        return _within(value, 1, MAX_LOGIN_FAILURES, "failed logins before a lockout")
+        return within(value, 1, MAX_LOGIN_FAILURES, "failed logins before a lockout")
 
     @field_validator("login_lockout_seconds")
     @classmethod
     def _login_lockout_seconds(cls, value: float) -> float:
-        return _within(value, 1, MAX_LOCKOUT_SECONDS, "seconds of the first lockout")
+        return within(value, 1, MAX_LOCKOUT_SECONDS, "seconds of the first lockout")
 
     @field_validator("compute")
     @classmethod
@@ -213,128 +212,79 @@ class Settings(BaseSettings):
     @field_validator("compute_chunk")
     @classmethod
     def _compute_chunk(cls, value: int) -> int:
-        return _within(value, 1, MAX_COUNT, "texts per remote call")
+        return within(value, 1, MAX_COUNT, "texts per remote call")
 
     @field_validator("overlap")
     @classmethod
     def _overlap(cls, value: float) -> float:
-        return _within(value, 0, 1, "a share of queue items")
+        return within(value, 0, 1, "a share of queue items")
 
     @field_validator("review_folds")
     @classmethod
     def _review_folds(cls, value: int) -> int:
-        return _within(value, 2, 20, "folds")
+        return within(value, 2, 20, "folds")
 
     # Trust (issue 10)
     @field_validator("dev_share")
     @classmethod
     def _dev_share(cls, value: float) -> float:
-        return _within(value, 0, 0.5, "a share; 0 = no dev split")
+        return within(value, 0, 0.5, "a share; 0 = no dev split")
 
     @field_validator("dev_max", "auto_retrain_every")
     @classmethod
     def _count(cls, value: int) -> int:
-        return _within(value, 0, MAX_COUNT, "a whole number")
+        return within(value, 0, MAX_COUNT, "a whole number")
 
     @field_validator("gate_margin")
     @classmethod
     def _gate_margin(cls, value: float) -> float:
-        return _within(value, 0, 0.99, "a share of accuracy")
+        return within(value, 0, 0.99, "a share of accuracy")
 
     @field_validator("gate_alpha")
     @classmethod
     def _gate_alpha(cls, value: float) -> float:
-        return _within(value, 1e-6, 0.99, "a p-value")
+        return within(value, 1e-6, 0.99, "a p-value")
 
     @field_validator("import_chunk_rows", "scoring_chunk_rows")
     @classmethod
     def _chunk_rows(cls, value: int) -> int:
-        return _within(value, 1, 1_000_000, "rows")
+        return within(value, 1, 1_000_000, "rows")
 
     @field_validator("inline_scoring_rows", "scoring_processes")
     @classmethod
     def _inline_scoring_rows(cls, value: int) -> int:
-        return _within(value, 0, 1_000_000, "rows")
+        return within(value, 0, 1_000_000, "rows")
 
     # The HTTP edge (issue 15)
     @field_validator("max_body_bytes")
     @classmethod
     def _max_body_bytes(cls, value: int) -> int:
-        return _within(value, 64 * KIB, GIB, "bytes")
+        return within(value, 64 * KIB, GIB, "bytes")
 
     @field_validator("max_upload_bytes")
     @classmethod
     def _max_upload_bytes(cls, value: int) -> int:
-        return _within(value, MIB, 1024 * GIB, "bytes")
+        return within(value, MIB, 1024 * GIB, "bytes")
 
     @field_validator("cors_origins")
     @classmethod
     def _cors_origins(cls, value: str) -> str:
-        return ",".join(_origin(entry) for entry in _entries(value))
+        return ",".join(origin(entry) for entry in entries(value))
 
     @field_validator("trusted_proxies")
     @classmethod
     def _trusted_proxies(cls, value: str) -> str:
-        return ",".join(_proxy(entry) for entry in _entries(value))
+        return ",".join(proxy(entry) for entry in entries(value))
 
     def cors_origin_list(self) -> list[str]:
         """HLOOP_CORS_ORIGINS as a list (empty: no other origin may call the API from a browser)."""
-        return _entries(self.cors_origins)
+        return entries(self.cors_origins)
 
     def trusted_proxy_list(self) -> list[str]:
         """HLOOP_TRUSTED_PROXIES as a list (empty: X-Forwarded-For is never believed)."""
-        return _entries(self.trusted_proxies)
+        return entries(self.trusted_proxies)
 
     @field_validator("restore_max_bytes")
     @classmethod
     def _restore_max_bytes(cls, value: int) -> int:
-        return _within(value, 2**20, 2**40, "bytes, 1 MiB to 1 TiB")
-
-
-def _entries(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def _origin(entry: str) -> str:
-    """One browser origin, ``scheme://host[:port]`` without a path; '*' is refused (list the origins)."""
-    if not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?/?|https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?/?", entry):
-        raise ValueError(
-            f"{entry!r} is not an origin; list origins such as https://user.github.io or http://localhost:8000 "
-            "(scheme://host[:port], no path, no '*'), separated by commas"
-        )
-    return entry.rstrip("/").lower()
-
-
-def _proxy(entry: str) -> str:
-    """One trusted proxy: an IP address or network (CIDR), or '*' for any (only behind a proxy you control)."""
-    if entry == "*":
-        return entry
-    try:
-        return str(ipaddress.ip_network(entry, strict=False))
-    except ValueError:
-        raise ValueError(
-            f"{entry!r} is not an IP address or network; list the proxies' addresses such as 10.0.0.5 or "
-            "10.0.0.0/8 (or '*' for any), separated by commas"
-        ) from None
-
-
-def _within(value: float, low: float, high: float, unit: str, low_open: bool = False) -> float:
-    """``value`` when it is finite and in [low, high] (or (low, high] with ``low_open``); ValueError otherwise."""
-    inside = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
-    if not inside:
-        bound = f"above {_num(low)}" if low_open else f"at least {_num(low)}"
-        raise ValueError(f"must be {bound} and at most {_num(high)} ({unit}); got {value!r}")
-    return value
-
-
-def _num(x: float) -> str:
-    return f"{int(x):,}" if float(x).is_integer() else str(x)
-
-
-def settings_problems(error) -> str:
-    """A pydantic ValidationError of Settings as one line naming each HLOOP_ variable and what is wrong."""
-    parts = []
-    for e in error.errors():
-        message = str(e["msg"]).removeprefix("Value error, ")
-        parts.append(f"HLOOP_{'_'.join(map(str, e['loc'])).upper()}: {message}")
-    return "; ".join(parts)
+        return within(value, 2**20, 2**40, "bytes, 1 MiB to 1 TiB")

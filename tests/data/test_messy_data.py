@@ -14,7 +14,7 @@ from hloop.data.corpus import DatasetSpec, load_corpus
 from hloop.data.hygiene import dedupe
 from hloop.services import Services
 from labeling import store
-from tests.conftest import settings_in
+from tests.conftest import set_project_environment, settings_in
 from tests.data.messy import (
     EXPECTED,
     LABEL,
@@ -101,15 +101,7 @@ def test_a_dataset_with_each_messy_property_trains_labels_and_retrains(tmp_path,
 
 def test_hloop_train_on_a_test_split_that_repeats_texts_says_what_was_dropped(tmp_path, monkeypatch, capsys):
     data = write_repeating_test_split(tmp_path / "data")
-    for key, value in {
-        "HLOOP_DATASET": str(data),
-        "HLOOP_TEXT_COLUMN": "question",
-        "HLOOP_LABEL_COLUMN": "kind",
-        "HLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
-        "HLOOP_MODELS_DIR": str(tmp_path / "models"),
-        "HLOOP_SEED_SIZE": "20",
-    }.items():
-        monkeypatch.setenv(key, value)
+    set_project_environment(monkeypatch, tmp_path, dataset=data, text_column="question", label_column="kind")
     code = main(["train"])
     out, err = capsys.readouterr()
     assert code == 0, err

@@ -5,11 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from hloop.cli import COMMANDS, main
-from tests.conftest import tiny_texts
+from tests.conftest import set_project_environment, write_tiny_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,21 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def cli_env(tmp_path, monkeypatch):
     """A tiny parquet dataset and a private store/models dir, through the environment as a user sets them."""
-    data = tmp_path / "data"
-    data.mkdir()
-    for name, seed, n in (("train", 1, 30), ("test", 2, 10)):
-        texts, labels = tiny_texts(n, seed)
-        pd.DataFrame({"text": texts, "label": labels}).to_parquet(data / f"{name}.parquet")
-    env = {
-        "HLOOP_DATASET": str(data),
-        "HLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
-        "HLOOP_MODELS_DIR": str(tmp_path / "models"),
-        "HLOOP_SEED_SIZE": "20",
-        "HLOOP_LABELS": "alpha,beta,gamma,delta",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    return env
+    data = write_tiny_dataset(tmp_path / "data")
+    return set_project_environment(monkeypatch, tmp_path, dataset=data, labels="alpha,beta,gamma,delta")
 
 
 def run(capsys, *argv):

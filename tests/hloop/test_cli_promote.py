@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from hloop.cli import main
 from hloop.config import Settings
 from hloop.services import Services
-from tests.conftest import tiny_texts
+from tests.conftest import set_project_environment, tiny_texts, write_tiny_dataset
 
 
 def test_a_held_back_version_in_status_and_promoted_from_the_command_line(tmp_path, monkeypatch, capsys):
-    data = tmp_path / "data"
-    data.mkdir()
-    for name, seed, n in (("train", 1, 100), ("test", 2, 10)):
-        texts, labels = tiny_texts(n, seed)
-        pd.DataFrame({"text": texts, "label": labels}).to_parquet(data / f"{name}.parquet")
-    for key, value in {
-        "HLOOP_DATASET": str(data),
-        "HLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
-        "HLOOP_MODELS_DIR": str(tmp_path / "models"),
-        "HLOOP_SEED_SIZE": "40",
-        "HLOOP_LABELS": "alpha,beta,gamma,delta",
-    }.items():
-        monkeypatch.setenv(key, value)
+    data = write_tiny_dataset(tmp_path / "data", 100)
+    set_project_environment(monkeypatch, tmp_path, dataset=data, seed_size=40, labels="alpha,beta,gamma,delta")
     assert main(["train"]) == 0
     services = Services(Settings())
     gold = dict(zip(*tiny_texts(100, 1), strict=True))

@@ -7,7 +7,7 @@ import pytest
 
 from hloop.core.errors import NoModelError
 from hloop.services import Services
-from tests.conftest import settings_in
+from tests.conftest import set_project_environment, settings_in
 
 
 def _damage(services: Services, version: int) -> None:
@@ -64,13 +64,7 @@ def test_the_cli_says_so_at_start(two_versions, monkeypatch, capsys):
     folder, corpus = two_versions
     _damage(Services(settings_in(folder), corpus=corpus), 2)
     monkeypatch.setattr("hloop.services.project.load_corpus", lambda spec: corpus)
-    for key, value in {
-        "HLOOP_DATASET": "tiny",
-        "HLOOP_DATABASE_URL": f"sqlite:///{folder / 'hloop.db'}",
-        "HLOOP_MODELS_DIR": str(folder / "models"),
-        "HLOOP_SEED_SIZE": "20",
-    }.items():
-        monkeypatch.setenv(key, value)
+    set_project_environment(monkeypatch, folder, dataset="tiny")
     assert main(["status", "--json"]) == 0
     err = capsys.readouterr().err
     assert err.startswith("warning: v2 is damaged") and len(err.strip().splitlines()) == 1

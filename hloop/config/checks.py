@@ -1,0 +1,49 @@
+"""The checks the settings' validators share: a number within its range, and comma-separated lists of browser
+origins and of trusted proxies; each raises ValueError with a message that says what is allowed."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+
+
+def entries(value: str) -> list[str]:
+    """The non-empty, stripped entries of a comma-separated value."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def origin(entry: str) -> str:
+    """One browser origin, ``scheme://host[:port]`` without a path; '*' is refused (list the origins)."""
+    if not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?/?|https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?/?", entry):
+        raise ValueError(
+            f"{entry!r} is not an origin; list origins such as https://user.github.io or http://localhost:8000 "
+            "(scheme://host[:port], no path, no '*'), separated by commas"
+        )
+    return entry.rstrip("/").lower()
+
+
+def proxy(entry: str) -> str:
+    """One trusted proxy: an IP address or network (CIDR), or '*' for any (only behind a proxy you control)."""
+    if entry == "*":
+        return entry
+    try:
+        return str(ipaddress.ip_network(entry, strict=False))
+    except ValueError:
+        raise ValueError(
+            f"{entry!r} is not an IP address or network; list the proxies' addresses such as 10.0.0.5 or "
+            "10.0.0.0/8 (or '*' for any), separated by commas"
+        ) from None
+
+
+def within(value: float, low: float, high: float, unit: str, low_open: bool = False) -> float:
+    """``value`` when it is finite and in [low, high] (or (low, high] with ``low_open``); ValueError otherwise."""
+    inside = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
+    if not inside:
+        bound = f"above {_num(low)}" if low_open else f"at least {_num(low)}"
+        raise ValueError(f"must be {bound} and at most {_num(high)} ({unit}); got {value!r}")
+    return value
+
+
+def _num(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else str(x)
