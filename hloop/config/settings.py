@@ -255,7 +255,7 @@ class Settings(BaseSettings):
     def _inline_scoring_rows(cls, value: int) -> int:
         return within(value, 0, 1_000_000, "rows")
 
-    # The HTTP edge (issue 15)
+    # the HTTP edge
     @field_validator("max_body_bytes")
     @classmethod
     def _max_body_bytes(cls, value: int) -> int:
