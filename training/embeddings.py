@@ -236,3 +236,10 @@ def shared_embedder(spec: str) -> Embedder | None:
         if spec not in _SHARED:
             _SHARED[spec] = make_embedder(spec)
         return _SHARED[spec]
+
+
+def forget_shared_embedders() -> None:
+    """Drop every process-wide embedder: the next use loads it again from its files (after a setting changed, or
+    a model folder was replaced)."""
+    with _SHARED_LOCK:
+        _SHARED.clear()
