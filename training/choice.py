@@ -14,7 +14,7 @@ from training.crossval import fold_assignment
 from training.embeddings import DEFAULT_SPEC, shared_embedder
 from training.families import EMBEDDING_FAMILIES, ENSEMBLE_MEMBERS, FAMILIES, EmbeddedTexts, fit_family
 
-DEFAULT_CANDIDATES = ("tfidf-lr", "tfidf-cnb", "embed-lr", "hybrid", "ensemble")
+DEFAULT_CANDIDATES = ("tfidf-lr", "tfidf-cnb", "embed-centroid", "embed-lr", "hybrid", "ensemble")
 MAX_ROWS = 3000  # cross-validate on a stratified sample of at most this many rows: the choice costs seconds
 TIE = 0.002  # a candidate must beat an earlier (simpler) one by more than this to win
 

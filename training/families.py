@@ -1,6 +1,7 @@
 """Model families: factories of fresh scikit-learn pipelines over raw texts, each ending in a step named ``clf``.
 
-``tfidf-lr`` (today's pipeline), ``tfidf-cnb`` (TF-IDF + ComplementNB, sigmoid-calibrated), ``embed-lr``
+``tfidf-lr`` (today's pipeline), ``tfidf-cnb`` (TF-IDF + ComplementNB, sigmoid-calibrated), ``embed-centroid``
+(cosine similarity to each label's mean embedding, self-calibrated: the few-labels model), ``embed-lr``
 (embeddings + LogisticRegression), ``hybrid`` (TF-IDF and embeddings side by side, one LogisticRegression) and
 ``ensemble`` (the mean of the calibrated probabilities of tfidf-lr, tfidf-cnb and embed-lr).
 
@@ -29,8 +30,8 @@ from hloop.core.errors import InvalidInputError, ModelIntegrityError
 from training.embeddings import DEFAULT_SPEC, EmbedderIdentity, shared_embedder
 from training.pipeline import make_pipeline
 
-FAMILIES = ("tfidf-lr", "tfidf-cnb", "embed-lr", "hybrid", "ensemble")
-EMBEDDING_FAMILIES = frozenset({"embed-lr", "hybrid", "ensemble"})
+FAMILIES = ("tfidf-lr", "tfidf-cnb", "embed-centroid", "embed-lr", "hybrid", "ensemble")
+EMBEDDING_FAMILIES = frozenset({"embed-centroid", "embed-lr", "hybrid", "ensemble"})
 # embed-lr scales the unit rows by EMBED_SCALE (about sqrt(dim): entries near unit size) so the solver converges in
 # half the iterations; C = 10 / 256 on the scaled rows is C = 10 on the unit rows (the same optimum)
 EMBED_SCALE = 16.0
@@ -140,16 +141,65 @@ class AveragedProbabilities(ClassifierMixin, BaseEstimator):
         return np.asarray(self.classes_[np.argmax(self.predict_proba(X), axis=1)])
 
 
+class CosineCentroids(ClassifierMixin, BaseEstimator):
+    """Each label's (weighted) mean of unit rows, normalised; a row scores a label by cosine similarity. With few
+    labels it beats a linear model on embeddings (it has nothing to overfit). ``predict_proba`` is a softmax of
+    ``sharpness_`` x similarity, where ``sharpness_`` minimises the log loss of the training rows against
+    leave-one-out centroids (their own row left out of their label's mean): calibrated without changing a
+    prediction."""
+
+    SHARPNESS_GRID = np.geomspace(1.0, 300.0, 48)
+
+    def fit(self, X: np.ndarray, y: Sequence[int], sample_weight: Sequence[float] | None = None) -> Any:
+        labels = np.asarray(y)
+        weights = np.ones(labels.size) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        self.classes_, rows = np.unique(labels, return_inverse=True)
+        sums = np.zeros((self.classes_.size, X.shape[1]))
+        np.add.at(sums, rows, weights[:, None] * X)
+        self.centroids_ = _unit(sums)
+        self.n_features_in_ = X.shape[1]
+        scores = X @ self.centroids_.T
+        own = _unit(sums[rows] - weights[:, None] * X)  # each row's label mean without the row
+        scores[np.arange(labels.size), rows] = np.einsum("ij,ij->i", X, own)
+        losses = [_log_loss(k * scores, rows, weights) for k in self.SHARPNESS_GRID]
+        self.sharpness_ = float(self.SHARPNESS_GRID[int(np.argmin(losses))])
+        return self
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X @ self.centroids_.T, dtype=np.float64)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return _softmax(self.sharpness_ * self.decision_function(X))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(self.classes_[np.argmax(self.decision_function(X), axis=1)])
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return np.asarray(scores / scores.sum(axis=1, keepdims=True))
+
+
+def _log_loss(scores: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> float:
+    probs = _softmax(scores)[np.arange(rows.size), rows]
+    return float(-(weights * np.log(np.maximum(probs, 1e-12))).sum())
+
+
 def _tfidf(random_state: int) -> TfidfVectorizer:
     return clone(make_pipeline(random_state).named_steps["tfidf"])
 
 
-def _calibrated_cnb(smallest_class: int | None) -> Any:
-    """ComplementNB, sigmoid-calibrated when every class has enough rows for the calibration folds."""
+def _calibrated(estimator: Any, smallest_class: int | None) -> Any:
+    """``estimator`` sigmoid-calibrated when every class has enough rows for the calibration folds."""
     folds = CALIBRATION_FOLDS if smallest_class is None else min(CALIBRATION_FOLDS, smallest_class)
     if folds < 2:
-        return ComplementNB(alpha=CNB_ALPHA)  # too few rows of some label to calibrate: raw probabilities
-    return CalibratedClassifierCV(ComplementNB(alpha=CNB_ALPHA), method="sigmoid", cv=folds, ensemble=False)
+        return estimator  # too few rows of some label to calibrate: its own probabilities
+    return CalibratedClassifierCV(estimator, method="sigmoid", cv=folds, ensemble=False)
 
 
 def _embed_lr(embeddings: str, random_state: int) -> Pipeline:
@@ -167,7 +217,11 @@ def make_family(
     if name == "tfidf-lr":
         return make_pipeline(random_state)
     if name == "tfidf-cnb":
-        return Pipeline([("tfidf", _tfidf(random_state)), ("clf", _calibrated_cnb(smallest_class))])
+        return Pipeline(
+            [("tfidf", _tfidf(random_state)), ("clf", _calibrated(ComplementNB(alpha=CNB_ALPHA), smallest_class))]
+        )
+    if name == "embed-centroid":
+        return Pipeline([("embed", TextEmbedding(embeddings)), ("clf", CosineCentroids())])
     if name == "embed-lr":
         return _embed_lr(embeddings, random_state)
     if name == "hybrid":

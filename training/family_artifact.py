@@ -4,7 +4,7 @@ The file is a skops archive of ``{"family": name, "pipeline": ..., "terms": [...
 ``training.artifact``'s, every TF-IDF vocabulary inside leaves the pipeline and travels as one newline-joined
 string (one per vectorizer, in the order ``vectorizers`` finds them), which keeps large vocabularies small and
 fast. ``tfidf-lr`` keeps today's format (``training.artifact.dumps``), so its files are the same as before and
-old versions load unchanged. The trusted types are ``training.artifact.TRUSTED_TYPES`` plus the two classes of
+old versions load unchanged. The trusted types are ``training.artifact.TRUSTED_TYPES`` plus the three classes of
 ``training.families`` (no code, no weights) and the two fitted parts of scikit-learn's calibration. Loading checks
 every embedding step's embedder identity against this process's embedder, and that fixed texts get finite
 probabilities summing to 1.
@@ -30,6 +30,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     *artifact.TRUSTED_TYPES,
     "training.families.TextEmbedding",
     "training.families.AveragedProbabilities",
+    "training.families.CosineCentroids",
     # CalibratedClassifierCV's fitted parts (tfidf-cnb): scikit-learn classes that skops leaves untrusted because
     # their names are private; they hold arrays and the calibrated estimator, no code
     "sklearn.calibration._CalibratedClassifier",
