@@ -4,8 +4,8 @@ A folder (``<store>.embeddings/`` beside ``hloop.db``) holds ``manifest.json`` (
 list of segments) and segments, each a pair ``ids-<n>.npy`` (int64) / ``vectors-<n>.npy`` (float16, n x dim).
 Adding rows writes a new segment, then replaces the manifest: every file is written under a temporary name,
 synced and renamed, so a crash at any point leaves the previous manifest and every segment it names intact
-(files no manifest names are removed by the next write). Segments are memory-mapped on load; when there are
-more than ``MAX_SEGMENTS`` they are merged into one, so 1,000,000 rows load as one mapped file.
+(files no manifest names are removed by the next write). Segments are memory-mapped on load and never joined
+unless asked; when there are more than ``MAX_SEGMENTS`` they are merged into one.
 One process writes at a time (the background worker). A manifest made by another embedder is refused, or
 (``rebuild=True``) emptied; vectors are never mixed.
 """
@@ -41,10 +41,29 @@ def folder_beside(database_file: str | Path) -> Path:
 
 @dataclass(frozen=True)
 class StoredEmbeddings:
-    """Every stored row: ``ids`` (int64, n) and ``vectors`` (float16, n x dim, memory-mapped where possible)."""
+    """Every stored row: ``ids`` (int64, n) and the float16 vectors, kept as their memory-mapped segments so that
+    loading copies nothing (``vectors`` joins them only when asked for the whole matrix)."""
 
     ids: np.ndarray
-    vectors: np.ndarray
+    segments: tuple[np.ndarray, ...]
+    dim: int
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """(n, dim) float16: the one mapped segment itself, or a joined copy of several."""
+        if len(self.segments) == 1:
+            return self.segments[0]
+        return np.concatenate(self.segments) if self.segments else np.zeros((0, self.dim), np.float16)
+
+    def rows(self, positions: np.ndarray) -> np.ndarray:
+        """float32 rows at ``positions`` (indices into ``ids``), read from their segments."""
+        out = np.empty((positions.size, self.dim), dtype=np.float32)
+        start = 0
+        for segment in self.segments:
+            inside = (positions >= start) & (positions < start + segment.shape[0])
+            out[inside] = segment[positions[inside] - start]
+            start += segment.shape[0]
+        return out
 
     def lookup(self, ids: Sequence[int]) -> np.ndarray:
         """float32 rows for ``ids`` in their order; KeyError naming the first id that is not stored."""
@@ -55,7 +74,18 @@ class StoredEmbeddings:
         found = (at < sorted_ids.size) & (sorted_ids[np.minimum(at, max(sorted_ids.size - 1, 0))] == wanted)
         if not found.all():
             raise KeyError(f"example id {int(wanted[~found][0])} has no stored embedding")
-        return np.asarray(self.vectors[order[at]], dtype=np.float32)
+        return self.rows(order[at])
+
+    def similarities(self, query: np.ndarray, chunk: int = 65536) -> np.ndarray:
+        """(n,) float32 dot products of every stored row with ``query`` (dim,), in float32 chunks (float16 has
+        no fast matrix product)."""
+        q = np.asarray(query, dtype=np.float32)
+        parts = [
+            np.asarray(segment[i : i + chunk], dtype=np.float32) @ q
+            for segment in self.segments
+            for i in range(0, segment.shape[0], chunk)
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -133,18 +163,15 @@ class EmbeddingStore:
     def load(self) -> StoredEmbeddings:
         """Every stored row; one segment is returned memory-mapped, several are joined."""
         parts = [self._segment(s) for s in self._segments]
-        if not parts:
-            return StoredEmbeddings(np.zeros(0, np.int64), np.zeros((0, self.identity.dim), np.float16))
-        if len(parts) == 1:
-            return parts[0]
-        return StoredEmbeddings(np.concatenate([p.ids for p in parts]), np.concatenate([p.vectors for p in parts]))
+        ids = np.concatenate([i for i, _ in parts]) if parts else np.zeros(0, np.int64)
+        return StoredEmbeddings(ids, tuple(v for _, v in parts), self.identity.dim)
 
-    def _segment(self, name: str) -> StoredEmbeddings:
+    def _segment(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         ids = np.load(self.folder / f"ids-{name}.npy")
         vectors = np.load(self.folder / f"vectors-{name}.npy", mmap_mode="r")
         if vectors.dtype != np.float16 or vectors.shape != (ids.shape[0], self.identity.dim):
             raise StorageError(f"Embeddings segment {name} in {self.folder} is damaged; delete the folder.")
-        return StoredEmbeddings(ids, vectors)
+        return ids, vectors
 
     def missing(self, ids: Sequence[int]) -> np.ndarray:
         """The ids among ``ids`` (in their order, without repeats) that have no stored embedding."""

@@ -75,6 +75,16 @@ def test_many_appends_are_merged_into_one_memory_mapped_file(tmp_path):
     assert len(list((tmp_path / "e").glob("vectors-*.npy"))) == 1
 
 
+def test_rows_come_from_several_segments_without_joining_them(tmp_path):
+    store = EmbeddingStore(tmp_path / "e", IDENTITY)
+    store.add([5, 6], np.eye(4)[:2])
+    store.add([7], np.eye(4)[2:3])
+    loaded = store.load()
+    assert len(loaded.segments) == 2 and loaded.vectors.shape == (3, 4)
+    np.testing.assert_array_equal(loaded.lookup([7, 5]), np.eye(4)[[2, 0]])
+    np.testing.assert_allclose(loaded.similarities(np.array([0, 0, 1, 0])), [0, 0, 1])
+
+
 def test_a_failed_write_keeps_the_old_rows_and_leaves_no_temporary_file(tmp_path, monkeypatch):
     embedder, _ = counting_embedder()
     store = EmbeddingStore(tmp_path / "e", IDENTITY)
