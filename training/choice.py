@@ -21,7 +21,7 @@ TIE = 0.002  # a candidate must beat an earlier (simpler) one by more than this 
 
 @dataclass(frozen=True)
 class FamilyChoice:
-    """The chosen family, every candidate's mean cross-validated accuracy, and why the winner won."""
+    """The chosen family, every candidate's cross-validated accuracy and calibration error, and why it won."""
 
     family: str
     scores: dict[str, float]
@@ -29,6 +29,7 @@ class FamilyChoice:
     folds: int
     rows: int
     skipped: dict[str, str] = field(default_factory=dict)
+    calibration_errors: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -38,7 +39,21 @@ class FamilyChoice:
             "folds": self.folds,
             "rows": self.rows,
             "skipped": dict(self.skipped),
+            "calibration_errors": dict(self.calibration_errors),
         }
+
+
+def calibration_error(probabilities: np.ndarray, truth: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error: the row-weighted mean gap between confidence (the top probability) and
+    accuracy over ``bins`` equal-width confidence bins; 0 is perfectly calibrated."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == truth
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    gap = 0.0
+    for b in np.unique(which):
+        inside = which == b
+        gap += inside.sum() * abs(float(confidence[inside].mean()) - float(correct[inside].mean()))
+    return gap / max(truth.size, 1)
 
 
 def _sample(y: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:
@@ -128,6 +143,8 @@ def choose_family(
     probabilities = out_of_fold_probabilities(usable, sub_texts, sub_y, assigned, embeddings, seed)
     classes = np.unique(sub_y)
     scores = {c: float((classes[probabilities[c].argmax(axis=1)] == sub_y).mean()) for c in usable}
+    positions = np.searchsorted(classes, sub_y)
+    calibration = {c: round(calibration_error(probabilities[c], positions), 4) for c in usable}
     best = usable[0]
     for c in usable[1:]:
         if scores[c] > scores[best] + TIE:
@@ -138,4 +155,4 @@ def choose_family(
         f"{best} had the best mean accuracy, {scores[best]:.3f}, over {k} cross-validation folds of "
         f"{rows.size} training labels{against} (a later candidate must win by more than {TIE})"
     )
-    return FamilyChoice(best, scores, reason, k, int(rows.size), skipped)
+    return FamilyChoice(best, scores, reason, k, int(rows.size), skipped, calibration)

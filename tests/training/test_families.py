@@ -11,7 +11,7 @@ from hloop.core.errors import InvalidInputError, ModelIntegrityError
 from tests.conftest import tiny_texts
 from tests.training.tiny_models import write_model2vec
 from training import artifact, family_artifact
-from training.choice import choose_family
+from training.choice import calibration_error, choose_family
 from training.embeddings import forget_shared_embedders, shared_embedder
 from training.families import FAMILIES, EmbeddedTexts, embedding_steps, fit_family
 from training.pipeline import fit_pipeline
@@ -126,6 +126,20 @@ def test_choose_family_scores_every_candidate_and_says_why(data):
     assert choice.scores[choice.family] >= max(choice.scores.values()) - 0.002
     assert choice.family in choice.reason and "3 cross-validation folds" in choice.reason
     assert choose_family(texts, labels, folds=3, seed=0) == choice  # the same seed, the same choice
+    assert set(choice.calibration_errors) == set(FAMILIES)
+    assert all(0 <= e <= 1 for e in choice.calibration_errors.values())
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "truth", "expected"),
+    [
+        ([[1.0, 0.0], [0.0, 1.0]], [0, 1], 0.0),  # sure and right
+        ([[1.0, 0.0], [1.0, 0.0]], [1, 1], 1.0),  # sure and wrong
+        ([[0.6, 0.4], [0.6, 0.4]], [0, 1], 0.1),  # 60 % sure, right half the time
+    ],
+)
+def test_calibration_error(probabilities, truth, expected):
+    assert calibration_error(np.array(probabilities), np.array(truth)) == pytest.approx(expected)
 
 
 def test_choose_family_without_embeddings_skips_their_families(data):
