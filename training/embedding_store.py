@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from hloop.core.errors import StorageError, StoreMismatchError, storage_error
+from training.atomic_files import fsync_dir
 from training.embeddings import Embedder, EmbedderIdentity, Progress
 
 MANIFEST = "manifest.json"
@@ -88,14 +89,6 @@ class StoredEmbeddings:
         return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Write ``path`` through a synced temporary file in the same folder, then rename it into place."""
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
@@ -109,7 +102,7 @@ def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 class EmbeddingStore:
