@@ -23,22 +23,24 @@ COLUMNS = [
 ]
 
 
+def version_row(card: ModelCard) -> list:
+    """The versions table's row of one version (blank cells for what an old card did not record)."""
+    t, m = card.training, card.metrics
+    return [
+        f"v{card.version}",
+        (card.created_at or "").replace("T", " ")[:19],
+        "" if card.parent is None else f"v{card.parent}",
+        *(("", "", "") if t is None else (t.seed_labels, t.human_labels, t.feedback_weight)),
+        round(m.accuracy, 4) if m else "too few eval labels",
+        round(m.f1_macro, 4) if m else "",
+        card.promotion_status,
+        "✓" if card.is_current else "",
+    ]
+
+
 def version_rows(cards: list[ModelCard]) -> list[list]:
     """One table row per version, newest first."""
-    return [
-        [
-            f"v{card.version}",
-            (card.created_at or "").replace("T", " ")[:19],
-            "" if card.parent is None else f"v{card.parent}",
-            *(("", "", "") if t is None else (t.seed_labels, t.human_labels, t.feedback_weight)),
-            round(card.metrics.accuracy, 4) if card.metrics else "too few eval labels",
-            round(card.metrics.f1_macro, 4) if card.metrics else "",
-            card.promotion_status,
-            "✓" if card.is_current else "",
-        ]
-        for card in reversed(cards)
-        for t in [card.training]
-    ]
+    return [version_row(card) for card in reversed(cards)]
 
 
 def _interval(pair: tuple[float, float] | None) -> str:
