@@ -103,10 +103,11 @@ def main() -> None:
             app_client.predict(1.0, api_name="/ui_retrain")  # the Retrain button's event
             retrain_s.append(time.perf_counter() - start)
             card = services.card()
-            train_s.append(card["training_seconds"])
+            train_s.append(card.training_seconds or 0.0)
+            rows = 0 if card.training is None else card.training.rows
             print(
-                f"  retrain -> v{card['version']} on {card['training']['rows']:,} rows: {retrain_s[-1]:.2f} s "
-                f"(fit {card['training_seconds']:.2f} s, eval {card['eval_seconds']:.2f} s)",
+                f"  retrain -> v{card.version} on {rows:,} rows: {retrain_s[-1]:.2f} s "
+                f"(fit {card.training_seconds or 0:.2f} s, eval {card.eval_seconds or 0:.2f} s)",
                 flush=True,
             )
     finally:
@@ -123,7 +124,7 @@ def main() -> None:
         "next_item_ratio": round(next_median / echo_median, 3),
         "retrain_seconds": round(statistics.median(retrain_s), 3),
         "retrain_fit_seconds": round(statistics.median(train_s), 3),
-        "labelled_rows": card["training"]["rows"],
+        "labelled_rows": rows,
     }
     print(
         f"median latency over {args.runs} calls: echo {result['echo_ms']} ms, predict {result['predict_ms']} ms "

@@ -141,8 +141,8 @@ def test_the_check_above_would_catch_a_private_override():
 
 
 def facade_leaks(source: str, allowed: set[str]) -> list[str]:
-    """Every ``services.X`` (also ``self.services.X``, ``Services.X``) in ``source`` whose ``X`` is not one of the ``allowed``
-    façade names: a part (``services.queue``), the registry, the engine, a session or a private field."""
+    """Every ``services.X`` (also ``self.services.X``, ``Services.X``) in ``source`` whose ``X`` is not one of the
+    ``allowed`` façade names: a part (``services.queue``), the registry, the engine, a session or a private field."""
     leaks = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Attribute) and node.attr not in allowed:
@@ -224,3 +224,66 @@ def test_the_check_above_would_catch_a_long_module(tmp_path):
     (tmp_path / "training" / "long.py").write_text("x = 1\n" * (MAX_MODULE_LINES + 1))
     (tmp_path / "training" / "short.py").write_text("x = 1\n" * MAX_MODULE_LINES)
     assert oversized_modules(tmp_path) == {"training/long.py": MAX_MODULE_LINES + 1}
+
+
+# Functions whose result is a model card (or a list of them): their result is read by attribute, not by key.
+CARD_CALLS = {"card", "cards", "versions", "train", "retrain", "rollback", "promote", "trust_legacy"}
+CARD_CALLS |= {"save", "save_bytes", "save_artifact", "update_card", "train_first_if_ready", "train_artifact"}
+
+
+def _card_like(node: ast.AST) -> str | None:
+    """The name that makes ``node`` a card: a name or attribute containing "card" (``card``, ``cards[1]``,
+    ``self.card``), or a call of a function that returns cards (``services.retrain()``); None otherwise."""
+    if isinstance(node, ast.Subscript):  # cards[1]["version"]: the list of cards
+        return _card_like(node.value)
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        return f"{name}()" if name in CARD_CALLS else None
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    return name if "card" in name.lower() else None
+
+
+def card_key_reads(source: str) -> list[str]:
+    """Every ``X["key"]`` and ``X.get("key")`` in ``source`` with ``key`` one of a card's keys and ``X`` card-like
+    (``_card_like``): a card read as a dict where the typed ``ModelCard`` has the field."""
+    from hloop.core.cards import ModelCard
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Subscript):
+            owner, key = node.value, node.slice
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+            owner, key = node.func.value, node.args[0] if node.args else None
+        else:
+            continue
+        if isinstance(key, ast.Constant) and key.value in ModelCard.KEYS and (name := _card_like(owner)):
+            found.append((node.lineno, f"line {node.lineno}: {name}[{key.value!r}]"))
+    return [read for _line, read in sorted(found)]
+
+
+def test_no_module_reads_a_card_by_key_outside_the_core():
+    """Cards are ModelCard values: only hloop/core (``ModelCard.from_dict``) reads the keys of a card's dict."""
+    packages = ("hloop", "labeling", "training", "benchmarks")
+    files = [ROOT / "app.py", *(p for package in packages for p in sorted((ROOT / package).rglob("*.py")))]
+    files = [p for p in files if p.relative_to(ROOT).parts[:2] != ("hloop", "core")]
+    found = {str(p.relative_to(ROOT)): reads for p in files if (reads := card_key_reads(p.read_text()))}
+    assert not found, f"read the ModelCard's typed fields (card.metrics.accuracy, card.status…) instead: {found}"
+
+
+def test_the_check_above_would_catch_a_card_read_by_key():
+    source = (
+        "card['metrics']\n"
+        "self.registry.card(v)['training']['rows']\n"
+        "cards[1]['version']\n"
+        "services.retrain()['gate']\n"
+        "new_card.get('status', 'promoted')\n"
+        "saved['label']; p['metrics']; card.metrics; result.get('version')\n"
+    )
+    assert card_key_reads(source) == [
+        "line 1: card['metrics']",
+        "line 2: card()['training']",
+        "line 3: cards['version']",
+        "line 4: retrain()['gate']",
+        "line 5: new_card['status']",
+    ]

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from hloop.core.cards import ModelCard
 from hloop.core.errors import ModelIntegrityError
 from training.pipeline import HYPERPARAMETERS, make_pipeline
 
@@ -52,21 +53,19 @@ def check_pipeline(pipeline: Pipeline, hyperparameters: Mapping | None = None) -
     _predictions(pipeline, list(FIXED_TEXTS))
 
 
-def check_against_card(pipeline: Pipeline, card: Mapping) -> None:
+def check_against_card(pipeline: Pipeline, card: ModelCard) -> None:
     """``check_pipeline`` with the card's hyperparameters, classes within the card's labels, and the card's probe
     reproduced (cards saved before probes: the fixed texts only)."""
-    recorded = card.get("hyperparameters")
-    recorded = recorded if isinstance(recorded, Mapping) else {}
+    recorded = card.hyperparameters or {}
     chosen = {key: recorded.get(key, value) for key, value in HYPERPARAMETERS.items()}  # ours and no others
     if "random_state" in recorded:
         chosen["random_state"] = recorded["random_state"]
     check_pipeline(pipeline, chosen)
-    classes, labels = pipeline.named_steps["clf"].classes_, card.get("labels")
-    if isinstance(labels, list) and (classes.min() < 0 or classes.max() >= len(labels)):
+    classes, labels = pipeline.named_steps["clf"].classes_, card.labels
+    if labels is not None and (classes.min() < 0 or classes.max() >= len(labels)):
         raise ModelIntegrityError(f"The model's classes {classes.tolist()} are not among the card's {len(labels)}.")
-    probe = card.get("probe")
-    if probe is not None:
-        _check_probe(pipeline, probe)
+    if card.probe is not None:
+        _check_probe(pipeline, card.probe)
 
 
 def _check_probe(pipeline: Pipeline, probe: object) -> None:

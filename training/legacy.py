@@ -4,9 +4,11 @@ loaded. A load refuses them (``require_format``); ``from_legacy`` converts one, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hloop.core.cards import ModelCard
 from hloop.core.errors import ModelIntegrityError
 from training.artifact import FORMAT, Artifact, from_pipeline
 from training.atomic_files import sha256_file
@@ -15,9 +17,9 @@ from training.integrity import check_against_card, record_probe
 LEGACY_ARTIFACT = "model.joblib"  # a pickle, written by releases before the skops format
 
 
-def require_format(version: int, card: dict) -> None:
+def require_format(version: int, card: ModelCard) -> None:
     """ModelIntegrityError unless the card says the artifact is in our safe format."""
-    found = card.get("format")
+    found = card.format
     if found == FORMAT:
         return
     if found is None:
@@ -29,13 +31,13 @@ def require_format(version: int, card: dict) -> None:
     raise ModelIntegrityError(f"v{version} is in an unknown format {found!r}; retrain or roll back.")
 
 
-def from_legacy(version: int, legacy: Path, card: dict) -> tuple[dict, Artifact]:
+def from_legacy(version: int, legacy: Path, card: ModelCard) -> tuple[ModelCard, Artifact]:
     """(new card, artifact in the safe format) of ``version``'s pickle ``legacy``, once its bytes match the card's
     sha256 and the model they hold matches the card; ModelIntegrityError otherwise. Unpickling runs code: call
     this only for a file the user trusts."""
     if not legacy.exists():
         raise ModelIntegrityError(f"v{version} has no {LEGACY_ARTIFACT} to convert; roll back or retrain.")
-    if sha256_file(legacy) != card.get("artifact_sha256"):
+    if sha256_file(legacy) != card.artifact_sha256:
         raise ModelIntegrityError(
             f"v{version}'s {LEGACY_ARTIFACT} fails its sha256 check (corrupt or tampered); it was not loaded."
         )
@@ -49,11 +51,10 @@ def from_legacy(version: int, legacy: Path, card: dict) -> tuple[dict, Artifact]
     except Exception as exc:  # a pickle from a library version this one cannot read
         problem = f"{type(exc).__name__}: {exc}"
         raise ModelIntegrityError(f"v{version}'s pickle could not be loaded ({problem}).") from exc
-    new_card = {**card, "format": FORMAT, "artifact_sha256": artifact.sha256}
-    new_card["probe"] = record_probe(artifact.pipeline)
-    new_card["converted"] = {
-        "from": f"{LEGACY_ARTIFACT} (pickle), sha256 {card['artifact_sha256']}",
+    converted = {
+        "from": f"{LEGACY_ARTIFACT} (pickle), sha256 {card.artifact_sha256}",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "note": "converted from a legacy pickle the user trusted (`python -m hloop trust-legacy`)",
     }
-    return new_card, artifact
+    probe = record_probe(artifact.pipeline)
+    return replace(card, format=FORMAT, artifact_sha256=artifact.sha256, probe=probe, converted=converted), artifact

@@ -7,6 +7,9 @@ it with ``training.artifact``, which refuses any type we do not trust: a model f
 predict is damaged. Versions saved by older releases (``model.joblib``, a pickle) are refused until the user
 converts them with ``trust_legacy`` (``training.legacy``). A loaded pipeline is served from memory only while its
 files stay as they were verified (``training.verified``).
+
+This is the cards' file edge: ``card.json`` is read into a ``ModelCard`` here (``ModelCard.from_dict``) and written
+from one (``to_dict``, sorted keys); every card it returns is a ``ModelCard``, the one its file now holds.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from sklearn.pipeline import Pipeline
 
+from hloop.core.cards import UNSAVED, ModelCard
 from hloop.core.errors import ModelIntegrityError, NoModelError, NotFoundError, StorageError, storage_error
 from training.artifact import FORMAT, Artifact, from_bytes, from_pipeline, sha256_bytes
 from training.atomic_files import fsync_dir, sha256_file, write_atomic, write_synced
@@ -33,6 +39,17 @@ CARD = "card.json"
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 STALE_SECONDS = 3600
 NO_CURRENT = "none"
+Draft = ModelCard | Mapping[str, object]  # a card to save: a ModelCard, or a dict of a card's fields
+
+
+def card_text(card: ModelCard) -> str:
+    """The ``card.json`` text of ``card``: its JSON, keys sorted (``current`` is never stored)."""
+    return json.dumps(replace(card, current=None).to_dict(), indent=2, sort_keys=True)
+
+
+def read_card(text: str) -> ModelCard:
+    """The card of a ``card.json`` text (json.JSONDecodeError, or ModelIntegrityError naming a malformed field)."""
+    return ModelCard.from_dict(json.loads(text))
 
 
 class Registry:
@@ -73,21 +90,23 @@ class Registry:
             raise NoModelError("No model yet: run `python -m hloop train` (or start the app, which trains v1).")
         return version
 
-    def card(self, version: int) -> dict:
-        """The card of ``version``."""
+    def card(self, version: int) -> ModelCard:
+        """The card of ``version``, as its ``card.json`` holds it (ModelIntegrityError when that is unreadable)."""
         path = self.root / f"v{int(version)}" / CARD
         if not path.exists():
             known = ", ".join(str(v) for v in self.versions()) or "none"
             raise NotFoundError(f"No model version {version}; versions: {known}.")
         try:
-            return json.loads(path.read_text())
+            return read_card(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelIntegrityError(f"Card of v{version} is unreadable ({exc}); retrain or restore {path}.") from exc
+        except ModelIntegrityError as exc:
+            raise ModelIntegrityError(f"v{version}: {exc} Retrain, roll back or restore {path}.") from exc
 
-    def cards(self) -> list[dict]:
+    def cards(self) -> list[ModelCard]:
         """Every version's card, ascending, each with ``current`` set."""
         current = self.current_version()
-        return [{**self.card(v), "current": v == current} for v in self.versions()]
+        return [replace(self.card(v), current=v == current) for v in self.versions()]
 
     def load(self, version: int) -> Pipeline:
         """The verified pipeline of ``version``: from memory while its files are the ones verified, else read and
@@ -103,11 +122,11 @@ class Registry:
         version = int(version)
         stamp, checked_ns = stamp_of(*self._files(version))  # before reading: a later change shows as a new stamp
         try:
-            card, data = self._read_checked(version)
+            card, data, sha256 = self._read_checked(version)
         except ModelIntegrityError as exc:
             self._verified[version] = Verified(stamp, checked_ns, error=str(exc))
             raise
-        sha256, known = card["artifact_sha256"], self._verified.get(version)
+        known = self._verified.get(version)
         if known is not None and known.same_content(card, sha256):  # the same bytes and card: the same verdict
             self._verified[version] = Verified(stamp, checked_ns, card, sha256, known.pipeline, known.error)
             return Artifact(data, sha256, known.result())
@@ -123,31 +142,33 @@ class Registry:
         folder = self.root / f"v{version}"
         return folder / ARTIFACT, folder / CARD
 
-    def _read_checked(self, version: int) -> tuple[dict, bytes]:
-        """(card, artifact bytes) of ``version`` once the card names our format and the bytes match its sha256."""
+    def _read_checked(self, version: int) -> tuple[ModelCard, bytes, str]:
+        """(card, artifact bytes, their sha256) of ``version`` once the card names our format and the bytes match
+        its sha256."""
         card = self.card(version)
         require_format(version, card)
         path = self.root / f"v{version}" / ARTIFACT
         if not path.exists():
             raise ModelIntegrityError(f"v{version} has no {ARTIFACT}; retrain or roll back to another version.")
         data = path.read_bytes()
-        if sha256_bytes(data) != card.get("artifact_sha256"):
+        sha256 = sha256_bytes(data)
+        if sha256 != card.artifact_sha256:
             raise ModelIntegrityError(
                 f"v{version}'s artifact fails its sha256 check (corrupt or tampered); it was not loaded. "
                 "Roll back to another version or retrain."
             )
-        return card, data
+        return card, data, sha256
 
-    def _remember(self, version: int, card: dict, artifact: Artifact) -> None:
+    def _remember(self, version: int, card: ModelCard, artifact: Artifact) -> None:
         """Keep the pipeline just written as ``version``, known by its files as they are now."""
         stamp, checked_ns = stamp_of(*self._files(version))
         self._verified[version] = Verified(stamp, checked_ns, card, artifact.sha256, artifact.pipeline)
 
     def legacy_versions(self) -> list[int]:
         """Versions still in the old pickle format, ascending."""
-        return [v for v in self.versions() if "format" not in self.card(v)]
+        return [v for v in self.versions() if self.card(v).is_legacy]
 
-    def trust_legacy(self, version: int) -> dict:
+    def trust_legacy(self, version: int) -> ModelCard:
         """Convert an old pickle version to the safe format in place, at the user's explicit request.
 
         Unpickling runs code: call this only for files this program saved. The card swap is the one commit point:
@@ -156,15 +177,17 @@ class Registry:
         version = int(version)
         card, folder = self.card(version), self.root / f"v{version}"
         legacy = folder / LEGACY_ARTIFACT
-        if card.get("format") is not None:
+        if not card.is_legacy:
             require_format(version, card)
             legacy.unlink(missing_ok=True)  # left by a conversion that stopped after its card swap
             return card
-        new_card, artifact = from_legacy(version, legacy, card)
+        converted, artifact = from_legacy(version, legacy, card)
         write_atomic(folder / ARTIFACT, artifact.data)
-        write_atomic(folder / CARD, json.dumps(new_card, indent=2, sort_keys=True))
+        text = card_text(converted)
+        write_atomic(folder / CARD, text)
         legacy.unlink()
         fsync_dir(folder)
+        new_card = read_card(text)
         self._remember(version, new_card, artifact)
         return new_card
 
@@ -174,27 +197,29 @@ class Registry:
         last = int(counter.read_text()) if counter.exists() and counter.read_text().strip().isdigit() else 0
         return max([last, *self.versions()]) + 1
 
-    def save(self, pipeline: Pipeline, card: dict, make_current: bool = True) -> dict:
+    def save(self, pipeline: Pipeline, card: Draft, make_current: bool = True) -> ModelCard:
         """Write a pipeline fitted in this process as a new version and return its card."""
         return self.save_artifact(from_pipeline(pipeline), card, make_current)
 
-    def save_bytes(self, data: bytes, sha256: str, card: dict, make_current: bool = True) -> dict:
+    def save_bytes(self, data: bytes, sha256: str, card: Draft, make_current: bool = True) -> ModelCard:
         """Write artifact bytes from elsewhere (e.g. Modal) as a new version, once they pass the checks of a load."""
         return self.save_artifact(from_bytes(data, sha256), card, make_current)
 
-    def save_artifact(self, artifact: Artifact, card: dict, make_current: bool = True) -> dict:
+    def save_artifact(self, artifact: Artifact, card: Draft, make_current: bool = True) -> ModelCard:
         """Write a new version atomically and return its card (with ``version``, ``format``, ``artifact_sha256``
         and ``probe``: the model's probabilities for a few texts, which every later load must reproduce).
 
-        A failed write (a full disk, a read-only folder) is a StorageError and leaves no new version behind."""
-        card = {**card, "probe": record_probe(artifact.pipeline)}
-        check_against_card(artifact.pipeline, card)  # what is saved loads: nothing this program refuses later
+        ``card`` is the card to be (its version is set here), or a dict of its fields (tests and tools). A failed
+        write (a full disk, a read-only folder) is a StorageError and leaves no new version behind."""
+        draft = card if isinstance(card, ModelCard) else ModelCard.from_dict({"version": UNSAVED, **card})
+        draft = replace(draft, probe=record_probe(artifact.pipeline))
+        check_against_card(artifact.pipeline, draft)  # what is saved loads: nothing this program refuses later
         try:
-            return self._save_artifact(artifact, card, make_current)
+            return self._save_artifact(artifact, draft, make_current)
         except OSError as exc:
             raise storage_error(exc, f"Saving a new model version under {self.root}") from exc
 
-    def _save_artifact(self, artifact: Artifact, card: dict, make_current: bool) -> dict:
+    def _save_artifact(self, artifact: Artifact, card: ModelCard, make_current: bool) -> ModelCard:
         self.root.mkdir(parents=True, exist_ok=True)
         self._remove_stale_temporaries()
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.root))
@@ -205,9 +230,10 @@ class Registry:
                 raise ModelIntegrityError(f"The artifact written under {self.root} does not read back; check the disk.")
             for _attempt in range(100):
                 version = self.next_version()
-                full = {"compute": "local", **card, "version": version, "format": FORMAT}
-                full["artifact_sha256"] = artifact.sha256
-                write_synced(tmp / CARD, json.dumps(full, indent=2, sort_keys=True))
+                compute = "local" if card.compute is None else card.compute
+                full = replace(card, version=version, format=FORMAT, artifact_sha256=artifact.sha256, compute=compute)
+                text = card_text(full)
+                write_synced(tmp / CARD, text)
                 fsync_dir(tmp)
                 try:
                     os.rename(tmp, self.root / f"v{version}")
@@ -227,8 +253,9 @@ class Registry:
         except OSError:  # the pointers could not be written: the version never becomes known, so no half state
             shutil.rmtree(self.root / f"v{version}", ignore_errors=True)
             raise
-        self._remember(version, full, artifact)
-        return full
+        saved = read_card(text)  # the card as its file holds it: what ``card(version)`` returns from now on
+        self._remember(version, saved, artifact)
+        return saved
 
     def _remove_stale_temporaries(self) -> None:
         """Delete half-written versions left by a crash (an hour old: no live save takes that long)."""
@@ -237,11 +264,13 @@ class Registry:
             if leftover.is_dir() and leftover.stat().st_mtime < cutoff:
                 shutil.rmtree(leftover, ignore_errors=True)
 
-    def update_card(self, version: int, fields: dict) -> dict:
-        """Set ``fields`` (status fields such as the gate's override) on a version's card, atomically."""
-        card = {**self.card(version), **fields}
-        write_atomic(self.root / f"v{int(version)}" / CARD, json.dumps(card, indent=2, sort_keys=True))
-        return card
+    def update_card(self, card: ModelCard) -> ModelCard:
+        """Write ``card``, a changed copy of a version's card (say, the gate's override), as that version's card,
+        atomically; returns it as its file now holds it."""
+        self.card(card.version)  # NotFoundError for a version that does not exist
+        text = card_text(card)
+        write_atomic(self.root / f"v{card.version}" / CARD, text)
+        return read_card(text)
 
     def set_current(self, version: int | None) -> None:
         """Point ``current`` at an existing version (rollback), or at none (every version is damaged)."""

@@ -1,4 +1,7 @@
-"""Train one model version: fit on seed + human labels, evaluate on the eval split, build its card."""
+"""Train one model version: fit on seed + human labels, evaluate on the eval split, build its card.
+
+The card is a ``ModelCard`` from the start (version ``UNSAVED``: the registry numbers it when it saves it), so the
+gate's verdict and the label snapshot are set on it as typed fields, never as keys of a dict."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import sklearn
 import skops
 from sklearn.pipeline import Pipeline
 
+from hloop.core.cards import UNSAVED, Evaluation, Metrics, ModelCard, TrainingInfo
 from hloop.core.labels import LabelSet
 from hloop.core.metrics import MIN_EVAL
 from hloop.core.values import parse_weight
@@ -35,15 +39,18 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def _composition(human_mask: np.ndarray, labels: Sequence[int], feedback_weight: float, n_labels: int) -> dict:
-    """The card's ``training`` block: how many rows of each kind and class."""
-    return {
-        "rows": int(human_mask.shape[0]),
-        "seed_labels": int((~human_mask).sum()),
-        "human_labels": int(human_mask.sum()),
-        "feedback_weight": float(feedback_weight),
-        "class_counts": np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_labels).tolist(),
-    }
+def _composition(
+    human_mask: np.ndarray, labels: Sequence[int], feedback_weight: float, n_labels: int, last_label_id: int | None
+) -> TrainingInfo:
+    """The card's ``training`` block: how many rows of each kind and class, and the newest label id."""
+    return TrainingInfo(
+        rows=int(human_mask.shape[0]),
+        seed_labels=int((~human_mask).sum()),
+        human_labels=int(human_mask.sum()),
+        feedback_weight=float(feedback_weight),
+        class_counts=tuple(np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_labels).tolist()),
+        last_label_id=last_label_id,
+    )
 
 
 def train_artifact(
@@ -60,9 +67,11 @@ def train_artifact(
     data_fingerprint: str,
     random_state: int = 0,
     compute: LocalCompute | ModalCompute | None = None,
-) -> tuple[Artifact, dict]:
+    last_label_id: int | None = None,
+) -> tuple[Artifact, ModelCard]:
     """Fit on ``compute`` (default: here; human rows weighted ``feedback_weight``), verify what comes back,
-    evaluate it here and return the artifact with its card (for ``Registry.save_artifact``)."""
+    evaluate it here and return the artifact with its card (for ``Registry.save_artifact``); ``last_label_id``:
+    the newest label id in the store when the rows were read, recorded on the card."""
     feedback_weight = parse_weight(feedback_weight)  # the one range (hloop.core.values), also for direct callers
     human_mask = np.asarray(human, dtype=bool)
     weights = np.where(human_mask, float(feedback_weight), 1.0)
@@ -73,27 +82,23 @@ def train_artifact(
     start = time.perf_counter()
     metrics = evaluate(artifact.pipeline, eval_texts, eval_labels, label_set)
     eval_seconds = time.perf_counter() - start
-    card = {
-        "parent": parent,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "training": _composition(human_mask, labels, feedback_weight, len(label_set)),
-        "labels": label_set.to_list(),
-        "evaluation": {
-            "origin": eval_origin,
-            "n_eval": len(eval_texts),
-            "min_eval": MIN_EVAL,
-            "enough": metrics is not None,
-        },
-        "hyperparameters": {**HYPERPARAMETERS, "random_state": random_state},
-        "converged": out.converged,
-        "training_seconds": round(out.fit_seconds, 4),
-        "compute": out.compute,
-        "compute_seconds": round(round_trip, 4),  # fit + saving the artifact, plus the trip to Modal and back
-        "eval_seconds": round(eval_seconds, 4),
-        "metrics": metrics,
-        "library_versions": library_versions(),
-        "data_fingerprint": data_fingerprint,
-    }
+    card = ModelCard(
+        version=UNSAVED,
+        parent=parent,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        labels=tuple(label_set.to_list()),
+        training=_composition(human_mask, labels, feedback_weight, len(label_set), last_label_id),
+        evaluation=Evaluation(eval_origin, len(eval_texts), MIN_EVAL, enough=metrics is not None),
+        metrics=None if metrics is None else Metrics.from_dict(metrics),
+        hyperparameters={**HYPERPARAMETERS, "random_state": random_state},
+        converged=out.converged,
+        training_seconds=round(out.fit_seconds, 4),
+        compute=out.compute,
+        compute_seconds=round(round_trip, 4),  # fit + saving the artifact, plus the trip to Modal and back
+        eval_seconds=round(eval_seconds, 4),
+        library_versions=library_versions(),
+        data_fingerprint=data_fingerprint,
+    )
     return artifact, card
 
 
@@ -102,7 +107,7 @@ def train_version(
     labels: Sequence[int],
     human: Sequence[bool],
     **options,
-) -> tuple[Pipeline, dict]:
+) -> tuple[Pipeline, ModelCard]:
     """``train_artifact`` here, returning the fitted pipeline instead of the artifact (for ``Registry.save``)."""
     artifact, card = train_artifact(texts, labels, human, **options)
     return artifact.pipeline, card

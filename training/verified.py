@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sklearn.pipeline import Pipeline
 
+from hloop.core.cards import ModelCard
 from hloop.core.errors import ModelIntegrityError
 from training.artifact import loads
 from training.integrity import check_against_card
@@ -47,7 +48,7 @@ class Verified:
 
     stamp: Stamp
     checked_ns: int
-    card: dict | None = None
+    card: ModelCard | None = None
     sha256: str | None = None
     pipeline: Pipeline | None = None
     error: str | None = None
@@ -57,7 +58,7 @@ class Verified:
         settled = all(s is None or self.checked_ns - max(s[3], s[4]) >= RECHECK_NS for s in self.stamp)
         return settled and stamp == self.stamp
 
-    def same_content(self, card: dict, sha256: str) -> bool:
+    def same_content(self, card: ModelCard, sha256: str) -> bool:
         """Whether the card and artifact bytes just read are the ones this verdict was reached on."""
         return self.sha256 is not None and self.card == card and self.sha256 == sha256
 
@@ -68,7 +69,7 @@ class Verified:
         return self.pipeline
 
 
-def verified_pipeline(version: int, data: bytes, card: dict) -> Pipeline:
+def verified_pipeline(version: int, data: bytes, card: ModelCard) -> Pipeline:
     """The pipeline in ``data`` once it loads safely and passes the checks of use against ``card``."""
     try:
         pipeline = loads(data)

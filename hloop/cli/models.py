@@ -23,7 +23,7 @@ def train(args, services) -> int:
             print(f"  data: {line}")
     with progress_bar() as progress:
         card = services.train(args.feedback_weight, progress=progress)
-    print_json(card) if args.json else print_card(card)
+    print_json(card.to_dict()) if args.json else print_card(card)
     return 0
 
 
@@ -33,7 +33,7 @@ def retrain(args, services) -> int:
     with progress_bar() as progress:
         card = services.retrain(args.feedback_weight, force=args.force, progress=progress)
     if args.json:
-        print_json(card)
+        print_json(card.to_dict())
         return 0
     print_before_after(old, card)
     print_gate(card)
@@ -44,7 +44,7 @@ def retrain(args, services) -> int:
 def status(args, services) -> int:
     cards = services.versions()
     if args.json:
-        print_json(cards)
+        print_json([card.to_dict() for card in cards])
         return 0
     if not cards:
         print(services.readiness() or "No model yet: run `python -m hloop train`.")
@@ -54,36 +54,43 @@ def status(args, services) -> int:
         f"{'accuracy':>9} {'macro-F1':>9}  {'status':<10} current"
     )
     for c in cards:
-        t, m = c["training"], c["metrics"]
-        scores = f"{m['accuracy']:>9.4f} {m['f1_macro']:>9.4f}" if m else f"{'-':>9} {'-':>9}"
+        t, m = c.training, c.metrics
+        scores = f"{m.accuracy:>9.4f} {m.f1_macro:>9.4f}" if m else f"{'-':>9} {'-':>9}"
+        used = (
+            f"{'-':>6} {'-':>6} {'-':>6}"
+            if t is None
+            else f"{t.seed_labels:>6} {t.human_labels:>6} {t.feedback_weight:>6}"
+        )
         print(
-            f"v{c['version']:<7} {c['created_at']:<26} {t['seed_labels']:>6} {t['human_labels']:>6} "
-            f"{t['feedback_weight']:>6} {scores}  {c.get('status', 'promoted'):<10} {'*' if c['current'] else ''}"
+            f"v{c.version:<7} {c.created_at or '-':<26} {used} {scores}  {c.promotion_status:<10} "
+            f"{'*' if c.is_current else ''}"
         )
     for c in cards:
-        if c.get("status") == "held back" and not c["current"]:
-            print(f"v{c['version']} held back: {c['gate']['reason']} (`python -m hloop promote {c['version']}`)")
+        if c.held_back and not c.is_current:
+            reason = "no gate recorded" if c.gate is None else c.gate.reason
+            print(f"v{c.version} held back: {reason} (`python -m hloop promote {c.version}`)")
     return 0
 
 
 @command("promote", "Make a version the promotion gate held back current anyway (recorded as a manual override).")
 def promote(args, services) -> int:
     card = services.promote(args.version)
-    print(f"v{card['version']} is current (manual override of the gate: {card['gate']['reason']}).")
+    reason = "no gate recorded" if card.gate is None else card.gate.reason
+    print(f"v{card.version} is current (manual override of the gate: {reason}).")
     return 0
 
 
 @command("metrics", "The full metrics card of one version (default: the current one).")
 def metrics(args, services) -> int:
     card = services.card(args.version)
-    print_json(card) if args.json else print_card(card)
+    print_json(card.to_dict()) if args.json else print_card(card)
     return 0
 
 
 @command("rollback", "Make an earlier (or any) version current again.")
 def rollback(args, services) -> int:
     card = services.rollback(args.version)
-    print(f"v{card['version']} is current again.")
+    print(f"v{card.version} is current again.")
     return 0
 
 
@@ -111,7 +118,7 @@ def trust_legacy(args, services) -> int:
         print("No version is in the old pickle format; nothing to convert.")
     for version in versions:
         card = services.trust_legacy(version)
-        print(f"v{version}: {card['format']} artifact, sha256 {card['artifact_sha256'][:12]}; the pickle is removed.")
+        print(f"v{version}: {card.format} artifact, sha256 {(card.artifact_sha256 or '')[:12]}; the pickle is removed.")
     return 0
 
 

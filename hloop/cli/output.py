@@ -6,6 +6,8 @@ import json
 import sys
 from contextlib import contextmanager
 
+from hloop.core.cards import ModelCard
+
 
 @contextmanager
 def progress_bar():
@@ -46,66 +48,76 @@ def dataset_line(summary: dict) -> str:
     )
 
 
-def metrics_row(card: dict) -> str:
+def metrics_row(card: ModelCard) -> str:
     """A version's accuracy (with its interval), macro-F1 and weighted-F1 on one line."""
-    m = card["metrics"]
+    m = card.metrics
     if m is None:
-        return f"v{card['version']:<4} {_not_enough(card)}"
-    low, high = m.get("accuracy_ci95", (None, None))
-    interval = f" [{low:.3f}-{high:.3f}]" if low is not None else ""
+        return f"v{card.version:<4} {_not_enough(card)}"
+    interval = "" if m.accuracy_ci95 is None else " [{:.3f}-{:.3f}]".format(*m.accuracy_ci95)
     scores = (
-        f"accuracy {m['accuracy']:.4f}{interval}  macro-F1 {m['f1_macro']:.4f}  weighted-F1 {m['f1_weighted']:.4f}"
-        f"  on {m['n_eval']:,} eval texts"
+        f"accuracy {m.accuracy:.4f}{interval}  macro-F1 {m.f1_macro:.4f}  weighted-F1 {m.f1_weighted:.4f}"
+        f"  on {m.n_eval:,} eval texts"
     )
-    return f"v{card['version']:<4} {scores}"
+    return f"v{card.version:<4} {scores}"
 
 
-def _not_enough(card: dict) -> str:
-    e = card.get("evaluation", {})
-    return f"not enough held-out labels yet for metrics ({e.get('n_eval', 0)} of {e.get('min_eval', '?')})"
+def _not_enough(card: ModelCard) -> str:
+    e = card.evaluation
+    counts = "0 of ?" if e is None else f"{e.n_eval} of {e.min_eval}"
+    return f"not enough held-out labels yet for metrics ({counts})"
 
 
-def print_card(card: dict) -> None:
+def _trained_on(card: ModelCard) -> str:
+    t = card.training
+    if t is None:
+        return "no training facts recorded"
+    return (
+        f"{t.seed_labels:,} seed + {t.human_labels:,} human labels (weight {t.feedback_weight}), "
+        f"{card.training_seconds or 0:.2f} s"
+    )
+
+
+def print_card(card: ModelCard) -> None:
     """A version's metrics, what it was trained on, and its per-label scores."""
-    t = card["training"]
+    t = card.training
     print(metrics_row(card))
-    print(
-        f"      trained on {t['rows']:,} rows ({t['seed_labels']:,} seed + {t['human_labels']:,} human, "
-        f"feedback weight {t['feedback_weight']}) in {card['training_seconds']:.2f} s"
-    )
-    for name, pc in (card["metrics"] or {}).get("per_class", {}).items():
+    if t is not None:
         print(
-            f"      {name[:20]:<20} precision {pc['precision']:.3f}  recall {pc['recall']:.3f}  "
-            f"f1 {pc['f1']:.3f}  n={pc['support']}"
+            f"      trained on {t.rows:,} rows ({t.seed_labels:,} seed + {t.human_labels:,} human, "
+            f"feedback weight {t.feedback_weight}) in {card.training_seconds or 0:.2f} s"
+        )
+    for name, pc in ({} if card.metrics is None else card.metrics.per_class).items():
+        print(
+            f"      {name[:20]:<20} precision {pc.precision:.3f}  recall {pc.recall:.3f}  "
+            f"f1 {pc.f1:.3f}  n={pc.support}"
         )
 
 
-def print_before_after(old: dict | None, new: dict) -> None:
+def print_before_after(old: ModelCard | None, new: ModelCard) -> None:
     """The old and the new version's metrics side by side (the new card alone when there is nothing to compare)."""
-    if old is None or old["metrics"] is None or new["metrics"] is None:
+    if old is None or old.metrics is None or new.metrics is None:
         print_card(new)
         return
-    print(f"{'metric':<23} {'v' + str(old['version']):>10} {'v' + str(new['version']):>10} {'change':>9}")
-    keys = [("accuracy", "accuracy"), ("macro-F1", "f1_macro"), ("weighted-F1", "f1_weighted")]
-    rows = [(label, old["metrics"][k], new["metrics"][k]) for label, k in keys]
+    before, after = old.metrics, new.metrics
+    print(f"{'metric':<23} {'v' + str(old.version):>10} {'v' + str(new.version):>10} {'change':>9}")
+    rows = [
+        ("accuracy", before.accuracy, after.accuracy),
+        ("macro-F1", before.f1_macro, after.f1_macro),
+        ("weighted-F1", before.f1_weighted, after.f1_weighted),
+    ]
     rows += [
-        (f"F1 {n[:20]}", old["metrics"]["per_class"][n]["f1"], new["metrics"]["per_class"][n]["f1"])
-        for n in new["metrics"]["per_class"]
-        if n in old["metrics"]["per_class"]
+        (f"F1 {n[:20]}", before.per_class[n].f1, scores.f1)
+        for n, scores in after.per_class.items()
+        if n in before.per_class
     ]
     for label, a, b in rows:
         print(f"{label:<23} {a:>10.4f} {b:>10.4f} {b - a:>+9.4f}")
-    t = new["training"]
-    print(
-        f"v{new['version']}: {t['seed_labels']:,} seed + {t['human_labels']:,} human labels "
-        f"(weight {t['feedback_weight']}), {new['training_seconds']:.2f} s"
-    )
+    print(f"v{new.version}: {_trained_on(new)}")
 
 
-def print_gate(card: dict) -> None:
+def print_gate(card: ModelCard) -> None:
     """The promotion gate's verdict on a new version, and what to do when it was held back."""
-    gate = card.get("gate") or {}
-    status = card.get("status", "promoted")
-    print(f"v{card['version']} {status}: {gate.get('reason', 'no gate recorded')}")
-    if status == "held back":
-        print(f"      the current version keeps serving; `python -m hloop promote {card['version']}` overrides")
+    reason = "no gate recorded" if card.gate is None else card.gate.reason
+    print(f"v{card.version} {card.promotion_status}: {reason}")
+    if card.held_back:
+        print(f"      the current version keeps serving; `python -m hloop promote {card.version}` overrides")

@@ -15,9 +15,22 @@ from typing import Self
 from hloop.core.card_parts import ClassScores, ConfusionMatrix, Evaluation, GateVerdict, Metrics, TrainingInfo
 from hloop.core.stored import Json, Stored, blob, flag, number, split, text, texts, whole
 
-__all__ = ["ClassScores", "ConfusionMatrix", "Evaluation", "GateVerdict", "Metrics", "ModelCard", "TrainingInfo"]
+__all__ = [
+    "HELD_BACK",
+    "OVERRIDE",
+    "PROMOTED",
+    "UNSAVED",
+    "ClassScores",
+    "ConfusionMatrix",
+    "Evaluation",
+    "GateVerdict",
+    "Metrics",
+    "ModelCard",
+    "TrainingInfo",
+]
 
 PROMOTED, HELD_BACK, OVERRIDE = "promoted", "held back", "override"
+UNSAVED = 0  # the version of a card not saved yet: the registry gives it its number when it saves it
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ def candidate(settings: Settings, n: int, weight: float, wrong: bool) -> dict:
             gold = int(corpus.train_labels[row_of[item["text"]]])
             services.submit_label(item["example_id"], (gold + 1) % k if wrong else gold, "gate-check")
         card = services.retrain(weight)
-        return {"labels": "wrong" if wrong else "right", "status": card["status"], **card["gate"]}
+        gate = {} if card.gate is None else card.gate.to_dict()
+        return {"labels": "wrong" if wrong else "right", "status": card.status, **gate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

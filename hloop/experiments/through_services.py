@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from hloop.config import Settings
+from hloop.core.cards import ModelCard
 from hloop.data.corpus import Corpus
 from hloop.experiments.annotators import Annotator
 from hloop.experiments.loop import Checkpoint
@@ -81,6 +82,8 @@ def _label_batch(services, annotator: Annotator, strategy: str, row_of: dict[str
     return answered
 
 
-def _checkpoint(card: dict, start: float) -> Checkpoint:
-    t, m = card["training"], card["metrics"]
-    return Checkpoint(t["rows"], t["human_labels"], m["accuracy"], m["f1_macro"], round(time.perf_counter() - start, 4))
+def _checkpoint(card: ModelCard, start: float) -> Checkpoint:
+    t, m = card.training, card.metrics
+    if t is None or m is None:  # the simulation's corpus always has enough eval texts
+        raise ValueError(f"v{card.version} has no metrics: too few eval texts for a learning curve")
+    return Checkpoint(t.rows, t.human_labels, m.accuracy, m.f1_macro, round(time.perf_counter() - start, 4))

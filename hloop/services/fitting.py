@@ -4,9 +4,11 @@ gate on dev that decides whether it becomes current, and where it is fitted."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import numpy as np
 
+from hloop.core.cards import HELD_BACK, PROMOTED, GateVerdict, ModelCard
 from hloop.core.errors import HLoopError, NothingToTrainError
 from hloop.core.gate import GateDecision, paired_gate
 from hloop.services.coldstart import ColdStart
@@ -31,7 +33,7 @@ class Fitting:
         self._train_lock = threading.Lock()  # one training at a time
         self._fit_worker = None  # the process new versions are fitted in (HLOOP_FIT_IN_WORKER), made on first use
 
-    def train_first_if_ready(self) -> dict | None:
+    def train_first_if_ready(self) -> ModelCard | None:
         """Train v1 when there is no model and every label has enough labels; returns its card, else None."""
         registry = self.project.registry
         if registry.versions() or any(self.cold_start.labels_needed().values()):
@@ -43,7 +45,7 @@ class Fitting:
 
     def train(
         self, feedback_weight: float | None = None, *, require_new: bool = False, progress: Progress = no_progress
-    ) -> dict:
+    ) -> ModelCard:
         """Train a new version on the seed labels and every human label; returns its card."""
         weight = self.project.settings.feedback_weight if feedback_weight is None else float(feedback_weight)
         progress(0.05, "loading the dataset")
@@ -53,11 +55,11 @@ class Fitting:
 
     def retrain(
         self, feedback_weight: float | None = None, *, force: bool = False, progress: Progress = no_progress
-    ) -> dict:
+    ) -> ModelCard:
         """A new version from seed + human labels; refuses when no human label arrived since the last one."""
         return self.train(feedback_weight, require_new=not force, progress=progress)
 
-    def _train_locked(self, weight: float, require_new: bool, progress: Progress) -> dict:
+    def _train_locked(self, weight: float, require_new: bool, progress: Progress) -> ModelCard:
         project, registry = self.project, self.project.registry
         corpus = project.corpus()
         newest = registry.versions()[-1] if registry.versions() else None
@@ -94,16 +96,16 @@ class Fitting:
             data_fingerprint=corpus.fingerprint,
             random_state=project.settings.random_seed,
             compute=compute,
+            last_label_id=snapshot,
         )
-        card["training"]["last_label_id"] = snapshot
         progress(0.8, "comparing with the current version on dev")
         decision, against = self.gate(artifact.pipeline, snapshot)
-        card["status"] = "promoted" if decision.promote else "held back"
-        card["gate"] = {**decision.to_dict(), "against": against}
+        status = PROMOTED if decision.promote else HELD_BACK
+        card = replace(card, status=status, gate=GateVerdict(decision, against))
         progress(0.9, "saving the new version")
         saved = registry.save_artifact(artifact, card, make_current=decision.promote)  # local or Modal
-        progress(1.0, f"v{saved['version']} ready ({saved['status']})")
-        return {**saved, "current": decision.promote}
+        progress(1.0, f"v{saved.version} ready ({saved.promotion_status})")
+        return replace(saved, current=decision.promote)
 
     def gate(self, candidate, up_to_id: int | None = None) -> tuple[GateDecision, int | None]:
         """(the gate's decision on ``candidate`` on dev against the model that serves, that model's version): the

@@ -49,7 +49,7 @@ class Labels:
         """After a label is stored: train v1 by itself when the cold start is over (says so in the result)."""
         card = self.fitting.train_first_if_ready()
         self.fitting.maybe_auto_retrain()  # a background retrain once HLOOP_AUTO_RETRAIN_EVERY labels arrived
-        return result if card is None else {**result, "trained_version": card["version"]}
+        return result if card is None else {**result, "trained_version": card.version}
 
     def text_of(self, example_id: int) -> str:
         """The stored text of an example (NotFoundError when there is none)."""

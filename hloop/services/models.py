@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from hloop.core.cards import OVERRIDE, ModelCard
 from hloop.core.errors import HLoopError, InvalidInputError, ModelIntegrityError, NoModelError, StoreMismatchError
 from hloop.services.coldstart import ColdStart
 from hloop.services.project import Project
@@ -30,16 +32,16 @@ class Models:
         """The versions still saved in the old pickle format."""
         return self.project.registry.legacy_versions()
 
-    def trust_legacy(self, version: int) -> dict:
+    def trust_legacy(self, version: int) -> ModelCard:
         """Convert a pickled version to the safe format (the user vouches for the file); returns its card."""
         return self.project.registry.trust_legacy(version)
 
-    def check_card(self, card: dict) -> None:
+    def check_card(self, card: ModelCard) -> None:
         """Refuse a version made for another label set."""
-        made_for, label_set = card.get("labels"), self.project.label_set
-        if made_for is not None and made_for != label_set.to_list():
+        made_for, label_set = card.labels, self.project.label_set
+        if made_for is not None and list(made_for) != label_set.to_list():
             raise StoreMismatchError(
-                f"v{card['version']} was trained for the labels [{', '.join(made_for)}], and this project's labels "
+                f"v{card.version} was trained for the labels [{', '.join(made_for)}], and this project's labels "
                 f"are [{', '.join(label_set.names)}]. Point HLOOP_MODELS_DIR at this project's models, or train."
             )
 
@@ -75,7 +77,7 @@ class Models:
     def _is_legacy(self, version: int) -> bool:
         """Whether ``version``'s (readable) card is of the old pickle format."""
         try:
-            return "format" not in self.project.registry.card(version)
+            return self.project.registry.card(version).is_legacy
         except HLoopError:
             return False
 
@@ -119,9 +121,9 @@ class Models:
         """The id of the last label the newest version (current or held back) was trained on; 0 before v1."""
         registry = self.project.registry
         versions = registry.versions()
-        return registry.card(versions[-1])["training"].get("last_label_id", 0) if versions else 0
+        return registry.card(versions[-1]).last_label_id if versions else 0
 
-    def card(self, version: int | None = None) -> dict:
+    def card(self, version: int | None = None) -> ModelCard:
         """The card of ``version`` (None or 0 = current)."""
         registry = self.project.registry
         if not version:
@@ -130,29 +132,30 @@ class Models:
                 raise NoModelError(self.cold_start.readiness() or "No model yet: run `python -m hloop train`.")
         else:
             chosen = int(version)
-        return {**registry.card(chosen), "current": chosen == registry.current_version()}
+        return replace(registry.card(chosen), current=chosen == registry.current_version())
 
-    def versions(self) -> list[dict]:
+    def versions(self) -> list[ModelCard]:
         """Every version's card, oldest first."""
         return self.project.registry.cards()
 
-    def rollback(self, version: int) -> dict:
+    def rollback(self, version: int) -> ModelCard:
         """Make ``version`` current again; returns its card."""
         registry, version = self.project.registry, int(version)
         self.check_card(registry.card(version))
         registry.load(version)  # refuse to point at a corrupt artifact
-        if registry.card(version).get("status") == "held back":  # made current anyway: a manual override
+        card = registry.card(version)
+        if card.held_back:  # made current anyway: a manual override
             when = datetime.now(UTC).isoformat(timespec="seconds")
-            registry.update_card(version, {"status": "override", "override_at": when})
+            registry.update_card(replace(card, status=OVERRIDE, override_at=when))
         registry.set_current(version)
         return self.card(version)
 
-    def promote(self, version: int) -> dict:
+    def promote(self, version: int) -> ModelCard:
         """Make a held-back ``version`` current anyway; recorded on its card as a manual override."""
         card = self.project.registry.card(int(version))
-        if card.get("status") != "held back":
+        if not card.held_back:
             raise InvalidInputError(
-                f"v{version} is not held back (status: {card.get('status', 'promoted')}); "
+                f"v{version} is not held back (status: {card.promotion_status}); "
                 "use `python -m hloop rollback N` to make another version current."
             )
         return self.rollback(int(version))

@@ -244,7 +244,8 @@ class PoolRanking:
         if version == COLD_START or not cache.ids.size:
             scores = rng.random(cache.ids.size)
         else:  # the version's training size tells a warm-up strategy whether it is past cold start
-            context = QueryContext(labelled=int(self.project.registry.card(version)["training"]["rows"]))
+            training = self.project.registry.card(version).training
+            context = QueryContext(labelled=0 if training is None else training.rows)
             scores = get_strategy(name)(cache.probs, rng, context)
         order = top_k(scores, cache.ids.size, rng)
         if cache.held.any():

@@ -59,9 +59,9 @@ class Quality:
         out = {"current": current, "versions": [], "annotators": []}
         for v in versions:
             card = self.project.registry.card(v)
-            since = card.get("training", {}).get("last_label_id", 0)
+            since = card.last_label_id
             fresh = [e for e in events if e.id > since and e.model_version == v and e.model_prediction is not None]
-            accuracy = (card.get("metrics") or {}).get("accuracy")
+            accuracy = None if card.metrics is None else card.metrics.accuracy
             out["versions"].append({"version": v, "eval_accuracy": accuracy, **_agree(fresh)})
             if v == current:
                 for who in sorted({e.annotator for e in fresh}):

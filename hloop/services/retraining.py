@@ -47,7 +47,8 @@ class AutoRetrainer:
     def _run(self, retrain: Callable) -> None:
         try:
             card = retrain(progress=self._progress)
-            outcome = {"version": card["version"], "status": card.get("status"), "reason": card["gate"]["reason"]}
+            reason = None if card.gate is None else card.gate.reason
+            outcome = {"version": card.version, "status": card.status, "reason": reason}
         except HLoopError as exc:  # e.g. a manual retrain took the new labels first; the Model tab shows it
             outcome = {"error": str(exc)}
         with self._guard:

@@ -79,15 +79,15 @@ def build(services) -> None:
 
     def retrain(feedback_weight: float = services.settings.feedback_weight) -> dict:
         """Train a new version from seed + human labels; returns its card. Fails when no label is new."""
-        return user_errors(lambda: services.retrain(values.parse_weight(feedback_weight)))
+        return user_errors(lambda: services.retrain(values.parse_weight(feedback_weight)).to_dict())
 
     def metrics(version: int = 0) -> dict:
         """The card (metrics, training, parent) of ``version``; 0 means the current version."""
-        return user_errors(lambda: services.card(values.parse_version(version) or None))
+        return user_errors(lambda: services.card(values.parse_version(version) or None).to_dict())
 
     def versions() -> list[dict]:
         """Every version's card, oldest first."""
-        return user_errors(services.versions)
+        return [card.to_dict() for card in user_errors(services.versions)]
 
     def model_version() -> dict:
         """The current version, every version number and the label counters."""
@@ -100,7 +100,7 @@ def build(services) -> None:
 
     def rollback(version: int) -> dict:
         """Make ``version`` current again; returns its card."""
-        return user_errors(lambda: services.rollback(values.parse_version(version)))
+        return user_errors(lambda: services.rollback(values.parse_version(version)).to_dict())
 
     for fn in (
         predict,

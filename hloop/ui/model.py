@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from hloop import plots
+from hloop.core.cards import ModelCard
 from hloop.ui import review, simulation
 from hloop.ui.common import UI, Refresh, progress_callback, user_errors
 
@@ -22,70 +23,80 @@ COLUMNS = [
 ]
 
 
-def version_rows(cards: list[dict]) -> list[list]:
-    """One table row per version, newest first."""
+def version_row(card: ModelCard) -> list:
+    """The versions table's row of one version (blank cells for what an old card did not record)."""
+    t, m = card.training, card.metrics
     return [
-        [
-            f"v{card['version']}",
-            card["created_at"].replace("T", " ")[:19],
-            "" if card["parent"] is None else f"v{card['parent']}",
-            card["training"]["seed_labels"],
-            card["training"]["human_labels"],
-            card["training"]["feedback_weight"],
-            round(card["metrics"]["accuracy"], 4) if card["metrics"] else "too few eval labels",
-            round(card["metrics"]["f1_macro"], 4) if card["metrics"] else "",
-            card.get("status", "promoted"),
-            "✓" if card.get("current") else "",
-        ]
-        for card in reversed(cards)
+        f"v{card.version}",
+        (card.created_at or "").replace("T", " ")[:19],
+        "" if card.parent is None else f"v{card.parent}",
+        *(("", "", "") if t is None else (t.seed_labels, t.human_labels, t.feedback_weight)),
+        round(m.accuracy, 4) if m else "too few eval labels",
+        round(m.f1_macro, 4) if m else "",
+        card.promotion_status,
+        "✓" if card.is_current else "",
     ]
 
 
-def metrics_text(card: dict | None) -> str:
+def version_rows(cards: list[ModelCard]) -> list[list]:
+    """One table row per version, newest first."""
+    return [version_row(card) for card in reversed(cards)]
+
+
+def _interval(pair: tuple[float, float] | None) -> str:
+    return "" if pair is None else "[{:.3f}–{:.3f}]".format(*pair)
+
+
+def metrics_text(card: ModelCard | None) -> str:
     """The version's headline scores (with 95% intervals) and its per-label table, as Markdown."""
     if card is None:
         return "No model yet: retrain (or start the app with `python app.py`) to create v1."
-    m, t = card["metrics"], card["training"]
-    e = card.get("evaluation", {})
-    where = {"human": "held-out human labels", "carved": "texts carved from train"}.get(e.get("origin"), "eval texts")
+    m, t, e = card.metrics, card.training, card.evaluation
+    where = {"human": "held-out human labels", "carved": "texts carved from train"}.get(e and e.origin, "eval texts")
+    trained = (
+        ""
+        if t is None
+        else (
+            f" · trained on {t.rows:,} texts ({t.seed_labels:,} seed, {t.human_labels:,} human, weight "
+            f"{t.feedback_weight}) in {card.training_seconds or 0:.2f} s"
+        )
+    )
     lines = [
-        f"**v{card['version']}**{' (current)' if card.get('current') else ''} · parent "
-        f"{'none' if card['parent'] is None else 'v' + str(card['parent'])} · trained on {t['rows']:,} texts "
-        f"({t['seed_labels']:,} seed, {t['human_labels']:,} human, weight {t['feedback_weight']}) in "
-        f"{card['training_seconds']:.2f} s",
+        f"**v{card.version}**{' (current)' if card.is_current else ''} · parent "
+        f"{'none' if card.parent is None else 'v' + str(card.parent)}{trained}",
         "",
     ]
     lines += gate_lines(card)
     if m is None:
+        n_eval, min_eval = (0, 30) if e is None else (e.n_eval, e.min_eval)
         lines.append(
-            f"Not enough {where} for metrics yet: {e.get('n_eval', 0)} of the {e.get('min_eval', 30)} needed. "
+            f"Not enough {where} for metrics yet: {n_eval} of the {min_eval} needed. "
             "Keep labelling: a share of the human labels is held out to measure the model."
         )
         return "\n".join(lines)
-    ci = lambda key: "[{:.3f}–{:.3f}]".format(*m[key]) if key in m else ""  # noqa: E731
     lines += [
-        f"Accuracy **{m['accuracy']:.4f}** {ci('accuracy_ci95')} · macro-F1 **{m['f1_macro']:.4f}** "
-        f"{ci('f1_macro_ci95')} · weighted F1 {m['f1_weighted']:.4f} on **{m['n_eval']:,}** {where} "
+        f"Accuracy **{m.accuracy:.4f}** {_interval(m.accuracy_ci95)} · macro-F1 **{m.f1_macro:.4f}** "
+        f"{_interval(m.f1_macro_ci95)} · weighted F1 {m.f1_weighted:.4f} on **{m.n_eval:,}** {where} "
         "(95% intervals: the fewer texts, the wider)",
         "",
         "| label | precision | recall | F1 | support |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for name, c in m["per_class"].items():
-        lines.append(f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |")
+    for name, c in m.per_class.items():
+        lines.append(f"| {name} | {c.precision:.3f} | {c.recall:.3f} | {c.f1:.3f} | {c.support} |")
     return "\n".join(lines)
 
 
-def gate_lines(card: dict) -> list[str]:
+def gate_lines(card: ModelCard) -> list[str]:
     """The promotion gate's verdict on the card (dev split), and how to override a held-back version."""
-    gate, status = card.get("gate"), card.get("status", "promoted")
-    if not gate:
+    gate, status = card.gate, card.promotion_status
+    if gate is None:
         return ["Gate: none recorded (made before the promotion gate).", ""]
-    lines = [f"Gate on dev ({gate['n_dev']:,} texts): **{status}** · {gate['reason']}"]
-    if status == "held back" and not card.get("current"):
-        lines.append(f"v{card['version']} is held back; the current version keeps serving. Promote it anyway below.")
-    if status == "override":
-        lines.append(f"Made current by a manual override at {card.get('override_at', '?')}.")
+    lines = [f"Gate on dev ({gate.decision.n_dev:,} texts): **{status}** · {gate.reason}"]
+    if card.held_back and not card.is_current:
+        lines.append(f"v{card.version} is held back; the current version keeps serving. Promote it anyway below.")
+    if card.overridden:
+        lines.append(f"Made current by a manual override at {card.override_at or '?'}.")
     return [*lines, ""]
 
 
@@ -107,7 +118,7 @@ def promote(services, version: str | None) -> str:
     if not version:
         raise gr.Error("Pick a held-back version first.")
     card = user_errors(services.promote, int(version.lstrip("v")))
-    return f"**v{card['version']}** is current: a manual override of the gate is recorded on its card."
+    return f"**v{card.version}** is current: a manual override of the gate is recorded on its card."
 
 
 def version_view(services, version: str | None):
@@ -117,16 +128,16 @@ def version_view(services, version: str | None):
         return notice + metrics_text(None), plots.confusion_heatmap(None), plots.per_class_f1(None, None)
     card = user_errors(services.card, int(version.lstrip("v")) if version else None)
     parent = None
-    if card["parent"] is not None and card["parent"] in services.version_numbers():
-        parent = user_errors(services.card, card["parent"])
+    if card.parent is not None and card.parent in services.version_numbers():
+        parent = user_errors(services.card, card.parent)
     return notice + metrics_text(card), plots.confusion_heatmap(card), plots.per_class_f1(card, parent)
 
 
 def overview(services, version: str | None = None):
     """The versions table, the version picker, the two trend plots and the picked version's view."""
     cards = user_errors(services.versions)
-    names = [f"v{card['version']}" for card in cards]
-    current = next((f"v{card['version']}" for card in cards if card.get("current")), None)
+    names = [f"v{card.version}" for card in cards]
+    current = next((f"v{card.version}" for card in cards if card.is_current), None)
     picked = version if version in names else current
     return (
         version_rows(cards),
@@ -140,12 +151,10 @@ def overview(services, version: str | None = None):
 def retrain(services, weight: float, progress: gr.Progress) -> str:
     """Train a new version from seed + human labels; returns a status line."""
     card = user_errors(services.retrain, weight, progress=progress_callback(progress))
-    m = card["metrics"]
-    scores = f"accuracy {m['accuracy']:.4f}, macro-F1 {m['f1_macro']:.4f}" if m else "too few eval labels for scores"
-    return (
-        f"Trained **v{card['version']}** on {card['training']['human_labels']:,} human labels: {scores}. "
-        f"**{card.get('status', 'promoted')}**: {card['gate']['reason']}."
-    )
+    m, human = card.metrics, 0 if card.training is None else card.training.human_labels
+    scores = f"accuracy {m.accuracy:.4f}, macro-F1 {m.f1_macro:.4f}" if m else "too few eval labels for scores"
+    reason = "no gate recorded" if card.gate is None else card.gate.reason
+    return f"Trained **v{card.version}** on {human:,} human labels: {scores}. **{card.promotion_status}**: {reason}."
 
 
 def rollback(services, version: str | None) -> str:
@@ -153,7 +162,7 @@ def rollback(services, version: str | None) -> str:
     if not version:
         raise gr.Error("Pick a version first.")
     card = user_errors(services.rollback, int(version.lstrip("v")))
-    return f"**v{card['version']}** is the current model again."
+    return f"**v{card.version}** is the current model again."
 
 
 def build(services) -> Refresh:

@@ -186,7 +186,7 @@ def api_router(services, user) -> APIRouter:
     @router.get("/metrics")
     def metrics(version: Annotated[int | None, Query(ge=0, description="0 or absent: the current version")] = None):
         """The card (held-out metrics, training facts, parent) of a model version."""
-        return services.card(version or None)
+        return services.card(version or None).to_dict()
 
     @router.get("/model/version")
     def model_version() -> dict:

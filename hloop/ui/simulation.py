@@ -11,7 +11,7 @@ from hloop.ui.common import UI, progress_callback, user_errors
 def real_run(services) -> list[tuple[int, float]]:
     """(human labels, accuracy) of every model version of this app, oldest first."""
     cards = user_errors(services.versions)
-    return [(c["training"]["human_labels"], c["metrics"]["accuracy"]) for c in cards if c["metrics"]]
+    return [(c.training.human_labels, c.metrics.accuracy) for c in cards if c.metrics and c.training]
 
 
 def describe(results: dict | None, table: str | None = None) -> str:

@@ -169,8 +169,8 @@ def ensure_model(services: Services) -> None:
         print(f"  [{fraction:4.0%}] {desc}", file=sys.stderr, flush=True)
 
     card = services.train(progress=report)
-    scores = f"accuracy {card['metrics']['accuracy']:.4f}" if card["metrics"] else "not enough eval labels yet"
-    print(f"v{card['version']} ready: {scores}", file=sys.stderr, flush=True)
+    scores = f"accuracy {card.metrics.accuracy:.4f}" if card.metrics else "not enough eval labels yet"
+    print(f"v{card.version} ready: {scores}", file=sys.stderr, flush=True)
 
 
 def prepare() -> tuple[Settings, Services, FastAPI]:

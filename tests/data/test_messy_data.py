@@ -84,7 +84,7 @@ def test_the_services_fill_the_store_report_the_hygiene_then_label_and_retrain(t
     item = services.next_item("ana")
     services.submit_label(item["example_id"], "Computers", "ana")  # any case, as the label is written
     v2 = services.retrain()
-    assert v1["version"] == 1 and v2["version"] == 2 and v2["training"]["human_labels"] == 1
+    assert v1.version == 1 and v2.version == 2 and v2.training.human_labels == 1
 
 
 @pytest.mark.parametrize("messy", list(PROPERTIES))
@@ -96,7 +96,7 @@ def test_a_dataset_with_each_messy_property_trains_labels_and_retrains(tmp_path,
     assert report["merged_labels"] == (MERGED if messy == "label spellings" else {})
     item = services.next_item("ana")
     services.submit_label(item["example_id"], services.label_set.names[0], "ana")
-    assert services.retrain()["version"] == 2
+    assert services.retrain().version == 2
 
 
 def test_hloop_train_on_a_test_split_that_repeats_texts_says_what_was_dropped(tmp_path, monkeypatch, capsys):

@@ -27,4 +27,4 @@ def test_a_held_back_version_in_status_and_promoted_from_the_command_line(tmp_pa
     assert main(["promote", "1"]) == 2, "v1 is not held back"
     assert main(["promote", "2"]) == 0
     assert "manual override" in capsys.readouterr().out
-    assert Services(Settings()).card()["status"] == "override"
+    assert Services(Settings()).card().status == "override"

@@ -54,11 +54,11 @@ def test_retraining_uses_seed_plus_human_labels_with_the_weight(trained):
     item = trained.next_item("ana")
     trained.submit_label(item["example_id"], "delta", "ana")
     card = trained.retrain(3.0)
-    assert card["training"]["human_labels"] == 1
-    assert card["training"]["seed_labels"] == trained.settings.seed_size
-    assert card["training"]["feedback_weight"] == 3.0
-    assert card["parent"] == 1 and card["version"] == 2
-    assert np.isclose(sum(card["training"]["class_counts"]), card["training"]["rows"])
+    assert card.training.human_labels == 1
+    assert card.training.seed_labels == trained.settings.seed_size
+    assert card.training.feedback_weight == 3.0
+    assert card.parent == 1 and card.version == 2
+    assert np.isclose(sum(card.training.class_counts), card.training.rows)
 
 
 def test_a_human_label_overrides_the_seed_label(trained):
@@ -67,8 +67,8 @@ def test_a_human_label_overrides_the_seed_label(trained):
     wrong = (seed_label.label + 1) % 4
     trained.label(seed_label.example_id, wrong, "ana")
     card = trained.retrain()
-    assert card["training"]["human_labels"] == 1
-    assert card["training"]["seed_labels"] == trained.settings.seed_size - 1
+    assert card.training.human_labels == 1
+    assert card.training.seed_labels == trained.settings.seed_size - 1
 
 
 def test_a_train_row_repeating_an_eval_text_is_never_stored_as_trainable():

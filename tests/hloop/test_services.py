@@ -90,7 +90,7 @@ def test_undo_and_retrain_without_new_labels(trained):
     assert trained.counters()["labels_total"] == 0
     with pytest.raises(NotFoundError):
         trained.undo("ana")
-    assert trained.retrain(force=True)["version"] == 2
+    assert trained.retrain(force=True).version == 2
 
 
 def test_history_lists_events_newest_first(trained):

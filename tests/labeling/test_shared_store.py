@@ -76,4 +76,4 @@ def test_annotators_in_separate_processes_never_label_the_same_item(backend, tmp
     with services.project.session() as session:
         queue_labels = session.exec(select(func.count()).select_from(Label).where(Label.source == "queue")).one()
     assert queue_labels == 3 * ITEMS_PER_WORKER
-    assert services.retrain()["training"]["human_labels"] == 3 * ITEMS_PER_WORKER
+    assert services.retrain().training.human_labels == 3 * ITEMS_PER_WORKER

@@ -21,7 +21,7 @@ def test_a_retrain_starts_by_itself_after_n_labels(tmp_path):
     label_some(services, 1)
     outcome = services.wait_for_auto_retrain(timeout=120)
     assert services.project.registry.versions() == [1, 2] and outcome["version"] == 2
-    assert services.card(2)["training"]["human_labels"] == 5
+    assert services.card(2).training.human_labels == 5
     status = services.auto_retrain_status()
     assert status["labels_since"] == 0 and not status["running"]
     assert status["last"]["status"] in {"promoted", "held back"}

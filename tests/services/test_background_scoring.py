@@ -51,7 +51,7 @@ def test_background_scores_rank_like_a_full_scoring_of_the_same_version(tmp_path
     chunked = Services(settings_in(tmp_path, scoring_chunk_rows=7, inline_scoring_rows=0), corpus=corpus)
     chunked.train()
     _label(chunked, 5)
-    assert chunked.retrain()["version"] == 2
+    assert chunked.retrain().version == 2
     chunked.next_item("bob")  # starts v2's scoring in the background
     background = chunked.ranked_pool(n=None)
     whole = Services(settings_in(tmp_path), corpus=corpus).ranked_pool(n=None)  # a new process: one full scoring
@@ -69,7 +69,7 @@ def test_the_queue_serves_the_old_ranking_while_the_new_version_scores(tmp_path)
     first = services.ranked_pool(n=4)
     labelled = _label(services, 3)
     services.pause = threading.Event()
-    assert services.retrain()["version"] == 2
+    assert services.retrain().version == 2
     item = services.next_item("bob")  # served at once, while v2's scoring waits at the gate
     status = services.queue_status()
     assert status["ranking_version"] == 1 and status["scoring_version"] == 2

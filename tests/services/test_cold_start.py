@@ -55,8 +55,8 @@ def test_cold_start_until_every_label_has_enough_then_v1_by_itself(tickets):
         assert services.project.registry.current_version() is None
     assert trained_at is not None, "v1 trains by itself once every label has 3 training labels"
     card = services.card()
-    counts = card["training"]["class_counts"]
-    assert min(counts) >= 3 and card["evaluation"]["origin"] == "human"
+    counts = card.training.class_counts
+    assert min(counts) >= 3 and card.evaluation.origin == "human"
     assert services.predict("refund my card")["label"] == "billing"
     assert services.next_item("ana")["prediction"] is not None, "the queue now ranks by the model"
 
@@ -69,14 +69,14 @@ def test_held_out_human_labels_are_the_eval_set_and_never_trained_on(tickets):
     held = [t for t in answers if held_out(t, services.settings.eval_share)]
     labelled = {r["text"] for r in services.history(limit=1000)}
     held_labelled = [t for t in held if t in labelled]
-    assert card["evaluation"]["n_eval"] == len(held_labelled) >= 1
+    assert card.evaluation.n_eval == len(held_labelled) >= 1
     dev_labelled = [t for t in labelled if services.is_dev(t)]  # issue 10: dev labels are not trained on either
-    assert card["training"]["human_labels"] == 120 - len(held_labelled) - len(dev_labelled), "held out: not trained"
+    assert card.training.human_labels == 120 - len(held_labelled) - len(dev_labelled), "held out: not trained"
     if len(held_labelled) < 30:
-        assert card["metrics"] is None, "too few held-out labels for a score"
+        assert card.metrics is None, "too few held-out labels for a score"
     else:
-        assert card["metrics"]["n_eval"] == len(held_labelled)
-        low, high = card["metrics"]["accuracy_ci95"]
+        assert card.metrics.n_eval == len(held_labelled)
+        low, high = card.metrics.accuracy_ci95
         assert high - low > 0.1, "on few held-out labels the interval is wide"
     share = len(held_labelled) / 120
     assert 0.05 < share < 0.4, "the queue interleaves held-out items at about HLOOP_EVAL_SHARE"
@@ -90,5 +90,5 @@ def test_metrics_appear_once_thirty_labels_are_held_out(tickets):
             break
         services.submit_label(item["example_id"], answers[item["text"]], "ana")
     card = services.retrain()
-    assert card["evaluation"]["n_eval"] >= 30 and card["metrics"]["n_eval"] == card["evaluation"]["n_eval"]
-    assert card["metrics"]["accuracy"] > 0.8
+    assert card.evaluation.n_eval >= 30 and card.metrics.n_eval == card.evaluation.n_eval
+    assert card.metrics.accuracy > 0.8

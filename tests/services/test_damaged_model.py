@@ -55,7 +55,7 @@ def test_with_every_version_damaged_labels_are_still_stored_with_an_unknown_gues
     with pytest.raises(NoModelError, match="v2 is damaged"):
         fresh.predict("some text")
     v3 = fresh.retrain()
-    assert v3["version"] == 3 and fresh.project.registry.current_version() == 3
+    assert v3.version == 3 and fresh.project.registry.current_version() == 3
 
 
 def test_the_cli_says_so_at_start(two_versions, monkeypatch, capsys):

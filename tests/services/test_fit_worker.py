@@ -24,11 +24,11 @@ def test_a_version_fitted_in_the_worker_is_the_one_fitted_here(tmp_path):
     here = Services(settings_in(tmp_path / "here", fit_in_worker=False), corpus=corpus)
     there = Services(settings_in(tmp_path / "there", fit_in_worker=True), corpus=corpus)
     cards = here.train(), there.train()
-    assert [card["compute"] for card in cards] == ["local", "local worker"]
-    assert cards[0]["metrics"] == cards[1]["metrics"]
+    assert [card.compute for card in cards] == ["local", "local worker"]
+    assert cards[0].metrics == cards[1].metrics
     texts = list(corpus.eval_texts[:8])
     np.testing.assert_allclose(here.probabilities(texts)[1], there.probabilities(texts)[1])
-    assert there.retrain(force=True)["compute"] == "local worker", "the worker is kept for the next retrain"
+    assert there.retrain(force=True).compute == "local worker", "the worker is kept for the next retrain"
 
 
 def test_background_workers_run_at_a_lower_priority():

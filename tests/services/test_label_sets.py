@@ -20,8 +20,8 @@ def test_any_label_count_goes_through_train_queue_retrain_and_metrics(tmp_path_f
     folder = tmp_path_factory.mktemp(f"labels{n_labels}")
     services = Services(settings_in(folder, seed_size=2 * n_labels), corpus=corpus)
     v1 = services.train()
-    assert v1["labels"] == list(corpus.label_set.names) and len(v1["metrics"]["per_class"]) == n_labels
-    assert len(v1["metrics"]["confusion_matrix"]["matrix"]) == n_labels
+    assert list(v1.labels) == list(corpus.label_set.names) and len(v1.metrics.per_class) == n_labels
+    assert len(v1.metrics.confusion_matrix.matrix) == n_labels
     item = services.next_item("ana")
     assert item["prediction"] in corpus.label_set.names
     last = corpus.label_set.names[-1]
@@ -30,7 +30,7 @@ def test_any_label_count_goes_through_train_queue_retrain_and_metrics(tmp_path_f
     by_number = services.next_item("ana")
     assert services.submit_label(by_number["example_id"], n_labels - 1, "ana")["label"] == last
     v2 = services.retrain()
-    assert v2["training"]["human_labels"] == 2 and len(v2["training"]["class_counts"]) == n_labels
+    assert v2.training.human_labels == 2 and len(v2.training.class_counts) == n_labels
     assert services.predict("some text")["confidences"].keys() == set(corpus.label_set.names)
     with pytest.raises(InvalidInputError, match="Unknown label"):
         services.label(item["example_id"], "no such label", "ana")

@@ -41,33 +41,33 @@ def test_the_dev_split_is_disjoint_from_seed_pool_and_eval(project):
         asked.append(item["text"])
         project.skip(item["example_id"], "ana")
     assert not set(asked) & set(texts), "dev texts are never queued"
-    assert project.card()["training"]["rows"] == 40, "dev texts are never trained on"
+    assert project.card().training.rows == 40, "dev texts are never trained on"
 
 
 def test_wrong_labels_give_a_held_back_candidate_and_the_current_version_keeps_serving(project):
     label_pool(project, lambda gold, n: (gold + 1) % n)
     card = project.retrain(feedback_weight=10)
-    assert card["status"] == "held back" and card["current"] is False
-    assert card["gate"]["against"] == 1 and card["gate"]["p_value"] < 0.05 and card["gate"]["difference"] < -0.005
+    assert card.status == "held back" and card.current is False
+    assert card.gate.against == 1 and card.gate.decision.p_value < 0.05 and card.gate.decision.difference < -0.005
     assert project.project.registry.current_version() == 1
     assert project.predict("anything at all")["model_version"] == 1
-    assert [c["status"] for c in project.versions()] == ["promoted", "held back"]
+    assert [c.status for c in project.versions()] == ["promoted", "held back"]
 
 
 def test_right_labels_are_promoted(project):
     label_pool(project, lambda gold, n: gold)
     card = project.retrain()
-    assert card["status"] == "promoted" and project.project.registry.current_version() == card["version"]
-    assert card["gate"]["n_dev"] == 40
+    assert card.status == "promoted" and project.project.registry.current_version() == card.version
+    assert card.gate.decision.n_dev == 40
 
 
 def test_promote_overrides_the_gate_and_rollback_stays_possible(project):
     label_pool(project, lambda gold, n: (gold + 1) % n)
-    held = project.retrain(feedback_weight=10)["version"]
+    held = project.retrain(feedback_weight=10).version
     card = project.promote(held)
-    assert card["status"] == "override" and card["current"] and card["override_at"]
+    assert card.status == "override" and card.is_current and card.override_at
     assert project.project.registry.current_version() == held
-    assert project.rollback(1)["current"] and project.project.registry.current_version() == 1
+    assert project.rollback(1).is_current and project.project.registry.current_version() == 1
     with pytest.raises(InvalidInputError, match="not held back"):
         project.promote(1)
 
@@ -80,4 +80,4 @@ def test_a_store_made_before_dev_splits_keeps_working_and_the_gate_says_so(proje
     assert older.dev_set() is None
     label_pool(older, lambda gold, n: (gold + 1) % n)
     card = older.retrain(feedback_weight=10)
-    assert card["status"] == "promoted" and "no dev split" in card["gate"]["reason"]
+    assert card.status == "promoted" and "no dev split" in card.gate.reason

@@ -32,7 +32,7 @@ def running(tmp_path, tiny_corpus) -> Services:
     services.train()
     item = services.next_item("ana")
     services.submit_label(item["example_id"], "alpha", "ana")
-    assert services.retrain()["current"]
+    assert services.retrain().is_current
     assert services.predict("goal match coach")["model_version"] == 2
     return services
 
@@ -76,5 +76,5 @@ def test_only_a_rollback_moves_the_pointer_and_a_repaired_version_serves_again(r
     artifact.write_bytes(good)  # restored
     assert running.predict("goal match coach")["model_version"] == 2 and running.model_notice == ""
     _damage(running, 2)
-    assert running.rollback(1)["current"] and running.project.registry.current_version() == 1
+    assert running.rollback(1).is_current and running.project.registry.current_version() == 1
     assert running.predict("goal match coach")["model_version"] == 1 and running.model_notice == ""

@@ -70,14 +70,14 @@ def test_modal_functions_train_exactly_like_local_training(modal_here):
     local_model, local_card = train_version(TEXTS, LABELS, HUMAN, **TRAIN)
     artifact, card = train_artifact(TEXTS, LABELS, HUMAN, compute=compute_backend("modal"), **TRAIN)
     assert np.array_equal(artifact.pipeline.predict_proba(EVAL_TEXTS), local_model.predict_proba(EVAL_TEXTS))
-    assert card["metrics"] == local_card["metrics"]
-    assert (card["compute"], local_card["compute"]) == ("modal", "local")
+    assert card.metrics == local_card.metrics
+    assert (card.compute, local_card.compute) == ("modal", "local")
 
 
 def test_a_remote_version_is_saved_like_a_local_one(tmp_path):
     out = modal_app.fit.local(TEXTS, LABELS, None, HYPERPARAMETERS, 0)
     saved = Registry(tmp_path).save_bytes(out["artifact"], out["sha256"], {"compute": "modal"})
-    assert (saved["compute"], saved["format"], saved["artifact_sha256"]) == ("modal", "skops", out["sha256"])
+    assert (saved.compute, saved.format, saved.artifact_sha256) == ("modal", "skops", out["sha256"])
     expected = from_bytes(out["artifact"], out["sha256"]).pipeline.predict_proba(EVAL_TEXTS)
     assert np.array_equal(Registry(tmp_path).load(1).predict_proba(EVAL_TEXTS), expected)
 

@@ -23,14 +23,14 @@ def test_save_load_and_current(tmp_path, fitted):
         reg.require_current()
     card1 = reg.save(fitted, {"parent": None, "metrics": {}})
     card2 = reg.save(fitted, {"parent": 1, "metrics": {}})
-    assert (card1["version"], card2["version"]) == (1, 2)
+    assert (card1.version, card2.version) == (1, 2)
     assert reg.current_version() == 2
     fresh = Registry(tmp_path)
     assert fresh.load(1).predict(["goal match"]).tolist() == fitted.predict(["goal match"]).tolist()
-    assert json.loads((tmp_path / "v1" / CARD).read_text())["artifact_sha256"] == card1["artifact_sha256"]
+    assert json.loads((tmp_path / "v1" / CARD).read_text())["artifact_sha256"] == card1.artifact_sha256
     fresh.set_current(1)
     assert Registry(tmp_path).current_version() == 1
-    assert [c["current"] for c in fresh.cards()] == [True, False]
+    assert [c.is_current for c in fresh.cards()] == [True, False]
 
 
 def test_version_numbers_only_grow(tmp_path, fitted):
@@ -40,7 +40,7 @@ def test_version_numbers_only_grow(tmp_path, fitted):
     import shutil
 
     shutil.rmtree(tmp_path / "v2")
-    assert reg.save(fitted, {})["version"] == 3
+    assert reg.save(fitted, {}).version == 3
 
 
 def test_unknown_version(tmp_path, fitted):
@@ -121,5 +121,5 @@ def test_killed_mid_save_leaves_the_registry_as_it_was(tmp_path, fitted):
     assert (leftover / ARTIFACT).exists() and not (leftover / "card.json").exists()
     old = time.time() - 2 * 3600
     os.utime(leftover, (old, old))
-    assert reg.save(fitted, {})["version"] == 2
+    assert reg.save(fitted, {}).version == 2
     assert not leftover.exists(), "a crash's leftover is cleaned up once it is stale"

@@ -27,7 +27,7 @@ def test_a_full_disk_on_retrain_keeps_the_current_version_and_says_what_to_do(tr
     monkeypatch.undo()
     assert sorted(p.name for p in models.iterdir()) == before  # no new version, no temporary folder or file
     assert trained.project.registry.versions() == [1] and trained.project.registry.current_version() == 1
-    assert trained.retrain(force=True)["version"] == 2  # once there is space, the same retrain works
+    assert trained.retrain(force=True).version == 2  # once there is space, the same retrain works
 
 
 def test_the_cli_turns_any_disk_error_into_one_line_and_exit_2(tmp_path, monkeypatch, capsys):

@@ -47,7 +47,7 @@ def test_old_version_is_refused_until_trusted_then_converted(models, fitted, cap
     assert "v1: skops artifact" in capsys.readouterr().out
     assert not (models / "v1" / LEGACY_ARTIFACT).exists() and (models / "v1" / ARTIFACT).exists()
     card = Registry(models).card(1)
-    assert card["format"] == "skops" and "trusted" in card["converted"]["note"]
+    assert card.format == "skops" and card.converted is not None and "trusted" in card.converted["note"]
     assert np.array_equal(Registry(models).load(1).predict_proba(TEXTS), fitted.predict_proba(TEXTS))
     assert main(["trust-legacy", "1"]) == 0, "converting again is harmless"
 

@@ -22,7 +22,7 @@ def test_a_held_back_version_is_shown_and_promoted_anyway(launch, ag_news_dir, t
         wrong = (int(corpus.train_labels[row_of[item["text"]]]) + 1) % n
         services.submit_label(item["example_id"], wrong, "saboteur")
     card = services.retrain(feedback_weight=10)
-    assert card["status"] == "held back" and services.project.registry.current_version() == 1
+    assert card.status == "held back" and services.project.registry.current_version() == 1
 
     page = browser_page
     page.goto(launch(services))
@@ -35,4 +35,4 @@ def test_a_held_back_version_is_shown_and_promoted_anyway(launch, ag_news_dir, t
     page.locator("#model-metrics").get_by_text("held back", exact=False).first.wait_for()
     page.locator("#model-promote").click()
     page.locator("#model-status").get_by_text("manual override", exact=False).wait_for()
-    assert services.project.registry.current_version() == 2 and services.card(2)["status"] == "override"
+    assert services.project.registry.current_version() == 2 and services.card(2).status == "override"

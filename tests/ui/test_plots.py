@@ -13,14 +13,14 @@ def test_trend_plots_have_a_point_per_version(trained):
         lines = figure.axes[0].get_lines()
         assert [line.get_label() for line in lines] == ["accuracy", "macro-F1"]
         assert list(lines[0].get_xdata()) == xs
-        assert list(lines[0].get_ydata()) == [card["metrics"]["accuracy"] for card in cards]
+        assert list(lines[0].get_ydata()) == [card.metrics.accuracy for card in cards]
 
 
 def test_confusion_heatmap_and_per_class_f1_against_the_parent(trained):
     card = trained.card()
     heatmap = plots.confusion_heatmap(card)
     counts = [int(t.get_text()) for t in heatmap.axes[0].texts]
-    assert sum(counts) == card["metrics"]["n_eval"]
+    assert sum(counts) == card.metrics.n_eval
     alone, paired = plots.per_class_f1(card, None), plots.per_class_f1(card, card)
     assert len(alone.axes[0].patches) == 4 and len(paired.axes[0].patches) == 8
     assert "vs its parent" in paired.axes[0].get_title()
