@@ -141,8 +141,8 @@ def test_the_check_above_would_catch_a_private_override():
 
 
 def facade_leaks(source: str, allowed: set[str]) -> list[str]:
-    """Every ``services.X`` (also ``self.services.X``, ``Services.X``) in ``source`` whose ``X`` is not one of the ``allowed``
-    façade names: a part (``services.queue``), the registry, the engine, a session or a private field."""
+    """Every ``services.X`` (also ``self.services.X``, ``Services.X``) in ``source`` whose ``X`` is not one of the
+    ``allowed`` façade names: a part (``services.queue``), the registry, the engine, a session or a private field."""
     leaks = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Attribute) and node.attr not in allowed:
