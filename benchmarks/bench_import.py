@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         start = time.perf_counter()
         report = services.import_texts(path)
         seconds = time.perf_counter() - start
-        services.engine.dispose()
+        services.project.engine.dispose()
         peer = peer_seconds(path, Path(tmp) / "peer.db", settings.import_chunk_rows)
     result = {
         "rows": rows,

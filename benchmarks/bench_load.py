@@ -158,14 +158,14 @@ def hold_one(url: str) -> str:
 
 def live_claims(services, annotators: set[str]) -> list[int]:
     """Items ``annotators`` hold an unexpired claim on."""
-    with services.session() as session:
+    with services.project.session() as session:
         rows = session.exec(select(Claim).where(col(Claim.annotator).in_(annotators))).all()
         return [row.example_id for row in rows if row.expires_at > claims.utcnow()]
 
 
 def orphans_returned(services, orphans: list[int]) -> tuple[int, int]:
     """(how many orphaned items are back: labelled by someone since, or claimable now; how many were labelled)."""
-    with services.session() as session:
+    with services.project.session() as session:
         labelled = set(session.exec(select(Label.example_id).where(col(Label.example_id).in_(orphans))).all())
         claims.release_expired(session=session)  # as every next_item does first
         session.commit()
@@ -182,7 +182,7 @@ def orphans_returned(services, orphans: list[int]) -> tuple[int, int]:
 def store_check(services, ok: list[tuple[str, int]], unanswered: list[tuple[str, int]]) -> dict:
     """What the store holds: queue labels, items labelled twice, acknowledged labels lost, labels whose answer
     died with the killed process, and labels no call accounts for."""
-    with services.session() as session:
+    with services.project.session() as session:
         stored = session.exec(
             select(Label.annotator, Label.example_id).where(col(Label.source).in_(("queue", "overlap")))
         ).all()
@@ -336,7 +336,7 @@ def bench(args: argparse.Namespace, env: dict[str, str], folder: Path) -> dict:
         return report(run, args, outcome, store_check(services, run.ok, run.unanswered))
     finally:
         stop_all(procs)
-        services.engine.dispose()
+        services.project.engine.dispose()
 
 
 def main() -> None:

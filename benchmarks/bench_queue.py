@@ -49,11 +49,11 @@ def repeated_pool(texts: Sequence[str], size: int, start: int = 0) -> list[str]:
 
 def fill_pool(services: Services, size: int, chunk: int = 20_000) -> int:
     """Import copies of the train rows until the queue's pool holds ``size`` texts; returns how many were added."""
-    with services.session() as session:
+    with services.project.session() as session:
         missing = max(0, size - len(store.example_ids(store.QUEUE_ORIGINS, session=session)))
     texts = services.corpus().train_texts
     for start in range(0, missing, chunk):
-        with services.session() as session:
+        with services.project.session() as session:
             store.insert_new_texts(repeated_pool(texts, min(chunk, missing - start), start), "import", session=session)
             session.commit()
     return missing
@@ -72,7 +72,7 @@ def next_item_seconds(services: Services) -> float:
     start = time.perf_counter()
     item = services.next_item(ANNOTATOR)
     seconds = time.perf_counter() - start
-    with services.session() as session:
+    with services.project.session() as session:
         claims.release(item.example_id, session=session)
         session.commit()
     return seconds
@@ -114,7 +114,7 @@ def under_retrain(services: Services, text: str) -> dict:
     first = next_item_seconds(services)
     status = services.queue_status()
     start = time.perf_counter()
-    while services.queue_status()["ranking_version"] != services.registry.current_version():
+    while services.queue_status()["ranking_version"] != services.project.registry.current_version():
         time.sleep(0.05)
     rescoring = time.perf_counter() - start
     done.set()
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         keep_predicting(services, text, idle_predict, threading.Event(), calls=max(args.calls, 1000))
         busy = under_retrain(services, text)
         memory = rss_mb()
-        services.engine.dispose()
+        services.project.engine.dispose()
     result = {
         "pool_size": pool,
         "first_next_item_after_retrain_seconds": round(busy["first"], 4),

@@ -73,30 +73,30 @@ class Settings(BaseSettings):
     human_labels_file: Path = Path("../shared/data/noisy_ag_news/human_labels.parquet")
     runs_dir: Path | None = None  # simulation results; None = ``runs/`` next to the models dir
     auth: str = ""
-    # Hardening (issue 11): the Predict tab's log of shown predictions keeps only the newest rows
+    # the Predict tab's log of shown predictions keeps only the newest rows
     prediction_log_limit: int = 10_000
     # login brake (UI login and REST API): failures allowed per user and per address, first lockout
     login_max_failures: int = 5
     login_lockout_seconds: float = 30.0
-    # Modal compute (issue 9): where retraining and pool rescoring run, and texts per remote scoring call
+    # Modal compute: where retraining and pool rescoring run, and texts per remote scoring call
     compute: str = "local"
     compute_chunk: int = 20_000
-    # label review and agreement (issue 10, parts 4-6)
+    # label review and agreement
     overlap: float = 0.0  # share of queue items also offered to a second annotator, to measure agreement
     review_folds: int = 5  # cross-validation folds for the suspect-label ranking
-    # Trust (issue 10): a dev split for every choice, the promotion gate, automatic retraining
+    # trust: a dev split for every choice, the promotion gate, automatic retraining
     dev_share: float = 0.1  # share of the labelled train rows (or of held-out human labels) set aside as dev
     dev_max: int = 2000  # at most this many dev texts from a labelled dataset
     gate_margin: float = 0.005  # a candidate is held back only if its dev accuracy drops by more than this...
     gate_alpha: float = 0.05  # ...and McNemar's one-sided p-value is below this
     auto_retrain_every: int = 0  # start a background retrain after this many new human labels; 0 = off
-    # Scaling (issue 8): imports written in short chunks; a new version's pool scores computed in the background
+    # scaling: imports written in short chunks; a new version's pool scores computed in the background
     import_chunk_rows: int = 5000  # rows per import transaction (one bulk insert each)
     scoring_chunk_rows: int = 20_000  # pool texts scored per chunk (a remote backend can take one chunk each)
     inline_scoring_rows: int = 5000  # new pool rows up to this many are scored in the request (milliseconds)
     scoring_processes: int = 1  # worker processes for background scoring; 0 = a thread of the app's process
     fit_in_worker: bool = True  # fit new versions in a lower-priority worker process, kept for the next retrain
-    # The HTTP edge (issue 15): request-body caps, browser origins allowed to call the API, trusted proxies
+    # the HTTP edge: request-body caps, browser origins allowed to call the API, trusted proxies
     max_body_bytes: int = MIB  # any request body; a 20,000-character text is at most ~120 KB of JSON
     max_upload_bytes: int = GIB  # a file sent to the UI's upload route (the Data tab's imports)
     cors_origins: str = ""  # comma-separated origins (https://host[:port]) whose pages may call /api; empty: none
@@ -153,7 +153,7 @@ class Settings(BaseSettings):
             self.runs_dir = Path(self.models_dir).parent / "runs"
         return self
 
-    # Hardening (issue 11): every setting is checked at start, so a bad one refuses to start with one line
+    # every setting is checked at start, so a bad one refuses to start with one line
     @field_validator("claim_minutes")
     @classmethod
     def _claim_minutes(cls, value: float) -> float:
@@ -224,7 +224,7 @@ class Settings(BaseSettings):
     def _review_folds(cls, value: int) -> int:
         return within(value, 2, 20, "folds")
 
-    # Trust (issue 10)
+    # the dev split and the gate
     @field_validator("dev_share")
     @classmethod
     def _dev_share(cls, value: float) -> float:
@@ -255,7 +255,7 @@ class Settings(BaseSettings):
     def _inline_scoring_rows(cls, value: int) -> int:
         return within(value, 0, 1_000_000, "rows")
 
-    # The HTTP edge (issue 15)
+    # the HTTP edge
     @field_validator("max_body_bytes")
     @classmethod
     def _max_body_bytes(cls, value: int) -> int:

@@ -67,7 +67,7 @@ def random_scores(
 # Below this many labels per label a model's uncertainty mostly reflects what the seed missed, so picking by it
 # skews the labels toward odd items and one class; on AG News (4 labels, seed 100, batch 50) least-confidence,
 # entropy and margin all fell below random there. Stated per label so it carries over to any label count
-# (AG News: 4 x 50 = 200 labels). Re-decided on the dev split (issue 10), not on eval: of 0, 50, 100, 150 and
+# (AG News: 4 x 50 = 200 labels). Re-decided on the dev split, not on eval: of 0, 50, 100, 150 and
 # 200 per label, 50 is the one within noise of the best dev AUC everywhere with the smallest dip below random
 # (README, "The warm-up, re-decided on dev"; `python -m hloop.experiments.warmup`).
 WARMUP_PER_LABEL = 50

@@ -115,7 +115,7 @@ def build(services) -> None:
     )
     backup_button = gr.Button("Download backup", elem_id="data-backup")
     backup = gr.File(label="Backup", interactive=False, elem_id="data-backup-file")
-    review.agreement_panel(services)  # issue 10 part 5
+    review.agreement_panel(services)
 
     def on_export(fmt_key: str, full_history: bool):
         return export_file(services, fmt_key, full_history)
