@@ -70,7 +70,7 @@ def main() -> None:
         encoding="utf-8",
     )
     print(
-        f"pool: {services.import_texts(upload)['added']:,} imported texts; "
+        f"pool: {services.import_texts(upload).added:,} imported texts; "
         f"{len(corpus.train_texts):,} labelled train rows",
         flush=True,
     )

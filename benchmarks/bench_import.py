@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         peer = peer_seconds(path, Path(tmp) / "peer.db", settings.import_chunk_rows)
     result = {
         "rows": rows,
-        "added": report["added"],
+        "added": report.added,
         "seconds": round(seconds, 2),
         "rows_per_second": round(rows / seconds),
         "peer_seconds": round(peer, 2),

@@ -73,7 +73,7 @@ def next_item_seconds(services: Services) -> float:
     item = services.next_item(ANNOTATOR)
     seconds = time.perf_counter() - start
     with services.project.session() as session:
-        claims.release(item["example_id"], session=session)
+        claims.release(item.example_id, session=session)
         session.commit()
     return seconds
 

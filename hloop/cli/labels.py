@@ -11,27 +11,29 @@ from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 def queue(args, services) -> int:
     items = services.ranked_pool(args.strategy, n=args.n)
     if args.json:
-        print_json([{k: i[k] for k in ("example_id", "text", "score", "prediction", "confidence")} for i in items])
+        keys = ("example_id", "text", "score", "prediction", "confidence")
+        print_json([{k: getattr(i, k) for k in keys} for i in items])
         return 0
-    if items and items[0]["prediction"] is None:
+    if items and items[0].prediction is None:
         print(services.readiness())
     for i in items:
-        text = i["text"] if len(i["text"]) <= 90 else i["text"][:87] + "..."
-        score = "  -  " if i["score"] is None else f"{i['score']:.3f}"
-        guess = "-" if i["prediction"] is None else f"{i['prediction'][:16]} {i['confidence']:.2f}"
-        print(f"{i['example_id']:>7}  {score}  {guess:<21}  {text}")
+        text = i.text if len(i.text) <= 90 else i.text[:87] + "..."
+        score = "  -  " if i.score is None else f"{i.score:.3f}"
+        guess = "-" if i.prediction is None else f"{i.prediction[:16]} {i.confidence:.2f}"
+        print(f"{i.example_id:>7}  {score}  {guess:<21}  {text}")
     return 0
 
 
 @command("label", "Label one stored example (by id); the label history is kept.")
 def label(args, services) -> int:
     result = services.label(args.example, args.label, args.annotator, source="cli")
-    print_json(result) if args.json else print(
-        f"example {result['example_id']} -> {result['label']} by {result['annotator']} "
-        f"(label {result['label_id']}; {result['labels_since_retrain']} human labels since the last retrain)"
+    event = result.event
+    print_json(result.to_dict()) if args.json else print(
+        f"example {event.example_id} -> {event.label} by {event.annotator} "
+        f"(label {event.label_id}; {result.labels_since_retrain} human labels since the last retrain)"
     )
-    if result.get("trained_version"):
-        print(f"enough labels for a first model: v{result['trained_version']} trained")
+    if result.trained_version:
+        print(f"enough labels for a first model: v{result.trained_version} trained")
     return 0
 
 
@@ -40,11 +42,11 @@ def import_texts(args, services) -> int:
     with progress_bar() as progress:
         report = services.import_texts(args.file, progress=progress)
     if args.json:
-        print_json(report)
+        print_json(report.to_dict())
         return 0
-    print(f"{report['added']} added, {report['duplicates']} duplicates skipped, {report['rejected']} rejected")
-    for r in report["rejections"][:20]:
-        print(f"  row {r['row']}: {r['reason']}")
+    print(f"{report.added} added, {report.duplicates} duplicates skipped, {report.rejected} rejected")
+    for r in report.rejections[:20]:
+        print(f"  row {r.row}: {r.reason}")
     return 0
 
 
@@ -57,8 +59,8 @@ def export(args, services) -> int:
 
 @command("undo", "Undo an annotator's latest label (kept in the history as undone).")
 def undo(args, services) -> int:
-    result = services.undo(args.annotator)
-    print(f"undone: example {result['example_id']} -> {result['label']} (label {result['label_id']})")
+    undone = services.undo(args.annotator).event
+    print(f"undone: example {undone.example_id} -> {undone.label} (label {undone.label_id})")
     return 0
 
 

@@ -1,5 +1,9 @@
 """The one exception tree of HumanLoopML; the UI turns these into ``gr.Error``, the CLI into exit status 2."""
 
+from __future__ import annotations
+
+from hloop.core.records import ImportReport
+
 
 class HLoopError(Exception):
     """Base class: something the user can fix; the message says what and how."""
@@ -96,6 +100,6 @@ def unexpected(exc: BaseException) -> str:
 class ImportStoppedError(HLoopError):
     """An import stopped part-way; the message (and ``report``) say exactly what was added before it stopped."""
 
-    def __init__(self, message: str, report: dict) -> None:
+    def __init__(self, message: str, report: ImportReport) -> None:
         super().__init__(message)
         self.report = report

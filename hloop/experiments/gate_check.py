@@ -26,8 +26,8 @@ def candidate(settings: Settings, n: int, weight: float, wrong: bool) -> dict:
         row_of = {t.strip(): i for i, t in enumerate(corpus.train_texts)}
         for _ in range(n):
             item = services.next_item("gate-check")
-            gold = int(corpus.train_labels[row_of[item["text"]]])
-            services.submit_label(item["example_id"], (gold + 1) % k if wrong else gold, "gate-check")
+            gold = int(corpus.train_labels[row_of[item.text]])
+            services.submit_label(item.example_id, (gold + 1) % k if wrong else gold, "gate-check")
         card = services.retrain(weight)
         gate = {} if card.gate is None else card.gate.to_dict()
         return {"labels": "wrong" if wrong else "right", "status": card.status, **gate}

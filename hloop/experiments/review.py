@@ -109,8 +109,8 @@ def agreement_experiment(corpus: Corpus, first: Annotator, second: Annotator, *,
                 item = services.next_item(name)
                 if item is None:
                     break
-                answer = int(annotator.answer([row_of[item["text"]]])[0])
-                services.submit_label(item["example_id"], answer, name)
+                answer = int(annotator.answer([row_of[item.text]])[0])
+                services.submit_label(item.example_id, answer, name)
         report = services.agreement()
         report["disagreements_in_review"] = sum(s["reason"] == "disagreement" for s in services.suspects(n=items))
         return report

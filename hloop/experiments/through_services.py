@@ -73,11 +73,11 @@ def _label_batch(services, annotator: Annotator, strategy: str, row_of: dict[str
         item = services.next_item(ANNOTATOR_NAME, strategy)
         if item is None:
             break
-        row = row_of[item["text"]]
+        row = row_of[item.text]
         if not annotator.answerable[row]:  # no crowd label for this text: give it back
-            services.skip(item["example_id"], ANNOTATOR_NAME)
+            services.skip(item.example_id, ANNOTATOR_NAME)
             continue
-        services.submit_label(item["example_id"], int(annotator.answer([row])[0]), ANNOTATOR_NAME)
+        services.submit_label(item.example_id, int(annotator.answer([row])[0]), ANNOTATOR_NAME)
         answered.append(row)
     return answered
 

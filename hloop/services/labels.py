@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session
 
 from hloop.core.errors import InvalidInputError
 from hloop.core.labels import clean_text
+from hloop.core.records import LabelEvent, LabelResult
 from hloop.core.values import parse_annotator
 from hloop.services.fitting import Fitting
 from hloop.services.models import Models
@@ -30,11 +33,11 @@ class Labels:
         self.predictions = predictions
         self.fitting = fitting
 
-    def result(self, session: Session, row, example) -> dict:
+    def result(self, session: Session, row, example) -> LabelResult:
         """What a stored label event returns: the event with its example, and the counters after it."""
-        return {**label_record(row, example, self.project.label_set), **self._counters(session)}
+        return LabelResult(label_record(row, example, self.project.label_set), **self._counters(session))
 
-    def _counters(self, session: Session) -> dict:
+    def _counters(self, session: Session) -> dict[str, int]:
         return {
             "labels_total": store.count_human_labels(session=session),
             "labels_since_retrain": store.count_human_labels(session=session, after_id=self.models.last_label_id()),
@@ -45,11 +48,11 @@ class Labels:
         with self.project.session() as session:
             return self._counters(session)
 
-    def after_label(self, result: dict) -> dict:
+    def after_label(self, result: LabelResult) -> LabelResult:
         """After a label is stored: train v1 by itself when the cold start is over (says so in the result)."""
         card = self.fitting.train_first_if_ready()
         self.fitting.maybe_auto_retrain()  # a background retrain once HLOOP_AUTO_RETRAIN_EVERY labels arrived
-        return result if card is None else {**result, "trained_version": card.version}
+        return result if card is None else replace(result, trained_version=card.version)
 
     def text_of(self, example_id: int) -> str:
         """The stored text of an example (NotFoundError when there is none)."""
@@ -72,7 +75,7 @@ class Labels:
             model_confidence=confidence,
         )
 
-    def feedback(self, text: str, label: str | int, annotator: str) -> dict:
+    def feedback(self, text: str, label: str | int, annotator: str) -> LabelResult:
         """A correction from the Predict tab: store the text (if new) and the right label with the model's guess."""
         cleaned, wanted, who = clean_text(text), self.project.label_set.index(label), parse_annotator(annotator)
         self.project.ensure_store()
@@ -91,7 +94,7 @@ class Labels:
             result = self.result(session, row, example)
         return self.after_label(result)
 
-    def label(self, example_id: int, label: str | int, annotator: str, source: str = "cli") -> dict:
+    def label(self, example_id: int, label: str | int, annotator: str, source: str = "cli") -> LabelResult:
         """Label (or relabel) a stored example outside the queue; history is kept."""
         wanted, who = self.project.label_set.index(label), parse_annotator(annotator)
         self.project.ensure_store()
@@ -109,21 +112,22 @@ class Labels:
             result = self.result(session, row, example)
         return self.after_label(result)
 
-    def undo(self, annotator: str) -> dict:
+    def undo(self, annotator: str) -> LabelResult:
         """Undo the annotator's latest label (kept in history as undone); returns what was undone."""
         with self.project.lock, self.project.session() as session:
             row = store.undo_last(parse_annotator(annotator), session=session)
             example = store.get_example(row.example_id, session=session)
             session.commit()
-            return {**self.result(session, row, example), "undone": True}
+            result = self.result(session, row, example)
+            return replace(result, event=replace(result.event, undone=True))
 
-    def history(self, limit: int = 50) -> list[dict]:
+    def history(self, limit: int = 50) -> list[LabelEvent]:
         """The newest human label events (undone ones included) for the Correct tab."""
         with self.project.session() as session:
             events = store.label_history(session=session, limit=limit)
             return [label_record(lab, ex, self.project.label_set) for lab, ex in events]
 
-    def recent_activity(self, limit: int = 50) -> list[dict]:
+    def recent_activity(self, limit: int = 50) -> list[LabelEvent]:
         """Predictions shown in the app (not yet labelled) and human label events, newest first."""
         labels = self.project.label_set
         with self.project.session() as session:

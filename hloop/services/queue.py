@@ -12,6 +12,7 @@ import numpy as np
 from sqlmodel import Session
 
 from hloop.core.errors import ClaimError, InvalidInputError
+from hloop.core.records import LabelResult, QueueItem
 from hloop.core.strategies import strategy_name
 from hloop.core.values import parse_annotator
 from hloop.services.labels import Labels
@@ -36,29 +37,38 @@ class Queue:
         self.predictions = predictions
         self.labels = labels
 
-    def _item(self, session: Session, cache: PoolCache, example_id: int, current: int) -> dict:
-        """The queue item for ``example_id``: its score in ``cache`` and the current model's guess."""
+    def _item(
+        self,
+        session: Session,
+        cache: PoolCache,
+        example_id: int,
+        current: int,
+        score: float | None,
+        claim_expires_at: str | None = None,
+    ) -> QueueItem:
+        """The queue item for ``example_id`` with ``score``: the current model's guess (from ``cache`` when it
+        holds the current version's probabilities)."""
         example = store.get_example(example_id, session=session)
         pos = int(np.searchsorted(cache.ids, example_id))
         inside = pos < cache.ids.size and int(cache.ids[pos]) == example_id
-        item = {"example_id": example.id, "text": example.text, "model_version": current or None, "score": None}
         if inside and cache.probs is not None and cache.version == current:
             best = int(np.argmax(cache.probs[pos]))
-            return {
-                **item,
-                "prediction": self.project.label_set.names[best],
-                "confidence": float(cache.probs[pos][best]),
-            }
-        _version, guess, confidence = self.predictions.model_guess(
-            example.text
-        )  # the new model's guess, not yet ranked by
-        return {
-            **item,
-            "prediction": None if guess is None else self.project.label_set.names[guess],
-            "confidence": confidence,
-        }
+            prediction: str | None = self.project.label_set.names[best]
+            confidence: float | None = float(cache.probs[pos][best])
+        else:  # the new model's guess, not yet ranked by
+            _version, guess, confidence = self.predictions.model_guess(example.text)
+            prediction = None if guess is None else self.project.label_set.names[guess]
+        return QueueItem(
+            example_id=example.id,
+            text=example.text,
+            model_version=current or None,
+            score=score,
+            prediction=prediction,
+            confidence=confidence,
+            claim_expires_at=claim_expires_at,
+        )
 
-    def ranked_pool(self, strategy: str = "default", n: int | None = None) -> list[dict]:
+    def ranked_pool(self, strategy: str = "default", n: int | None = None) -> list[QueueItem]:
         """Unlabelled pool items in the order the queue serves them (most uncertain first), without claiming;
         waits for the current version's scores."""
         self.project.ensure_store()
@@ -66,17 +76,17 @@ class Queue:
         scores, order = self.pool.ranked(cache, strategy)
         with self.project.session() as session:
             blocked = store.human_labelled_ids(session=session)
-            out = []
+            out: list[QueueItem] = []
             for pos in order:
                 if cache.ids[pos] in blocked:
                     continue
-                item = self._item(session, cache, int(cache.ids[pos]), cache.version)
-                out.append({**item, "score": float(scores[pos]) if cache.version else None})
+                score = float(scores[pos]) if cache.version else None
+                out.append(self._item(session, cache, int(cache.ids[pos]), cache.version, score))
                 if n is not None and len(out) >= n:
                     break
             return out
 
-    def next_item(self, annotator: str, strategy: str = "default") -> dict | None:
+    def next_item(self, annotator: str, strategy: str = "default") -> QueueItem | None:
         """Claim the most uncertain pool item nobody holds for ``annotator``; None when the queue is empty."""
         annotator = parse_annotator(annotator)
         strategy_name(strategy)  # an unknown strategy fails before anything is claimed
@@ -98,14 +108,13 @@ class Queue:
                 claim = claims.claim_first(annotator, ranked, self.project.settings.claim_minutes, session=session)
                 if claim is None:
                     return None
-            item = self._item(session, cache, claim.example_id, current)
             pos = int(np.searchsorted(cache.ids, claim.example_id))
             inside = pos < cache.ids.size and int(cache.ids[pos]) == claim.example_id
-            item["score"] = float(scores[pos]) if inside and cache.version else None
-            item["claim_expires_at"] = claim.expires_at.isoformat(timespec="seconds")
-            return item
+            score = float(scores[pos]) if inside and cache.version else None
+            expires = claim.expires_at.isoformat(timespec="seconds")
+            return self._item(session, cache, claim.example_id, current, score, expires)
 
-    def submit_label(self, example_id: int, label: str | int, annotator: str) -> dict:
+    def submit_label(self, example_id: int, label: str | int, annotator: str) -> LabelResult:
         """Label a queue item the annotator holds; an item is labelled once through the queue."""
         annotator, wanted = parse_annotator(annotator), self.project.label_set.index(label)
         guess = self.predictions.model_guess(

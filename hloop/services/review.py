@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from hloop.core.errors import NotFoundError
+from hloop.core.records import LabelResult
 from hloop.core.suspects import suspect_scores
 from hloop.services.labels import Labels
 from hloop.services.project import Project
@@ -83,7 +84,7 @@ class Review:
                 out.append(self._review_item(rows[i], scores[i], suggestions[i], "model"))
         return out[:n]
 
-    def keep_label(self, example_id: int, annotator: str) -> dict:
+    def keep_label(self, example_id: int, annotator: str) -> LabelResult:
         """A reviewer confirms an example's counting label (stored as a ``review`` event of the same label)."""
         with self.project.session() as session:
             current = {r.example_id: r.label for r in review_store.counting_labels(session=session)}
@@ -91,7 +92,7 @@ class Review:
             raise NotFoundError(f"Example {example_id} has no label to keep; take ids from the review list.")
         return self.labels.label(int(example_id), current[int(example_id)], annotator, source="review")
 
-    def relabel(self, example_id: int, label: str | int, annotator: str) -> dict:
+    def relabel(self, example_id: int, label: str | int, annotator: str) -> LabelResult:
         """A reviewer gives an example another label (a ``review`` event; the history is kept)."""
         return self.labels.label(int(example_id), label, annotator, source="review")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hloop.core.errors import HLoopError, ImportStoppedError, storage_error
 from hloop.core.labels import clean_text
+from hloop.core.records import ImportReport, LabelEvent, Rejection
 from hloop.services.project import Progress, Project, no_progress
 from hloop.services.records import EXPORT_COLUMNS, label_record
 from hloop.transfer import iter_texts, write_records
@@ -27,7 +28,7 @@ class Transfer:
     def __init__(self, project: Project) -> None:
         self.project = project
 
-    def import_texts(self, path: str | Path, progress: Progress = no_progress) -> dict:
+    def import_texts(self, path: str | Path, progress: Progress = no_progress) -> ImportReport:
         """Add unlabelled texts from a CSV/JSONL file to the pool: counts of added, duplicate, rejected rows.
 
         A bad row is rejected (counted, the first ones listed) and the import reads on. When the import cannot go
@@ -37,16 +38,16 @@ class Transfer:
         first = next(rows, None)  # a file that cannot be read at all fails here, before the store is touched
         self.project.ensure_store()
         counts = {"rows": 0, "added": 0, "duplicates": 0, "rejected": 0}
-        rejections: list[dict] = []
+        rejections: list[Rejection] = []
         where = {"row": 0}
         try:
             self._import_rows(chain([first] if first else [], rows), counts, rejections, where, progress)
         except (HLoopError, OSError) as exc:
             raise self._stopped(path, exc, counts, rejections, where["row"]) from exc
         progress(1.0, f"imported: {counts['added']:,} added")
-        return {**counts, "rejections": rejections}
+        return ImportReport(**counts, rejections=tuple(rejections))
 
-    def _import_rows(self, rows, counts: dict, rejections: list[dict], where: dict, progress: Progress) -> None:
+    def _import_rows(self, rows, counts: dict, rejections: list[Rejection], where: dict, progress: Progress) -> None:
         chunk: dict[str, None] = {}  # clean texts of this chunk, in file order, each once
         for (number, value), fraction in rows:
             where["row"] = number
@@ -58,7 +59,7 @@ class Transfer:
             except HLoopError as exc:
                 counts["rejected"] += 1
                 if len(rejections) < MAX_REJECTIONS_LISTED:
-                    rejections.append({"row": number, "reason": str(exc)})
+                    rejections.append(Rejection(number, str(exc)))
                 continue
             if text in chunk or self.project.guarded_split(
                 text
@@ -72,10 +73,10 @@ class Transfer:
         self._write_chunk(chunk, counts)
 
     @staticmethod
-    def _stopped(path, exc: Exception, counts: dict, rejections: list[dict], row: int) -> ImportStoppedError:
+    def _stopped(path, exc: Exception, counts: dict, rejections: list[Rejection], row: int) -> ImportStoppedError:
         """What an import that stopped at ``row`` had done: counts of the rows written before it stopped."""
         reason = str(storage_error(exc, "Reading the file") if isinstance(exc, OSError) else exc)
-        report = {**counts, "rejections": rejections, "stopped_at_row": row, "error": reason}
+        report = ImportReport(**counts, rejections=tuple(rejections), stopped_at_row=row, error=reason)
         return ImportStoppedError(
             f"The import of {Path(path).name} stopped at row {row:,}: {reason} Before that, {counts['added']:,} "
             f"texts were added to the pool and stay there ({counts['rows']:,} rows read, {counts['duplicates']:,} "
@@ -101,13 +102,14 @@ class Transfer:
             events = store.label_history(session=session)
         records = [label_record(lab, ex, self.project.label_set) for lab, ex in reversed(events)]
         if not history:
-            latest: dict[int, dict] = {}
+            latest: dict[int, LabelEvent] = {}
             for record in records:
-                if record["undone_at"] is None:
-                    latest[record["example_id"]] = record
-            records = sorted(latest.values(), key=lambda r: r["label_id"])
+                if record.undone_at is None and record.example_id is not None:
+                    latest[record.example_id] = record
+            records = sorted(latest.values(), key=lambda r: r.label_id or 0)
+        rows = ({k: getattr(r, k) for k in EXPORT_COLUMNS} for r in records)
         try:
-            count = write_records(path, ({k: r[k] for k in EXPORT_COLUMNS} for r in records), EXPORT_COLUMNS)
+            count = write_records(path, rows, EXPORT_COLUMNS)
         except OSError as exc:  # a full disk, a read-only folder: the target is untouched
             raise storage_error(exc, f"Writing the export {Path(path).name}") from exc
         return {"path": str(path), "labels": count}

@@ -36,11 +36,12 @@ def build(services) -> None:
         """Save the right label for ``text`` as a correction (with the model's prediction and confidence)."""
         return user_errors(
             lambda: services.feedback(values.parse_text(text), values.parse_label(label), who(annotator, request))
-        )
+        ).to_dict()
 
     def next_item(annotator: str, strategy: str = DEFAULT_STRATEGY, request: gr.Request = None) -> dict | None:
         """Claim the next queue item for ``annotator``; null when the queue is empty."""
-        return user_errors(lambda: services.next_item(who(annotator, request), values.parse_name(strategy, "Strategy")))
+        item = user_errors(lambda: services.next_item(who(annotator, request), values.parse_name(strategy, "Strategy")))
+        return None if item is None else item.to_dict()
 
     def submit_label(example_id: int, label: str, annotator: str, request: gr.Request = None) -> dict:
         """Label a queue item you hold; returns label_id, labels_total and labels_since_retrain."""
@@ -48,7 +49,7 @@ def build(services) -> None:
             lambda: services.submit_label(
                 values.parse_example_id(example_id), values.parse_label(label), who(annotator, request)
             )
-        )
+        ).to_dict()
 
     def skip(example_id: int, annotator: str, request: gr.Request = None) -> dict:
         """Give a queue item you hold back; you will not be offered it again."""
@@ -56,7 +57,7 @@ def build(services) -> None:
 
     def undo(annotator: str, request: gr.Request = None) -> dict:
         """Undo the annotator's latest label (kept in the history as undone)."""
-        return user_errors(lambda: services.undo(who(annotator, request)))
+        return user_errors(lambda: services.undo(who(annotator, request))).to_dict()
 
     def label(example_id: int, label: str, annotator: str, request: gr.Request = None) -> dict:
         """Relabel any stored example (not only queue items); the history is kept."""
@@ -67,11 +68,11 @@ def build(services) -> None:
                 who(annotator, request),
                 "correction",
             )
-        )
+        ).to_dict()
 
     def history(limit: int = 50) -> list[dict]:
         """The newest label events (1 to 1000 of them), undone ones included."""
-        return user_errors(lambda: services.history(values.parse_limit(limit)))
+        return [event.to_dict() for event in user_errors(lambda: services.history(values.parse_limit(limit)))]
 
     def counters() -> dict:
         """Human labels in total and since the last retrain."""

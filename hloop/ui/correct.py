@@ -15,15 +15,15 @@ def history_rows(services) -> list[list]:
     """The newest predictions shown in the app and label events as table rows (undone ones marked)."""
     return [
         [
-            event["label_id"] or "",
-            event["example_id"] or "",
-            event["text"],
-            event["model_prediction"] or "",
-            event["label"] or "",
-            event["annotator"],
-            event["created_at"].replace("T", " ")[:19],
-            "" if event["model_version"] is None else f"v{event['model_version']}",
-            "undone" if event["undone"] else event["source"],
+            event.label_id or "",
+            event.example_id or "",
+            event.text,
+            event.model_prediction or "",
+            event.label or "",
+            event.annotator,
+            event.created_at.replace("T", " ")[:19],
+            "" if event.model_version is None else f"v{event.model_version}",
+            "undone" if event.undone else event.source,
         ]
         for event in user_errors(services.recent_activity, HISTORY_ROWS)
     ]
@@ -39,16 +39,15 @@ def relabel(services, example_id: float | None, text: str, topic: str | None, ty
         saved = user_errors(services.label, int(example_id), topic, who, "correction")
     else:  # a prediction nobody labelled yet: store the text with its correction
         saved = user_errors(services.feedback, text, topic, who)
-    return f"Example {saved['example_id']} is now **{saved['label']}** (label #{saved['label_id']}).", history_rows(
-        services
-    )
+    event = saved.event
+    return f"Example {event.example_id} is now **{event.label}** (label #{event.label_id}).", history_rows(services)
 
 
 def undo_last(services, typed_name: str, request: gr.Request):
     """Undo the annotator's latest label; returns a status line and the refreshed table."""
-    undone = user_errors(services.undo, annotator_name(typed_name, request))
+    undone = user_errors(services.undo, annotator_name(typed_name, request)).event
     return (
-        f"Undid label #{undone['label_id']} (**{undone['label']}** on example {undone['example_id']}).",
+        f"Undid label #{undone.label_id} (**{undone.label}** on example {undone.example_id}).",
         history_rows(services),
     )
 

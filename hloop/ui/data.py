@@ -71,12 +71,12 @@ def import_report(services, upload: str | None, progress: gr.Progress):
         raise gr.Error("Choose a .csv or .jsonl file with a 'text' column first.")
     report = user_errors(services.import_texts, upload, progress=progress_callback(progress))
     line = (
-        f"Read **{report['rows']:,}** rows: **{report['added']:,}** added to the pool, "
-        f"**{report['duplicates']:,}** duplicates, **{report['rejected']:,}** rejected."
+        f"Read **{report.rows:,}** rows: **{report.added:,}** added to the pool, "
+        f"**{report.duplicates:,}** duplicates, **{report.rejected:,}** rejected."
     )
-    if report["rejected"] > len(report["rejections"]):
-        line += f" The first {len(report['rejections'])} rejections are listed."
-    return line, [[r["row"], r["reason"]] for r in report["rejections"]]
+    if report.rejected > len(report.rejections):
+        line += f" The first {len(report.rejections)} rejections are listed."
+    return line, [[r.row, r.reason] for r in report.rejections]
 
 
 def backup_download(services) -> str:

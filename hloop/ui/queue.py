@@ -7,6 +7,7 @@ import json
 
 import gradio as gr
 
+from hloop.core.records import QueueItem
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 from hloop.ui.common import MAX_RADIO_LABELS, UI, Refresh, annotator_name, user_errors
 
@@ -57,22 +58,17 @@ def counters_line(services, session_count: int) -> str:
     )
 
 
-def shown_item(services, item: dict | None, session_count: int, note: str = ""):
+def shown_item(services, item: QueueItem | None, session_count: int, note: str = ""):
     """Outputs for an item (or the empty queue): state, text, the model's guess, counters."""
     if item is None:
         guess = "The queue is empty: every pool item is labelled or held by someone else. Import more texts."
         return None, "", f"{note}{guess}", counters_line(services, session_count)
-    if item["prediction"] is None:
-        guess = (
-            f"{user_errors(services.readiness)} Item {item['example_id']}, yours until "
-            f"{item['claim_expires_at'].replace('T', ' ')[:19]} UTC."
-        )
-        return item, item["text"], f"{note}{guess}", counters_line(services, session_count)
-    guess = (
-        f"Model v{item['model_version']} guesses **{item['prediction']}** ({item['confidence']:.0%}). "
-        f"Item {item['example_id']}, yours until {item['claim_expires_at'].replace('T', ' ')[:19]} UTC."
-    )
-    return item, item["text"], f"{note}{guess}", counters_line(services, session_count)
+    until = f"Item {item.example_id}, yours until {(item.claim_expires_at or '').replace('T', ' ')[:19]} UTC."
+    if item.prediction is None:
+        guess = f"{user_errors(services.readiness)} {until}"
+    else:
+        guess = f"Model v{item.model_version} guesses **{item.prediction}** ({item.confidence or 0:.0%}). {until}"
+    return item, item.text, f"{note}{guess}", counters_line(services, session_count)
 
 
 def next_item(services, typed_name: str, strategy: str, session_count: int, request: gr.Request | None, note=""):
@@ -83,7 +79,7 @@ def next_item(services, typed_name: str, strategy: str, session_count: int, requ
 
 def submit(
     services,
-    item: dict | None,
+    item: QueueItem | None,
     topic: str,
     typed_name: str,
     strategy: str,
@@ -95,28 +91,30 @@ def submit(
         raise gr.Error("No item is shown: enter your name and press Next item.")
     if not topic:
         raise gr.Error("Pick a label first.")
-    saved = user_errors(services.submit_label, item["example_id"], topic, annotator_name(typed_name, request))
+    saved = user_errors(services.submit_label, item.example_id, topic, annotator_name(typed_name, request))
     count = session_count + 1
-    note = f"Saved **{saved['label']}** for item {saved['example_id']}. "
-    if saved.get("trained_version"):
-        note += f"Enough labels for a first model: **v{saved['trained_version']}** trained; ranking by it now. "
+    note = f"Saved **{saved.event.label}** for item {saved.event.example_id}. "
+    if saved.trained_version:
+        note += f"Enough labels for a first model: **v{saved.trained_version}** trained; ranking by it now. "
     return *next_item(services, typed_name, strategy, count, request, note), count
 
 
-def skip(services, item: dict | None, typed_name: str, strategy: str, session_count: int, request: gr.Request | None):
+def skip(
+    services, item: QueueItem | None, typed_name: str, strategy: str, session_count: int, request: gr.Request | None
+):
     """Give the shown item back and show the next one."""
     if item is None:
         raise gr.Error("No item is shown: enter your name and press Next item.")
-    user_errors(services.skip, item["example_id"], annotator_name(typed_name, request))
-    note = f"Skipped item {item['example_id']}. "
+    user_errors(services.skip, item.example_id, annotator_name(typed_name, request))
+    note = f"Skipped item {item.example_id}. "
     return *next_item(services, typed_name, strategy, session_count, request, note), session_count
 
 
 def undo(services, typed_name: str, session_count: int, request: gr.Request | None):
     """Undo the annotator's latest label; returns a status line, the counters and the session count."""
-    undone = user_errors(services.undo, annotator_name(typed_name, request))
-    count = max(0, session_count - 1) if undone["source"] == "queue" else session_count
-    line = f"Undid **{undone['label']}** on item {undone['example_id']} (label #{undone['label_id']})."
+    undone = user_errors(services.undo, annotator_name(typed_name, request)).event
+    count = max(0, session_count - 1) if undone.source == "queue" else session_count
+    line = f"Undid **{undone.label}** on item {undone.example_id} (label #{undone.label_id})."
     return line, counters_line(services, count), count
 
 
@@ -152,7 +150,7 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     def on_next(typed_name: str, strategy_name: str, count: int, request: gr.Request):
         return next_item(services, typed_name, strategy_name, count, request)
 
-    def on_skip(current: dict | None, typed_name: str, strategy_name: str, count: int, request: gr.Request):
+    def on_skip(current: QueueItem | None, typed_name: str, strategy_name: str, count: int, request: gr.Request):
         return skip(services, current, typed_name, strategy_name, count, request)
 
     def on_undo(typed_name: str, count: int, request: gr.Request):
@@ -201,7 +199,7 @@ def build(services, annotator: gr.Textbox) -> Refresh:
 
 
 def _submitter(services, topic: str):
-    def on_topic(current: dict | None, typed_name: str, strategy_name: str, count: int, request: gr.Request):
+    def on_topic(current: QueueItem | None, typed_name: str, strategy_name: str, count: int, request: gr.Request):
         return submit(services, current, topic, typed_name, strategy_name, count, request)
 
     return on_topic

@@ -181,7 +181,7 @@ def api_router(services, user) -> APIRouter:
     ) -> dict:
         """Store ``human_label`` as the right topic of ``text``; the stored model prediction is the server's own."""
         name = who or (API_ANNOTATOR if annotator is None else annotator)
-        return {**services.feedback(text, human_label, name), "reported_model_prediction": model_prediction}
+        return {**services.feedback(text, human_label, name).to_dict(), "reported_model_prediction": model_prediction}
 
     @router.get("/metrics")
     def metrics(version: Annotated[int | None, Query(ge=0, description="0 or absent: the current version")] = None):

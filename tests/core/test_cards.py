@@ -228,7 +228,7 @@ def test_cards_the_services_write_round_trip(tmp_path):
     services = Services(settings_in(tmp_path, seed_size=40), corpus=corpus_of(60))
     trained = services.train()
     while (item := services.next_item("tester")) is not None:
-        services.submit_label(item["example_id"], 0, "tester")  # every label the same: a worse candidate
+        services.submit_label(item.example_id, 0, "tester")  # every label the same: a worse candidate
     retrained = services.retrain(feedback_weight=10)
     for card in [trained, retrained, *services.versions()]:
         stored = card.to_dict()

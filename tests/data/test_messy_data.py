@@ -82,7 +82,7 @@ def test_the_services_fill_the_store_report_the_hygiene_then_label_and_retrain(t
     assert texts["laptop server browser chip software majority copy"] in ("seed", "pool", "dev")
     assert any("\n" in t for t, origin in texts.items() if origin != "eval")
     item = services.next_item("ana")
-    services.submit_label(item["example_id"], "Computers", "ana")  # any case, as the label is written
+    services.submit_label(item.example_id, "Computers", "ana")  # any case, as the label is written
     v2 = services.retrain()
     assert v1.version == 1 and v2.version == 2 and v2.training.human_labels == 1
 
@@ -95,7 +95,7 @@ def test_a_dataset_with_each_messy_property_trains_labels_and_retrains(tmp_path,
     assert {k: v for k, v in report.items() if v and k != "merged_labels"} == PROPERTIES[messy]
     assert report["merged_labels"] == (MERGED if messy == "label spellings" else {})
     item = services.next_item("ana")
-    services.submit_label(item["example_id"], services.label_set.names[0], "ana")
+    services.submit_label(item.example_id, services.label_set.names[0], "ana")
     assert services.retrain().version == 2
 
 

@@ -36,12 +36,12 @@ def test_the_panel_shows_the_simulation_beside_the_apps_versions(trained):
 
 def test_the_queue_ranks_with_the_models_training_size(trained, monkeypatch):
     """Past the warm-up the default ranks like margin; during it (v1 has 20 labels) like random."""
-    warm = [i["example_id"] for i in trained.ranked_pool("default", n=15)]
-    assert warm != [i["example_id"] for i in trained.ranked_pool("margin", n=15)]
+    warm = [i.example_id for i in trained.ranked_pool("default", n=15)]
+    assert warm != [i.example_id for i in trained.ranked_pool("margin", n=15)]
     monkeypatch.setattr(strategies, "WARMUP_PER_LABEL", 5)  # v1's 20 labels over 4 labels: past the warm-up
     trained = Services(trained.settings, corpus=trained.corpus())  # a fresh process: no cached ranking
     ranked = trained.ranked_pool("default", n=15)
-    assert [i["example_id"] for i in ranked] == [i["example_id"] for i in trained.ranked_pool("margin", n=15)]
-    assert np.all(np.diff([i["score"] for i in ranked]) <= 0)
+    assert [i.example_id for i in ranked] == [i.example_id for i in trained.ranked_pool("margin", n=15)]
+    assert np.all(np.diff([i.score for i in ranked]) <= 0)
     item = trained.next_item("ana")
-    assert item["example_id"] == ranked[0]["example_id"], "next_item uses the default strategy"
+    assert item.example_id == ranked[0].example_id, "next_item uses the default strategy"

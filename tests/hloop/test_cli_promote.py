@@ -15,7 +15,7 @@ def test_a_held_back_version_in_status_and_promoted_from_the_command_line(tmp_pa
     services = Services(Settings())
     gold = dict(zip(*tiny_texts(100, 1), strict=True))
     while (item := services.next_item("saboteur")) is not None:
-        services.submit_label(item["example_id"], (gold[item["text"]] + 1) % 4, "saboteur")
+        services.submit_label(item.example_id, (gold[item.text] + 1) % 4, "saboteur")
     capsys.readouterr()
 
     assert main(["retrain", "--feedback-weight", "10"]) == 0

@@ -19,12 +19,12 @@ def test_eval_texts_never_reach_training_the_vectorizer_or_the_queue(trained, ti
     with trained.project.session() as session:
         eval_ids = set(session.exec(select(Example.id).where(Example.origin == "eval")).all())
     assert len(eval_ids) == len(tiny_corpus.eval_texts)
-    queued = {item["example_id"] for item in trained.ranked_pool(n=None)}
+    queued = {item.example_id for item in trained.ranked_pool(n=None)}
     assert queued and not queued & eval_ids
     seen = set()
     while (item := trained.next_item("ana")) is not None:
-        seen.add(item["example_id"])
-        trained.skip(item["example_id"], "ana")
+        seen.add(item.example_id)
+        trained.skip(item.example_id, "ana")
     assert seen == queued
 
 
@@ -46,13 +46,14 @@ def test_the_store_holds_no_gold_label_for_the_pool(trained, tiny_corpus):
     assert pool and not labelled & pool
     items = trained.ranked_pool(n=5)
     assert all(
-        set(item) == {"example_id", "text", "score", "prediction", "confidence", "model_version"} for item in items
+        set(item.to_dict()) == {"example_id", "text", "score", "prediction", "confidence", "model_version"}
+        for item in items
     )
 
 
 def test_retraining_uses_seed_plus_human_labels_with_the_weight(trained):
     item = trained.next_item("ana")
-    trained.submit_label(item["example_id"], "delta", "ana")
+    trained.submit_label(item.example_id, "delta", "ana")
     card = trained.retrain(3.0)
     assert card.training.human_labels == 1
     assert card.training.seed_labels == trained.settings.seed_size
@@ -98,6 +99,6 @@ def test_importing_an_eval_text_never_puts_it_in_the_pool(trained, tiny_corpus, 
     path = tmp_path / "eval.csv"
     path.write_text("text\n" + "\n".join(tiny_corpus.eval_texts[:3]) + "\n")
     report = trained.import_texts(path)
-    assert (report["added"], report["duplicates"]) == (0, 3)
-    queued = {item["text"] for item in trained.ranked_pool(n=None)}
+    assert (report.added, report.duplicates) == (0, 3)
+    queued = {item.text for item in trained.ranked_pool(n=None)}
     assert not queued & set(tiny_corpus.eval_texts)

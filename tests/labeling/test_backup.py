@@ -18,7 +18,7 @@ from tests.labeling.test_migrations import all_rows
 @pytest.fixture
 def project(trained):
     """A trained project with human labels (one undone), a second version and v1 current again."""
-    pool = [i["example_id"] for i in trained.ranked_pool(n=3)]
+    pool = [i.example_id for i in trained.ranked_pool(n=3)]
     for example_id, label in zip(pool, (0, 1, 2), strict=True):
         trained.label(example_id, label, "ana")
     trained.undo("ana")
@@ -56,9 +56,9 @@ def test_sqlite_to_postgresql_and_back(project, tmp_path, postgres_url):
     write_backup(on_pg.project.engine, on_pg.settings.models_dir, tmp_path / "b.zip")
     back = _restored(on_pg, f"sqlite:///{tmp_path / 'back.db'}", tmp_path / "back", tmp_path / "b.zip")
     _same_project(project, back)
-    example_id = on_pg.ranked_pool(n=1)[0]["example_id"]
+    example_id = on_pg.ranked_pool(n=1)[0].example_id
     new_label = on_pg.label(example_id, 3, "bo")  # the id sequences moved past the restored ids
-    assert new_label["label_id"] > max(row.id for row in all_rows(project.project.engine)["label"])
+    assert new_label.event.label_id > max(row.id for row in all_rows(project.project.engine)["label"])
     on_pg.project.engine.dispose()
 
 

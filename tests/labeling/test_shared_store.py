@@ -31,8 +31,8 @@ def _annotate(url: str, models: str, name: str, out) -> None:
     try:
         for _ in range(ITEMS_PER_WORKER):
             item = services.next_item(name)
-            services.submit_label(item["example_id"], item["prediction"], name)
-            done.append(item["example_id"])
+            services.submit_label(item.example_id, item.prediction, name)
+            done.append(item.example_id)
     except Exception as exc:  # report to the test instead of leaving it waiting
         out.put(f"{name}: {type(exc).__name__}: {exc}")
         return

@@ -15,20 +15,20 @@ def _overlap_services(tmp_path, share: float) -> Services:
 def test_second_annotator_gets_the_item_once(tmp_path):
     services = _overlap_services(tmp_path, 1.0)
     first = services.next_item("ann")
-    services.submit_label(first["example_id"], "alpha", "ann")
+    services.submit_label(first.example_id, "alpha", "ann")
     second = services.next_item("bob")
-    assert second["example_id"] == first["example_id"]
-    stored = services.submit_label(second["example_id"], "beta", "bob")
-    assert stored["source"] == "overlap"
-    assert services.next_item("ann")["example_id"] != first["example_id"]
-    assert services.next_item("cid")["example_id"] != first["example_id"]  # two labels are enough
+    assert second.example_id == first.example_id
+    stored = services.submit_label(second.example_id, "beta", "bob")
+    assert stored.event.source == "overlap"
+    assert services.next_item("ann").example_id != first.example_id
+    assert services.next_item("cid").example_id != first.example_id  # two labels are enough
 
 
 def test_no_overlap_by_default(tmp_path):
     services = _overlap_services(tmp_path, 0.0)
     first = services.next_item("ann")
-    services.submit_label(first["example_id"], "alpha", "ann")
-    assert services.next_item("bob")["example_id"] != first["example_id"]
+    services.submit_label(first.example_id, "alpha", "ann")
+    assert services.next_item("bob").example_id != first.example_id
 
 
 def test_kappa_consensus_and_disagreements_join_review(tmp_path):
@@ -37,11 +37,11 @@ def test_kappa_consensus_and_disagreements_join_review(tmp_path):
     disagreed = None
     for a, b in given:
         item = services.next_item("ann")
-        services.submit_label(item["example_id"], a, "ann")
+        services.submit_label(item.example_id, a, "ann")
         again = services.next_item("bob")
-        assert again["example_id"] == item["example_id"]
-        services.submit_label(item["example_id"], b, "bob")
-        disagreed = item["example_id"] if a != b else disagreed
+        assert again.example_id == item.example_id
+        services.submit_label(item.example_id, b, "bob")
+        disagreed = item.example_id if a != b else disagreed
     result = services.agreement()
     assert result["items"] == 4
     pair = result["pairs"][0]
@@ -59,8 +59,8 @@ def test_live_quality_compares_fresh_labels_with_the_model(tmp_path):
     services = _overlap_services(tmp_path, 0.0)
     for who in ("ann", "ann", "bob"):
         item = services.next_item(who)
-        wrong = next(n for n in services.label_set.names if n != item["prediction"])
-        services.submit_label(item["example_id"], item["prediction"] if who == "ann" else wrong, who)
+        wrong = next(n for n in services.label_set.names if n != item.prediction)
+        services.submit_label(item.example_id, item.prediction if who == "ann" else wrong, who)
     quality = services.live_quality()
     assert quality["current"] == 1
     assert quality["versions"][0]["labels"] == 3

@@ -33,7 +33,7 @@ def _calls(services):
 
 def _stored_names(services) -> set[str | None]:
     with services.project.session() as session:
-        labels = {row["annotator"] for row in services.history(1000) if row["source"] != "seed"}
+        labels = {row.annotator for row in services.history(1000) if row.source != "seed"}
         predictions = {p.annotator for p in store.recent_predictions(1000, session=session)}
     return labels | predictions
 
@@ -51,7 +51,7 @@ def test_a_name_over_100_characters_is_refused_by_every_services_call(trained):
 
 def test_names_are_stored_stripped_and_whole(trained):
     full = "y" * 100
-    assert trained.feedback("a brand new text", "alpha", f"  {full} ")["annotator"] == full
+    assert trained.feedback("a brand new text", "alpha", f"  {full} ").event.annotator == full
     trained.predict("a shown text", record_for=" ana ")
     trained.predict("another shown text", record_for="  ")
     assert _stored_names(trained) == {full, "ana", None}
@@ -59,8 +59,8 @@ def test_names_are_stored_stripped_and_whole(trained):
 
 def test_a_padded_name_is_the_same_annotator_at_every_step(trained):
     item = trained.next_item(" ana")
-    trained.label(item["example_id"], "beta", "ana  ")  # ana's own claim: not refused as someone else's
-    assert trained.undo("  ana  ")["annotator"] == "ana"
+    trained.label(item.example_id, "beta", "ana  ")  # ana's own claim: not refused as someone else's
+    assert trained.undo("  ana  ").event.annotator == "ana"
 
 
 def test_the_store_refuses_an_over_long_name_instead_of_cutting_it(trained):

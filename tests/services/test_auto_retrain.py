@@ -10,7 +10,7 @@ def label_some(services: Services, n: int) -> None:
     """Label ``n`` queue items with the model's own guess."""
     for _ in range(n):
         item = services.next_item("ana")
-        services.submit_label(item["example_id"], item["prediction"], "ana")
+        services.submit_label(item.example_id, item.prediction, "ana")
 
 
 def test_a_retrain_starts_by_itself_after_n_labels(tmp_path):

@@ -40,8 +40,8 @@ def _label(services: Services, n: int, who: str = "ana") -> list[int]:
     done = []
     for _ in range(n):
         item = services.next_item(who)
-        services.submit_label(item["example_id"], item["prediction"], who)
-        done.append(item["example_id"])
+        services.submit_label(item.example_id, item.prediction, who)
+        done.append(item.example_id)
     return done
 
 
@@ -55,9 +55,9 @@ def test_background_scores_rank_like_a_full_scoring_of_the_same_version(tmp_path
     chunked.next_item("bob")  # starts v2's scoring in the background
     background = chunked.ranked_pool(n=None)
     whole = Services(settings_in(tmp_path), corpus=corpus).ranked_pool(n=None)  # a new process: one full scoring
-    assert [i["example_id"] for i in background] == [i["example_id"] for i in whole]
-    assert np.allclose([i["score"] for i in background], [i["score"] for i in whole])
-    assert {i["model_version"] for i in background} == {2}
+    assert [i.example_id for i in background] == [i.example_id for i in whole]
+    assert np.allclose([i.score for i in background], [i.score for i in whole])
+    assert {i.model_version for i in background} == {2}
     assert chunked.queue_status()["message"] == "ranking by v2"
 
 
@@ -74,13 +74,13 @@ def test_the_queue_serves_the_old_ranking_while_the_new_version_scores(tmp_path)
     status = services.queue_status()
     assert status["ranking_version"] == 1 and status["scoring_version"] == 2
     assert status["message"].startswith("ranking by v1; v2 scoring")
-    assert item["model_version"] == 2 and item["prediction"] is not None, "shown with the new model's guess"
-    assert item["example_id"] not in labelled
-    assert item["example_id"] == first[3]["example_id"], "the next item of v1's ranking"
+    assert item.model_version == 2 and item.prediction is not None, "shown with the new model's guess"
+    assert item.example_id not in labelled
+    assert item.example_id == first[3].example_id, "the next item of v1's ranking"
     services.pause.set()
     services.wait_for_scoring()
     assert services.queue_status()["ranking_version"] == 2
-    assert services.next_item("bob")["example_id"] == item["example_id"], "a held claim survives the switch"
+    assert services.next_item("bob").example_id == item.example_id, "a held claim survives the switch"
 
 
 OPS = st.lists(st.sampled_from(["label", "label", "skip", "import", "retrain"]), min_size=4, max_size=14)
@@ -108,19 +108,19 @@ def test_no_item_is_offered_twice_across_version_switches(tmp_path_factory, ops,
         item = services.next_item(who)
         if item is None:
             continue
-        assert item["example_id"] not in labelled, "a labelled item was offered again"
-        assert held.get(item["example_id"], who) == who, "an item held by another annotator was offered"
+        assert item.example_id not in labelled, "a labelled item was offered again"
+        assert held.get(item.example_id, who) == who, "an item held by another annotator was offered"
         if op == "skip":
-            services.skip(item["example_id"], who)
-            held.pop(item["example_id"], None)
+            services.skip(item.example_id, who)
+            held.pop(item.example_id, None)
         else:
-            services.submit_label(item["example_id"], item["prediction"] or "alpha", who)
-            labelled.add(item["example_id"])
-            held.pop(item["example_id"], None)
+            services.submit_label(item.example_id, item.prediction or "alpha", who)
+            labelled.add(item.example_id)
+            held.pop(item.example_id, None)
         if services.pause is not None and step % 3 == 0:
             services.pause.set()
     if services.pause is not None:
         services.pause.set()
     services.wait_for_scoring()
-    rest = {i["example_id"] for i in services.ranked_pool(n=None)}
+    rest = {i.example_id for i in services.ranked_pool(n=None)}
     assert not rest & labelled

@@ -9,6 +9,7 @@ import pytest
 
 from hloop.core.errors import NoModelError
 from hloop.core.labels import held_out
+from hloop.core.records import LabelResult
 from hloop.services import Services
 from tests.conftest import settings_in
 
@@ -33,9 +34,9 @@ def tickets(tmp_path):
     return Services(settings), answers
 
 
-def _label_next(services: Services, answers: dict[str, str]) -> dict:
+def _label_next(services: Services, answers: dict[str, str]) -> LabelResult:
     item = services.next_item("ana")
-    return {**services.submit_label(item["example_id"], answers[item["text"]], "ana"), "item": item}
+    return services.submit_label(item.example_id, answers[item.text], "ana")
 
 
 def test_cold_start_until_every_label_has_enough_then_v1_by_itself(tickets):
@@ -44,12 +45,12 @@ def test_cold_start_until_every_label_has_enough_then_v1_by_itself(tickets):
     with pytest.raises(NoModelError, match="3 more billing"):
         services.predict("refund my card")
     first = services.next_item("ana")
-    assert first["prediction"] is None and first["score"] is None
-    services.skip(first["example_id"], "ana")
+    assert first.prediction is None and first.score is None
+    services.skip(first.example_id, "ana")
     trained_at = None
     for n in range(1, 60):
         result = _label_next(services, answers)
-        if result.get("trained_version"):
+        if result.trained_version:
             trained_at = n
             break
         assert services.project.registry.current_version() is None
@@ -58,7 +59,7 @@ def test_cold_start_until_every_label_has_enough_then_v1_by_itself(tickets):
     counts = card.training.class_counts
     assert min(counts) >= 3 and card.evaluation.origin == "human"
     assert services.predict("refund my card")["label"] == "billing"
-    assert services.next_item("ana")["prediction"] is not None, "the queue now ranks by the model"
+    assert services.next_item("ana").prediction is not None, "the queue now ranks by the model"
 
 
 def test_held_out_human_labels_are_the_eval_set_and_never_trained_on(tickets):
@@ -67,7 +68,7 @@ def test_held_out_human_labels_are_the_eval_set_and_never_trained_on(tickets):
         _label_next(services, answers)
     card = services.retrain()
     held = [t for t in answers if held_out(t, services.settings.eval_share)]
-    labelled = {r["text"] for r in services.history(limit=1000)}
+    labelled = {r.text for r in services.history(limit=1000)}
     held_labelled = [t for t in held if t in labelled]
     assert card.evaluation.n_eval == len(held_labelled) >= 1
     dev_labelled = [t for t in labelled if services.is_dev(t)]  # issue 10: dev labels are not trained on either
@@ -88,7 +89,7 @@ def test_metrics_appear_once_thirty_labels_are_held_out(tickets):
         item = services.next_item("ana")
         if item is None:
             break
-        services.submit_label(item["example_id"], answers[item["text"]], "ana")
+        services.submit_label(item.example_id, answers[item.text], "ana")
     card = services.retrain()
     assert card.evaluation.n_eval >= 30 and card.metrics.n_eval == card.evaluation.n_eval
     assert card.metrics.accuracy > 0.8

@@ -20,7 +20,7 @@ def two_versions(tmp_path, tiny_corpus):
     services = Services(settings_in(tmp_path), corpus=tiny_corpus)
     services.train()
     item = services.next_item("ana")
-    services.submit_label(item["example_id"], "alpha", "ana")
+    services.submit_label(item.example_id, "alpha", "ana")
     services.retrain()
     return tmp_path, tiny_corpus
 
@@ -34,8 +34,8 @@ def test_a_damaged_current_version_falls_back_to_the_newest_intact_one(two_versi
     assert fresh.predict("some text")["model_version"] == 1
     assert fresh.project.registry.current_version() == 2  # a read moves no pointer: only a rollback does
     item = fresh.next_item("bob")
-    saved = fresh.submit_label(item["example_id"], "beta", "bob")
-    assert saved["model_version"] == 1
+    saved = fresh.submit_label(item.example_id, "beta", "bob")
+    assert saved.event.model_version == 1
 
 
 def test_with_every_version_damaged_labels_are_still_stored_with_an_unknown_guess(two_versions):
@@ -45,13 +45,13 @@ def test_with_every_version_damaged_labels_are_still_stored_with_an_unknown_gues
     _damage(fresh, 2)
     assert "no intact version is left" in fresh.check_current()
     item = fresh.next_item("bob")  # the queue still serves, in random order
-    assert item is not None and item["prediction"] is None
-    saved = fresh.submit_label(item["example_id"], "gamma", "bob")
-    assert saved["label"] == "gamma" and saved["model_prediction"] is None and saved["model_version"] is None
+    assert item is not None and item.prediction is None
+    saved = fresh.submit_label(item.example_id, "gamma", "bob")
+    assert saved.event.label == "gamma" and saved.event.model_prediction is None and saved.event.model_version is None
     corrected = fresh.feedback("a brand new text", "delta", "bob")
-    assert corrected["model_prediction"] is None
-    relabelled = fresh.label(saved["example_id"], "alpha", "bob")
-    assert relabelled["label"] == "alpha"
+    assert corrected.event.model_prediction is None
+    relabelled = fresh.label(saved.event.example_id, "alpha", "bob")
+    assert relabelled.event.label == "alpha"
     with pytest.raises(NoModelError, match="v2 is damaged"):
         fresh.predict("some text")
     v3 = fresh.retrain()
@@ -95,9 +95,9 @@ def test_a_version_that_loads_but_cannot_predict_is_damaged_and_the_newest_intac
     assert notice.startswith("v2 is damaged and was not loaded (v2: The model") and "v1 serves instead" in notice
     assert fresh.predict("some text")["model_version"] == 1
     corrected = fresh.feedback("a brand new text", "delta", "bob")
-    assert corrected["model_prediction"] is not None
+    assert corrected.event.model_prediction is not None
     item = fresh.next_item("bob")
-    assert fresh.submit_label(item["example_id"], "beta", "bob")["model_version"] == 1
+    assert fresh.submit_label(item.example_id, "beta", "bob").event.model_version == 1
 
 
 def test_health_and_the_version_routes_name_the_version_that_serves(two_versions):

@@ -10,17 +10,17 @@ from tests.conftest import settings_in
 def test_relabelling_an_item_someone_else_holds_is_refused_and_their_submit_still_works(trained):
     item = trained.next_item("ana")
     with pytest.raises(ClaimError, match=r"held by another annotator until \d\d:\d\d:\d\d UTC"):
-        trained.label(item["example_id"], "alpha", "bob", source="correction")
+        trained.label(item.example_id, "alpha", "bob", source="correction")
     assert trained.counters()["labels_total"] == 0
-    saved = trained.submit_label(item["example_id"], "beta", "ana")
-    assert saved["example_id"] == item["example_id"] and saved["annotator"] == "ana"
+    saved = trained.submit_label(item.example_id, "beta", "ana")
+    assert saved.event.example_id == item.example_id and saved.event.annotator == "ana"
 
 
 def test_relabelling_an_item_you_hold_releases_only_your_claim(trained):
     item = trained.next_item("ana")
-    trained.label(item["example_id"], "alpha", "ana", source="correction")
+    trained.label(item.example_id, "alpha", "ana", source="correction")
     assert trained.counters()["labels_total"] == 1
-    assert trained.next_item("bob")["example_id"] != item["example_id"]
+    assert trained.next_item("bob").example_id != item.example_id
 
 
 def test_the_prediction_log_keeps_the_newest_rows(tmp_path, tiny_corpus):

@@ -23,17 +23,17 @@ def test_any_label_count_goes_through_train_queue_retrain_and_metrics(tmp_path_f
     assert list(v1.labels) == list(corpus.label_set.names) and len(v1.metrics.per_class) == n_labels
     assert len(v1.metrics.confusion_matrix.matrix) == n_labels
     item = services.next_item("ana")
-    assert item["prediction"] in corpus.label_set.names
+    assert item.prediction in corpus.label_set.names
     last = corpus.label_set.names[-1]
-    saved = services.submit_label(item["example_id"], last.upper(), "ana")  # by name, any case
-    assert saved["label"] == last
+    saved = services.submit_label(item.example_id, last.upper(), "ana")  # by name, any case
+    assert saved.event.label == last
     by_number = services.next_item("ana")
-    assert services.submit_label(by_number["example_id"], n_labels - 1, "ana")["label"] == last
+    assert services.submit_label(by_number.example_id, n_labels - 1, "ana").event.label == last
     v2 = services.retrain()
     assert v2.training.human_labels == 2 and len(v2.training.class_counts) == n_labels
     assert services.predict("some text")["confidences"].keys() == set(corpus.label_set.names)
     with pytest.raises(InvalidInputError, match="Unknown label"):
-        services.label(item["example_id"], "no such label", "ana")
+        services.label(item.example_id, "no such label", "ana")
 
 
 def _relabelled(corpus: Corpus, names: tuple[str, ...]) -> Corpus:
@@ -69,4 +69,4 @@ def test_a_model_made_for_other_labels_is_refused(tmp_path, tiny_corpus, names):
     with pytest.raises(StoreMismatchError, match="v1 was trained for the labels"):
         services.rollback(1)
     item = services.next_item("ana")  # the queue serves without it: in random order, with no model's guess
-    assert item["prediction"] is None and item["model_version"] is None
+    assert item.prediction is None and item.model_version is None

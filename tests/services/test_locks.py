@@ -7,6 +7,8 @@ import threading
 
 import pytest
 
+from hloop.core.records import LabelResult
+
 SLOW = "hloop-test-slow-load"
 
 
@@ -33,15 +35,15 @@ def test_a_queue_submit_is_stored_while_another_request_waits_for_a_model_load(t
     mine, theirs = trained.next_item("ana"), trained.next_item("bob")
     slow = {
         "a correction": lambda: trained.feedback("a brand new story about rockets", "delta", "bob"),
-        "a relabel": lambda: trained.label(theirs["example_id"], "gamma", "bob"),
-        "a queue submit": lambda: trained.submit_label(theirs["example_id"], "gamma", "bob"),
+        "a relabel": lambda: trained.label(theirs.example_id, "gamma", "bob"),
+        "a queue submit": lambda: trained.submit_label(theirs.example_id, "gamma", "bob"),
     }[slow_request]
-    slow_results: list[dict] = []
+    slow_results: list[LabelResult] = []
     waiting = threading.Thread(target=lambda: slow_results.append(slow()), name=SLOW, daemon=True)
     waiting.start()
     assert inside.wait(10), "the slow request never loaded a model"
-    stored: list[dict] = []
-    other = threading.Thread(target=lambda: stored.append(trained.submit_label(mine["example_id"], "alpha", "ana")))
+    stored: list[LabelResult] = []
+    other = threading.Thread(target=lambda: stored.append(trained.submit_label(mine.example_id, "alpha", "ana")))
     other.start()
     other.join(timeout=5)
     blocked = other.is_alive()
@@ -49,5 +51,5 @@ def test_a_queue_submit_is_stored_while_another_request_waits_for_a_model_load(t
     waiting.join(20)
     other.join(20)
     assert not blocked, f"ana's submit waited for {slow_request}'s model load"
-    assert stored[0]["label"] == "alpha" and stored[0]["model_version"] == 1
-    assert slow_results and slow_results[0]["model_version"] == 1  # the slow request got the model's guess too
+    assert stored[0].event.label == "alpha" and stored[0].event.model_version == 1
+    assert slow_results and slow_results[0].event.model_version == 1  # the slow request got the model's guess too

@@ -35,6 +35,6 @@ def test_pool_scores_from_modal_chunks_equal_local_ones(tmp_path, tiny_corpus, m
     remote = Services(settings_in(tmp_path / "remote", compute="modal", compute_chunk=7), corpus=tiny_corpus)
     card = remote.train()
     assert card.compute == "modal"
-    ranked = [(i["example_id"], round(i["score"], 9), i["prediction"]) for i in remote.ranked_pool(n=None)]
-    expected = [(i["example_id"], round(i["score"], 9), i["prediction"]) for i in local.ranked_pool(n=None)]
+    ranked = [(i.example_id, round(i.score, 9), i.prediction) for i in remote.ranked_pool(n=None)]
+    expected = [(i.example_id, round(i.score, 9), i.prediction) for i in local.ranked_pool(n=None)]
     assert ranked == expected and DeployedHere.chunks >= len(ranked) // 7

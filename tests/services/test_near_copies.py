@@ -94,8 +94,8 @@ def test_imported_near_copies_of_eval_and_dev_texts_never_reach_the_pool(guarded
     quoted = ('"' + c.replace('"', '""') + '"' for c in copies)
     path.write_text("text\n" + "\n".join(quoted) + "\nsomething new entirely\n")
     report = guarded.import_texts(path)
-    assert report["added"] == 1 and report["duplicates"] == len(copies)
-    queued = {item["text"] for item in guarded.ranked_pool(n=None)}
+    assert report.added == 1 and report.duplicates == len(copies)
+    queued = {item.text for item in guarded.ranked_pool(n=None)}
     assert not queued & set(copies)
 
 

@@ -26,8 +26,8 @@ def label_pool(services: Services, how) -> None:
     row_of = {t.strip(): i for i, t in enumerate(corpus.train_texts)}
     n = len(services.label_set)
     while (item := services.next_item("tester")) is not None:
-        gold = int(corpus.train_labels[row_of[item["text"]]])
-        services.submit_label(item["example_id"], int(how(gold, n)), "tester")
+        gold = int(corpus.train_labels[row_of[item.text]])
+        services.submit_label(item.example_id, int(how(gold, n)), "tester")
 
 
 def test_the_dev_split_is_disjoint_from_seed_pool_and_eval(project):
@@ -38,8 +38,8 @@ def test_the_dev_split_is_disjoint_from_seed_pool_and_eval(project):
     assert {origin[t] for t in texts} == {"dev"}
     asked = []
     while (item := project.next_item("ana")) is not None:
-        asked.append(item["text"])
-        project.skip(item["example_id"], "ana")
+        asked.append(item.text)
+        project.skip(item.example_id, "ana")
     assert not set(asked) & set(texts), "dev texts are never queued"
     assert project.card().training.rows == 40, "dev texts are never trained on"
 

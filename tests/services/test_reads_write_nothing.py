@@ -31,7 +31,7 @@ def running(tmp_path, tiny_corpus) -> Services:
     services = Services(settings_in(tmp_path), corpus=tiny_corpus)
     services.train()
     item = services.next_item("ana")
-    services.submit_label(item["example_id"], "alpha", "ana")
+    services.submit_label(item.example_id, "alpha", "ana")
     assert services.retrain().is_current
     assert services.predict("goal match coach")["model_version"] == 2
     return services
@@ -57,9 +57,9 @@ def test_a_running_process_serves_the_newest_intact_version_once_the_current_one
     _reads(running)
     assert running.project.registry.current_version() == 2  # the pointer stays: only a rollback moves it
     assert _models_folder(running) == before
-    assert running.ranked_pool(n=1)[0]["model_version"] == 1  # the queue ranks by the version that serves
+    assert running.ranked_pool(n=1)[0].model_version == 1  # the queue ranks by the version that serves
     item = running.next_item("bob")
-    assert running.submit_label(item["example_id"], "beta", "bob")["model_version"] == 1
+    assert running.submit_label(item.example_id, "beta", "bob").event.model_version == 1
 
 
 def test_reads_of_an_intact_project_write_nothing(running):

@@ -37,8 +37,8 @@ def test_keep_and_relabel_take_items_off_the_list(services):
     services.relabel(planted[1], "alpha", "rita")
     shown = {s["example_id"] for s in services.suspects(n=50)}
     assert not shown & set(planted)
-    history = [h for h in services.history() if h["example_id"] in planted]
-    assert [h["source"] for h in history].count("review") == 2
+    history = [h for h in services.history() if h.example_id in planted]
+    assert [h.source for h in history].count("review") == 2
 
 
 def test_keep_needs_a_labelled_example(services):

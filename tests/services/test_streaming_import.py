@@ -26,7 +26,7 @@ def _csv(path: Path, texts: list[str]) -> Path:
 
 def _import_in_process(folder: str, path: str, out) -> None:
     services = Services(settings_in(Path(folder), import_chunk_rows=50), corpus=corpus_of(30))
-    out.put(services.import_texts(path)["added"])
+    out.put(services.import_texts(path).added)
 
 
 def test_a_chunked_import_counts_duplicates_in_the_file_in_the_store_and_of_eval_texts(trained, tiny_corpus, tmp_path):
@@ -35,8 +35,8 @@ def test_a_chunked_import_counts_duplicates_in_the_file_in_the_store_and_of_eval
     texts = [f"new story {i}" for i in range(7)] + ["new story 2", pool_text, eval_text, "", "new story 6"]
     seen = []
     report = trained.import_texts(_csv(tmp_path / "in.csv", texts), progress=lambda f, d: seen.append(f))
-    assert (report["rows"], report["added"], report["duplicates"]) == (11, 7, 4), "the blank line is not a row"
-    assert eval_text not in {i["text"] for i in trained.ranked_pool(n=None)}, "an eval text never joins the pool"
+    assert (report.rows, report.added, report.duplicates) == (11, 7, 4), "the blank line is not a row"
+    assert eval_text not in {i.text for i in trained.ranked_pool(n=None)}, "an eval text never joins the pool"
     assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] == 1.0, "progress per chunk, then done"
     assert 0 < seen[0] < 1
 
@@ -77,12 +77,12 @@ def test_labelling_goes_on_while_an_import_is_in_the_middle(trained, tmp_path):
     importer.start()
     assert started.wait(30)
     item = trained.next_item("ana")
-    trained.submit_label(item["example_id"], item["prediction"], "ana")
+    trained.submit_label(item.example_id, item.prediction, "ana")
     assert trained.predict("a story about the coach")["model_version"] == 1
     labelled.set()
     importer.join(60)
     assert waited[0] is True, "the label was stored while the import was mid-way"
-    assert waited[1]["added"] == 200
+    assert waited[1].added == 200
     assert trained.counters()["labels_total"] == 1
 
 
@@ -94,7 +94,7 @@ def _import_slowly(folder: str, path: str, started, release, out) -> None:
             started.set()
             release.wait(60)
 
-    out.put(services.import_texts(path, progress=progress)["added"])
+    out.put(services.import_texts(path, progress=progress).added)
 
 
 @pytest.mark.slow
@@ -107,10 +107,10 @@ def test_labelling_goes_on_while_another_process_imports(trained, tmp_path):
     try:
         assert started.wait(120), "the other process began importing"
         item = trained.next_item("ana")
-        saved = trained.submit_label(item["example_id"], item["prediction"], "ana")
+        saved = trained.submit_label(item.example_id, item.prediction, "ana")
     finally:
         release.set()
-    assert saved["labels_total"] == 1
+    assert saved.labels_total == 1
     assert out.get(timeout=120) == 200
     worker.join(60)
 
@@ -126,8 +126,8 @@ def test_more_labelled_texts_than_sqlite_binds_never_hit_the_limit(trained):
     trained.predict("a story about the coach", record_for="ana")
     assert trained.recent_activity(limit=5)
     item = trained.next_item("bob")
-    assert item is not None and item["example_id"] not in set(ids)
-    assert all(i["example_id"] not in set(ids) for i in trained.ranked_pool(n=20))
+    assert item is not None and item.example_id not in set(ids)
+    assert all(i.example_id not in set(ids) for i in trained.ranked_pool(n=20))
     assert trained.counters()["labels_total"] == n
 
 
@@ -148,11 +148,11 @@ def test_a_bad_byte_rejects_only_its_row_in_csv_and_jsonl(services, tmp_path):
         + b"\n"
     )
     report = services.import_texts(csv_path)
-    assert (report["rows"], report["added"], report["rejected"]) == (7, 6, 1)
-    assert report["rejections"][0]["row"] == 5 and "not UTF-8 text (byte 0xff" in report["rejections"][0]["reason"]
+    assert (report.rows, report.added, report.rejected) == (7, 6, 1)
+    assert report.rejections[0].row == 5 and "not UTF-8 text (byte 0xff" in report.rejections[0].reason
     jsonl_path.write_bytes(b'{"text": "json one"}\n{"text": "bad \xc3\x28 byte"}\n{"text": "json two"}\n')
     report = services.import_texts(jsonl_path)
-    assert (report["added"], report["rejected"], report["rejections"][0]["row"]) == (2, 1, 2)
+    assert (report.added, report.rejected, report.rejections[0].row) == (2, 1, 2)
     assert set(good) | {"json one", "json two"} <= _pool_texts(services)
 
 
@@ -164,8 +164,8 @@ def test_an_oversized_csv_field_rejects_its_row_and_the_rest_is_imported(service
     path = tmp_path / "in.csv"
     path.write_text("text\n" + "\n".join(rows) + "\n")
     report = services.import_texts(path)
-    assert (report["added"], report["rejected"]) == (3, 1)
-    assert "field larger than field limit" in report["rejections"][0]["reason"]
+    assert (report.added, report.rejected) == (3, 1)
+    assert "field larger than field limit" in report.rejections[0].reason
     assert {"first text", "second text", "third text"} <= _pool_texts(services)
 
 
@@ -182,22 +182,22 @@ def test_a_deeply_nested_jsonl_line_is_rejected_like_any_bad_line(services, tmp_
         + '{"text": "after"}\n'
     )
     report = services.import_texts(path)
-    assert (report["rows"], report["added"], report["rejected"]) == (4, 2, 2)
-    assert [r["row"] for r in report["rejections"]] == [2, 3]
-    assert any("nested too deeply" in r["reason"] for r in report["rejections"])
+    assert (report.rows, report.added, report.rejected) == (4, 2, 2)
+    assert [r.row for r in report.rejections] == [2, 3]
+    assert any("nested too deeply" in r.reason for r in report.rejections)
 
 
 def test_a_csv_row_with_more_or_fewer_fields_than_the_header_is_rejected(services, tmp_path):
     one = tmp_path / "one.csv"
     one.write_text("text\na fine text\nnot,a,valid,row\n")
     report = services.import_texts(one)
-    assert (report["added"], report["rejected"]) == (1, 1) and "not" not in _pool_texts(services)
-    assert "has 4 fields and the header has 1" in report["rejections"][0]["reason"]
+    assert (report.added, report.rejected) == (1, 1) and "not" not in _pool_texts(services)
+    assert "has 4 fields and the header has 1" in report.rejections[0].reason
     two = tmp_path / "two.csv"
     two.write_text("id,text\n1,another fine text\n2\n3,yet another,extra\n")
     report = services.import_texts(two)
-    assert (report["added"], report["rejected"]) == (1, 2)
-    assert [r["row"] for r in report["rejections"]] == [3, 4]
+    assert (report.added, report.rejected) == (1, 2)
+    assert [r.row for r in report.rejections] == [3, 4]
 
 
 def test_an_import_that_stops_part_way_says_exactly_what_it_added_and_a_rerun_adds_the_rest(
@@ -223,10 +223,10 @@ def test_an_import_that_stops_part_way_says_exactly_what_it_added_and_a_rerun_ad
     with pytest.raises(ImportStoppedError) as caught:
         services.import_texts(path)
     message, report = str(caught.value), caught.value.report
-    assert (report["added"], report["rows"], report["stopped_at_row"]) == (20, 30, 31)
+    assert (report.added, report.rows, report.stopped_at_row) == (20, 30, 31)
     assert "stopped at row 31" in message and "20 texts were added" in message and "no disk space left" in message
     assert "Import the same file again" in message and "Try again" not in message
     assert len(_pool_texts(services)) == 20
     monkeypatch.undo()
     again = services.import_texts(path)
-    assert (again["added"], again["duplicates"]) == (15, 20) and len(_pool_texts(services)) == 35
+    assert (again.added, again.duplicates) == (15, 20) and len(_pool_texts(services)) == 35

@@ -31,4 +31,4 @@ def test_login_required_and_user_is_the_annotator(launch, trained, settings):
     item = client.predict("mallory", api_name="/next_item")
     labelled = client.predict(item["example_id"], "alpha", "", api_name="/submit_label")
     assert labelled["annotator"] == "ben"
-    assert {e["annotator"] for e in trained.history()} == {"ben"}
+    assert {e.annotator for e in trained.history()} == {"ben"}

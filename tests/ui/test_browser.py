@@ -96,8 +96,8 @@ def test_the_loop_in_a_browser(launch, real, tmp_path, browser_page):
     shoot(page, shots, "5-data")
 
     events = trained.history()
-    assert sorted(e["source"] for e in events) == ["correction", "correction", "correction", "queue", "queue"]
-    assert sorted(e["label"] for e in events if e["source"] == "queue") == sorted([names[1], names[-1]])
+    assert sorted(e.source for e in events) == ["correction", "correction", "correction", "queue", "queue"]
+    assert sorted(e.label for e in events if e.source == "queue") == sorted([names[1], names[-1]])
     assert trained.project.registry.current_version() == 2
     assert sorted(p.name for p in shots.iterdir()) == [
         f"{n}.png" for n in ("1-predict", "2-correct", "3-queue", "4-model", "5-data")

@@ -19,8 +19,8 @@ def test_a_held_back_version_is_shown_and_promoted_anyway(launch, ag_news_dir, t
     row_of = {t.strip(): i for i, t in enumerate(corpus.train_texts)}
     for _ in range(150):  # deliberately wrong labels: the gold label's neighbour
         item = services.next_item("saboteur")
-        wrong = (int(corpus.train_labels[row_of[item["text"]]]) + 1) % n
-        services.submit_label(item["example_id"], wrong, "saboteur")
+        wrong = (int(corpus.train_labels[row_of[item.text]]) + 1) % n
+        services.submit_label(item.example_id, wrong, "saboteur")
     card = services.retrain(feedback_weight=10)
     assert card.status == "held back" and services.project.registry.current_version() == 1
 

@@ -37,6 +37,6 @@ def test_review_in_a_browser(launch, ag_news_dir, tmp_path, browser_page):
     page.locator("#model-live-quality").click()
     expect(page.locator("#model-live-quality")).to_be_visible()
 
-    events = {e["example_id"]: e for e in services.history() if e["source"] == "review"}
-    assert events[first["example_id"]]["label"] == first["label"]
-    assert events[second["example_id"]]["label"] == second["suggestion"] != second["label"]
+    events = {e.example_id: e for e in services.history() if e.source == "review"}
+    assert events[first["example_id"]].label == first["label"]
+    assert events[second["example_id"]].label == second["suggestion"] != second["label"]

@@ -38,5 +38,5 @@ def test_eight_annotators_label_200_distinct_items(launch, tmp_path):
     assert len(labelled) == ANNOTATORS * ITEMS_EACH
     assert len(set(labelled)) == len(labelled), "an item was labelled twice through the queue"
     assert services.counters()["labels_total"] == ANNOTATORS * ITEMS_EACH
-    queue_labels = [e for e in services.history(limit=1000) if e["source"] == "queue"]
-    assert sorted(e["example_id"] for e in queue_labels) == sorted(labelled)
+    queue_labels = [e for e in services.history(limit=1000) if e.source == "queue"]
+    assert sorted(e.example_id for e in queue_labels) == sorted(labelled)

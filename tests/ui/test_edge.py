@@ -88,7 +88,7 @@ def test_feedback_without_an_annotator_is_recorded_as_api(trained):
     body = {"text": "a brand new text", "model_prediction": "alpha", "human_label": "beta"}  # the original API's body
     answer = asgi_call(trained, "POST", "/api/feedback", json=body)
     assert answer.status_code == 200 and answer.json()["annotator"] == "api"
-    assert [e["annotator"] for e in trained.history()] == ["api"]
+    assert [e.annotator for e in trained.history()] == ["api"]
 
 
 @pytest.mark.parametrize(

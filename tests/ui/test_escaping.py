@@ -27,12 +27,12 @@ def test_error_messages_are_escaped_before_gradio_renders_them_as_html():
 def test_markup_in_texts_is_shown_not_run(launch, trained, tmp_path, browser_page):
     upload = tmp_path / "markup.csv"
     upload.write_text('text\n"<img src=x onerror=""window.__hloop_xss = 3""> <b>bold?</b>"\n', encoding="utf-8")
-    assert trained.import_texts(upload)["added"] == 1
+    assert trained.import_texts(upload).added == 1
     for payload in PAYLOADS:
         trained.feedback(payload, "gamma", "ana")
     item = trained.next_item("ana")
-    while not item["text"].startswith("<img"):  # skip until ana holds the imported item; the page shows it next
-        trained.skip(item["example_id"], "ana")
+    while not item.text.startswith("<img"):  # skip until ana holds the imported item; the page shows it next
+        trained.skip(item.example_id, "ana")
         item = trained.next_item("ana")
     page = browser_page
     page.goto(launch(trained))

@@ -14,4 +14,4 @@ def test_readme_api_example_runs(url, trained, capsys):
     exec(compile(code.replace("http://127.0.0.1:7860/", url), "README example", "exec"), {})
     out = capsys.readouterr().out
     assert "labels since the last retrain: 3" in out and "v2: accuracy" in out
-    assert [e["source"] for e in trained.history()] == ["queue"] * 3
+    assert [e.source for e in trained.history()] == ["queue"] * 3

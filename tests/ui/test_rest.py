@@ -39,7 +39,7 @@ def test_every_route_answers_json(url, trained):
         assert health.status_code == 200 and health.json()["model_version"] == 1
         assert "/api/predict" in http.get("/openapi.json").json()["paths"]
         assert http.get("/docs").status_code == 200
-    assert [e["text"] for e in trained.history()] == ["a brand new text"]
+    assert [e.text for e in trained.history()] == ["a brand new text"]
 
 
 @pytest.mark.parametrize(
