@@ -25,7 +25,7 @@ from data_option import add_data_option  # noqa: E402
 from hloop.core.suspects import suspect_scores  # noqa: E402
 from hloop.data.corpus import DatasetSpec, load_corpus  # noqa: E402
 from hloop.experiments.annotators import Annotator, crowd_labels  # noqa: E402
-from hloop.experiments.review import agreement_experiment, review_experiment  # noqa: E402
+from hloop.experiments.review_sim import agreement_experiment, review_experiment  # noqa: E402
 from training.crossval import out_of_fold_probabilities  # noqa: E402
 
 TARGETS = {"precision_at_500": 0.80, "precision_at_1000": 0.70, "gap_recovered": 0.50}

@@ -53,6 +53,7 @@ def status(args, services) -> int:
         f"{'version':<8} {'created (UTC)':<26} {'seed':>6} {'human':>6} {'weight':>6} "
         f"{'accuracy':>9} {'macro-F1':>9}  {'status':<10} current"
     )
+    serving = services.serving_version()  # not the current one while its files are damaged (model_notice)
     for c in cards:
         t, m = c.training, c.metrics
         scores = f"{m.accuracy:>9.4f} {m.f1_macro:>9.4f}" if m else f"{'-':>9} {'-':>9}"
@@ -63,13 +64,20 @@ def status(args, services) -> int:
         )
         print(
             f"v{c.version:<7} {c.created_at or '-':<26} {used} {scores}  {c.promotion_status:<10} "
-            f"{'*' if c.is_current else ''}"
+            f"{_current_mark(c, serving)}"
         )
     for c in cards:
         if c.held_back and not c.is_current:
             reason = "no gate recorded" if c.gate is None else c.gate.reason
             print(f"v{c.version} held back: {reason} (`python -m hloop promote {c.version}`)")
     return 0
+
+
+def _current_mark(card, serving: int) -> str:
+    """``*`` on the current version; while its files are damaged, ``* damaged`` and ``serves`` on its stand-in."""
+    if card.is_current:
+        return "*" if card.version == serving or not serving else "* damaged"
+    return "serves" if card.version == serving else ""
 
 
 @command("promote", "Make a version the promotion gate held back current anyway (recorded as a manual override).")

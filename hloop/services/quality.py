@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.metrics import cohen_kappa_score
 
 from hloop.services.project import Project
-from labeling import review as review_store
+from labeling import label_queries
 
 
 class Quality:
@@ -19,7 +19,7 @@ class Quality:
     def _labels_by_annotator(self) -> dict[int, dict[str, int]]:
         """Per example, each annotator's latest live human label (reviews included)."""
         with self.project.session() as session:
-            events = review_store.live_human_labels(session=session)
+            events = label_queries.live_human_labels(session=session)
         out: dict[int, dict[str, int]] = {}
         for e in events:
             out.setdefault(e.example_id, {})[e.annotator] = e.label
@@ -55,7 +55,7 @@ class Quality:
         versions = self.project.registry.versions()
         current = self.project.registry.current_version()
         with self.project.session() as session:
-            events = review_store.live_human_labels(session=session)
+            events = label_queries.live_human_labels(session=session)
         out = {"current": current, "versions": [], "annotators": []}
         for v in versions:
             card = self.project.registry.card(v)

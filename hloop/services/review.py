@@ -15,7 +15,7 @@ from hloop.core.records import LabelResult
 from hloop.core.suspects import suspect_scores
 from hloop.services.labels import Labels
 from hloop.services.project import Project
-from labeling import review as review_store
+from labeling import label_queries
 from training.crossval import out_of_fold_probabilities
 
 RERANK_AFTER = 100  # reviews between two rankings: each costs a cross-validation over every labelled text
@@ -34,8 +34,8 @@ class Review:
         arrive and after every ``RERANK_AFTER`` reviews; in between, reviews only take items off the list."""
         self.project.ensure_store()
         with self.project.session() as session:
-            rows = review_store.counting_labels(session=session)
-            newest, reviews = review_store.review_state(session=session)
+            rows = label_queries.counting_labels(session=session)
+            newest, reviews = label_queries.review_state(session=session)
         state = (newest, reviews // RERANK_AFTER)
         cached = self._cache
         if cached is not None and cached[0] == state:
@@ -87,7 +87,7 @@ class Review:
     def keep_label(self, example_id: int, annotator: str) -> LabelResult:
         """A reviewer confirms an example's counting label (stored as a ``review`` event of the same label)."""
         with self.project.session() as session:
-            current = {r.example_id: r.label for r in review_store.counting_labels(session=session)}
+            current = {r.example_id: r.label for r in label_queries.counting_labels(session=session)}
         if int(example_id) not in current:
             raise NotFoundError(f"Example {example_id} has no label to keep; take ids from the review list.")
         return self.labels.label(int(example_id), current[int(example_id)], annotator, source="review")
@@ -99,7 +99,7 @@ class Review:
     def disagreements(self) -> list[int]:
         """Ids of examples whose annotators (not counting reviews) gave different labels, oldest first."""
         with self.project.session() as session:
-            events = review_store.live_human_labels(session=session)
+            events = label_queries.live_human_labels(session=session)
         given: dict[int, dict[str, int]] = {}
         for e in events:
             if e.source in ("queue", "overlap"):

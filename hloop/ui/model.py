@@ -23,8 +23,16 @@ COLUMNS = [
 ]
 
 
-def version_row(card: ModelCard) -> list:
-    """The versions table's row of one version (blank cells for what an old card did not record)."""
+def current_mark(card: ModelCard, serving: int) -> str:
+    """The "current" cell: the pointer's version, and, while its files are damaged, the version serving instead."""
+    if card.is_current:
+        return "✓" if card.version == serving or not serving else f"✓ damaged (v{serving} serves)"
+    return "serves instead" if card.version == serving else ""
+
+
+def version_row(card: ModelCard, serving: int = 0) -> list:
+    """The versions table's row of one version (blank cells for what an old card did not record); ``serving`` is
+    the version that answers (0: the current one, or none)."""
     t, m = card.training, card.metrics
     return [
         f"v{card.version}",
@@ -34,13 +42,13 @@ def version_row(card: ModelCard) -> list:
         round(m.accuracy, 4) if m else "too few eval labels",
         round(m.f1_macro, 4) if m else "",
         card.promotion_status,
-        "✓" if card.is_current else "",
+        current_mark(card, serving),
     ]
 
 
-def version_rows(cards: list[ModelCard]) -> list[list]:
+def version_rows(cards: list[ModelCard], serving: int = 0) -> list[list]:
     """One table row per version, newest first."""
-    return [version_row(card) for card in reversed(cards)]
+    return [version_row(card, serving) for card in reversed(cards)]
 
 
 def _interval(pair: tuple[float, float] | None) -> str:
@@ -140,7 +148,7 @@ def overview(services, version: str | None = None):
     current = next((f"v{card.version}" for card in cards if card.is_current), None)
     picked = version if version in names else current
     return (
-        version_rows(cards),
+        version_rows(cards, services.serving_version()),
         gr.Dropdown(choices=names, value=picked),
         plots.scores_by_version(cards),
         plots.scores_by_human_labels(cards),

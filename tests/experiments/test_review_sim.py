@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hloop.experiments.review import precision_at, review_experiment
+from hloop.experiments.review_sim import precision_at, review_experiment
 from tests.conftest import corpus_of
 
 

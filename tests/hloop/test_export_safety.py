@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from hloop.transfer import spreadsheet_safe, write_records
+from hloop.data.files import spreadsheet_safe, write_records
 
 FORMULAS = [
     "=1+1",

@@ -70,6 +70,27 @@ def test_the_cli_says_so_at_start(two_versions, monkeypatch, capsys):
     assert err.startswith("warning: v2 is damaged") and len(err.strip().splitlines()) == 1
 
 
+def test_the_versions_table_and_status_mark_the_damaged_current_version_and_the_one_that_serves(
+    two_versions, monkeypatch, capsys
+):
+    from hloop.cli import main
+    from hloop.ui.model import version_rows
+
+    folder, corpus = two_versions
+    fresh = Services(settings_in(folder), corpus=corpus)
+    assert [row[-1] for row in version_rows(fresh.versions(), fresh.serving_version())] == ["✓", ""]
+    _damage(fresh, 2)
+    assert [row[-1] for row in version_rows(fresh.versions(), fresh.serving_version())] == [
+        "✓ damaged (v1 serves)",
+        "serves instead",
+    ]  # newest first
+    monkeypatch.setattr("hloop.services.project.load_corpus", lambda spec: corpus)
+    set_project_environment(monkeypatch, folder, dataset="tiny")
+    assert main(["status"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("v")]
+    assert rows[0].endswith(" serves") and rows[1].endswith(" * damaged"), rows
+
+
 def _unusable(services: Services, version: int, damage: str) -> None:
     """Replace ``version``'s artifact with one that passes the type, shape and sha256 checks yet cannot predict."""
     import copy

@@ -7,7 +7,7 @@ import pytest
 
 from hloop.core.errors import NotFoundError
 from hloop.core.suspects import suspect_scores
-from labeling.review import counting_labels
+from labeling.label_queries import counting_labels
 from tests.conftest import TINY_LABELS
 from training.crossval import fold_assignment, out_of_fold_probabilities
 

@@ -1,4 +1,4 @@
-"""Reading uploaded texts (CSV or JSONL with a ``text`` column) and writing label exports."""
+"""Reading uploaded texts (CSV or JSONL with a ``text`` column) and writing label exports (CSV or JSONL)."""
 
 from __future__ import annotations
 
