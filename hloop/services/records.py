@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 from hloop.core.labels import LabelSet
-from hloop.core.records import LabelEvent
+from hloop.core.records import LABEL_EVENT_KEYS, LabelEvent
 
-EXPORT_COLUMNS = [
-    "label_id",
-    "example_id",
-    "text",
-    "label",
-    "annotator",
-    "source",
-    "model_version",
-    "model_prediction",
-    "model_confidence",
-    "created_at",
-    "undone_at",
-]
+EXPORT_COLUMNS = [key for key in LABEL_EVENT_KEYS if key != "undone"]  # a label export's columns, in order
 
 
 def _name(label_set: LabelSet, index: int | None) -> str | None:
