@@ -21,17 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from hloop.core.errors import StorageError, StoreMismatchError, storage_error
+from hloop.core.errors import EmbeddingMismatchError, StorageError, storage_error
 from training.atomic_files import fsync_dir
 from training.embeddings import Embedder, EmbedderIdentity, Progress
 
 MANIFEST = "manifest.json"
 FORMAT = 1
 MAX_SEGMENTS = 8
-
-
-class EmbeddingMismatchError(StoreMismatchError):
-    """The stored embeddings were made by another embedder (name, dimension or weights differ)."""
 
 
 def folder_beside(database_file: str | Path) -> Path:

@@ -10,6 +10,7 @@ embeddings and fitted models compare identities, never mix them.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hloop.core.errors import InvalidInputError
+from hloop.core.errors import EmbedderUnavailableError, InvalidInputError
 
 DEFAULT_SPEC = "wordllama"
 BACKENDS = ("wordllama", "model2vec", "sentence-transformers", "none")
@@ -25,10 +26,6 @@ MAX_TOKENS = 512  # longer texts are cut: one huge text must not pad a whole bat
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".npy", ".pt", ".onnx")
 _TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "modules.json", "config.json")
 Progress = Callable[[int, int], None]  # (texts done, texts in all)
-
-
-class EmbedderUnavailableError(InvalidInputError):
-    """The embedder a setting names cannot be used: its package is not installed, or its model not found."""
 
 
 @dataclass(frozen=True)
@@ -155,11 +152,17 @@ def resolve_folder(ref: str, spec: str) -> Path:
 
 
 def _wordllama(spec: str) -> Embedder:
+    root_logger = logging.getLogger()
+    level, handlers = root_logger.level, list(root_logger.handlers)
     try:
         import wordllama
         from wordllama import WordLlama
     except ImportError as exc:
         raise _missing("wordllama", spec) from exc
+    finally:  # its import calls logging.basicConfig(level=INFO): that would switch on INFO for the whole process
+        root_logger.setLevel(level)
+        for handler in [h for h in root_logger.handlers if h not in handlers]:
+            root_logger.removeHandler(handler)
     root = Path(wordllama.__file__).parent
     # the loader looks for the bundled tokenizer in the wrong folder; as cache_dir, its own folder has both files
     try:

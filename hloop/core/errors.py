@@ -38,6 +38,14 @@ class StoreMismatchError(HLoopError):
     """The label store was built from another dataset, seed or split size."""
 
 
+class EmbedderUnavailableError(InvalidInputError):
+    """The embedder a setting names cannot be used: its package is not installed, or its model not found."""
+
+
+class EmbeddingMismatchError(StoreMismatchError):
+    """The stored embeddings were made by another embedder (name, dimension or weights differ)."""
+
+
 class StoreFillError(HLoopError):
     """The dataset's rows could not be written to an empty label store (a constraint failed); nothing was stored."""
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +13,8 @@ import pytest
 from hloop.core.errors import HLoopError, InvalidInputError
 from tests.training.tiny_models import write_model2vec, write_sentence_transformer
 from training.embeddings import EmbedderIdentity, EmbedderUnavailableError, make_embedder, parse_spec
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TEXTS = ["the team scored a goal", "bank stock price", "", "cpu chip code robot", "x" * 5000]
 
@@ -116,3 +121,13 @@ def test_identity_round_trips_and_refuses_other_shapes():
     assert EmbedderIdentity.from_dict(identity.to_dict()) == identity
     with pytest.raises(InvalidInputError):
         EmbedderIdentity.from_dict({"name": "wordllama", "dim": "256", "sha256": "x"})
+
+
+def test_loading_wordllama_leaves_the_process_logging_as_it_was():
+    """wordllama's import calls logging.basicConfig(level=INFO); a fresh process must keep WARNING and no handler."""
+    code = (
+        "import logging; from training.embeddings import make_embedder; make_embedder('wordllama'); "
+        "root = logging.getLogger(); print(root.level, len(root.handlers))"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["30", "0"], shown.stdout + shown.stderr
