@@ -83,6 +83,17 @@ def set_project_environment(monkeypatch: pytest.MonkeyPatch, folder: Path, **set
     return env
 
 
+def load_benchmark(monkeypatch: pytest.MonkeyPatch, name: str):
+    """The script ``benchmarks/<name>.py`` as a module, imported as when it runs from its folder."""
+    import importlib.util
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def process_alive(pid: int) -> bool:
     """Whether ``pid`` is a running process (not a zombie); a process that ends while it is looked at is not."""
     try:

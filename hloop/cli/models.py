@@ -40,6 +40,9 @@ def retrain(args, services) -> int:
     return 0
 
 
+CURRENT_MARKS = {"current": "*", "damaged": "* damaged", "stand-in": "serves", "": ""}  # by ModelCard.serving_role
+
+
 @command("status", "The table of model versions: created, labels used, accuracy, macro-F1, current.")
 def status(args, services) -> int:
     cards = services.versions()
@@ -64,20 +67,13 @@ def status(args, services) -> int:
         )
         print(
             f"v{c.version:<7} {c.created_at or '-':<26} {used} {scores}  {c.promotion_status:<10} "
-            f"{_current_mark(c, serving)}"
+            f"{CURRENT_MARKS[c.serving_role(serving)]}"
         )
     for c in cards:
         if c.held_back and not c.is_current:
             reason = "no gate recorded" if c.gate is None else c.gate.reason
             print(f"v{c.version} held back: {reason} (`python -m hloop promote {c.version}`)")
     return 0
-
-
-def _current_mark(card, serving: int) -> str:
-    """``*`` on the current version; while its files are damaged, ``* damaged`` and ``serves`` on its stand-in."""
-    if card.is_current:
-        return "*" if card.version == serving or not serving else "* damaged"
-    return "serves" if card.version == serving else ""
 
 
 @command("promote", "Make a version the promotion gate held back current anyway (recorded as a manual override).")

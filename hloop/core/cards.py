@@ -181,6 +181,13 @@ class ModelCard(Stored):
         """The services marked it the current version (False when not marked)."""
         return bool(self.current)
 
+    def serving_role(self, serving: int) -> str:
+        """Its part in answering, given the ``serving`` version (0: none): ``"current"``, ``"damaged"`` (the current
+        pointer's while its files are damaged and another version serves), ``"stand-in"`` (that other one) or ``""``."""
+        if self.is_current:
+            return "current" if self.version == serving or not serving else "damaged"
+        return "stand-in" if self.version == serving else ""
+
     @property
     def last_label_id(self) -> int:
         """The newest label id in the store when it was trained; 0 on cards from before that was recorded."""

@@ -162,10 +162,9 @@ class Services:
 
 
 FACADE: dict[str, str] = {  # every public name the edges may call, with the part (or "services") that answers it
-    **{name: value.part for name, value in vars(Services).items() if isinstance(value, _Forward)},
-    "end_workers": "services",
-    "project_summary": "services",
-    "warm_queue": "services",
+    name: value.part if isinstance(value, _Forward) else "services"
+    for name, value in vars(Services).items()
+    if not name.startswith("_")
 }
 
 __all__ = [

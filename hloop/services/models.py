@@ -141,9 +141,9 @@ class Models:
     def rollback(self, version: int) -> ModelCard:
         """Make ``version`` current again; returns its card."""
         registry, version = self.project.registry, int(version)
-        self.check_card(registry.card(version))
-        registry.load(version)  # refuse to point at a corrupt artifact
         card = registry.card(version)
+        self.check_card(card)
+        registry.load(version)  # refuse to point at a corrupt artifact
         if card.held_back:  # made current anyway: a manual override
             when = datetime.now(UTC).isoformat(timespec="seconds")
             registry.update_card(replace(card, status=OVERRIDE, override_at=when))

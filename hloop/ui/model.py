@@ -25,9 +25,8 @@ COLUMNS = [
 
 def current_mark(card: ModelCard, serving: int) -> str:
     """The "current" cell: the pointer's version, and, while its files are damaged, the version serving instead."""
-    if card.is_current:
-        return "✓" if card.version == serving or not serving else f"✓ damaged (v{serving} serves)"
-    return "serves instead" if card.version == serving else ""
+    marks = {"current": "✓", "damaged": f"✓ damaged (v{serving} serves)", "stand-in": "serves instead", "": ""}
+    return marks[card.serving_role(serving)]
 
 
 def version_row(card: ModelCard, serving: int = 0) -> list:
