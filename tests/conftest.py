@@ -171,11 +171,14 @@ def generated_corpus(n_labels: int, per_label: int = 6, eval_per_label: int | No
 @pytest.fixture(autouse=True, scope="session")
 def no_project_file(tmp_path_factory):
     """A developer's hloop.toml in the working folder is read by no test (nor by the tests' subprocesses):
-    HLOOP_CONFIG names an empty project file; tests/hloop/test_project_file.py unsets it."""
+    HLOOP_CONFIG names an empty project file; tests/hloop/test_project_file.py unsets it. A test that names no
+    model trains today's tfidf-lr (HLOOP_MODEL): fast, and no embedder to load; tests of the other families and of
+    ``auto`` set it themselves."""
     empty = tmp_path_factory.mktemp("project") / "hloop.toml"
     empty.write_text("")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HLOOP_CONFIG", str(empty))
+        patch.setenv("HLOOP_MODEL", "tfidf-lr")
         yield empty
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from hloop.core.errors import EmbedderUnavailableError, InvalidInputError
+from hloop.core.models import DEFAULT_EMBEDDINGS, parse_spec
 
-DEFAULT_SPEC = "wordllama"
-BACKENDS = ("wordllama", "model2vec", "sentence-transformers", "none")
+DEFAULT_SPEC = DEFAULT_EMBEDDINGS
 MAX_TOKENS = 512  # longer texts are cut: one huge text must not pad a whole batch to its length
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".npy", ".pt", ".onnx")
 _TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "modules.json", "config.json")
@@ -105,20 +105,6 @@ def model_files(folder: Path) -> list[Path]:
         for p in folder.rglob("*")
         if p.is_file() and (p.suffix in _WEIGHT_SUFFIXES or p.name in _TOKENIZER_FILES) and ".cache" not in p.parts
     ]
-
-
-def parse_spec(spec: str) -> tuple[str, str]:
-    """(backend, model reference) of a spec; InvalidInputError naming the valid forms."""
-    backend, _, ref = spec.strip().partition(":")
-    backend, ref = backend.strip().lower(), ref.strip()
-    valid = "wordllama, model2vec:<hub id or folder>, sentence-transformers:<hub id or folder>, none"
-    if backend not in BACKENDS:
-        raise InvalidInputError(f"Unknown embeddings {spec!r}; valid: {valid}.")
-    if backend in ("model2vec", "sentence-transformers") and not ref:
-        raise InvalidInputError(f"Embeddings {spec!r} name no model; write {backend}:<hub id or folder>.")
-    if backend in ("wordllama", "none") and ref:
-        raise InvalidInputError(f"Embeddings {spec!r}: {backend} takes no model; valid: {valid}.")
-    return backend, ref
 
 
 def _missing(package: str, spec: str) -> EmbedderUnavailableError:

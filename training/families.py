@@ -27,11 +27,10 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from hloop.core.errors import InvalidInputError, ModelIntegrityError
+from hloop.core.models import EMBEDDING_FAMILIES, FAMILIES
 from training.embeddings import DEFAULT_SPEC, EmbedderIdentity, shared_embedder
 from training.pipeline import make_pipeline
 
-FAMILIES = ("tfidf-lr", "tfidf-cnb", "embed-centroid", "embed-lr", "hybrid", "ensemble")
-EMBEDDING_FAMILIES = frozenset({"embed-centroid", "embed-lr", "hybrid", "ensemble"})
 # embed-lr scales the unit rows by EMBED_SCALE (about sqrt(dim): entries near unit size) so the solver converges in
 # half the iterations; C = 10 / 256 on the scaled rows is C = 10 on the unit rows (the same optimum)
 EMBED_SCALE = 16.0

@@ -10,6 +10,8 @@ from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from hloop.config.checks import entries, origin, proxy, within
+from hloop.core.errors import InvalidInputError
+from hloop.core.models import AUTO, DEFAULT_EMBEDDINGS, canonical_spec, parse_model
 from hloop.core.values import MAX_WEIGHT, MIN_WEIGHT
 
 HUB_DATASET = "fancyzhx/ag_news"
@@ -81,6 +83,10 @@ class Settings(BaseSettings):
     # Modal compute: where retraining and pool rescoring run, and texts per remote scoring call
     compute: str = "local"
     compute_chunk: int = 20_000
+    # the model: a family, or auto (chosen by cross-validation on the training labels at each retrain), and the
+    # embeddings its embedding families use (computed once per text and kept beside the store)
+    model: str = AUTO
+    embeddings: str = DEFAULT_EMBEDDINGS
     # label review and agreement
     overlap: float = 0.0  # share of queue items also offered to a second annotator, to measure agreement
     review_folds: int = 5  # cross-validation folds for the suspect-label ranking
@@ -208,6 +214,22 @@ class Settings(BaseSettings):
         if value not in ("local", "modal"):
             raise ValueError("HLOOP_COMPUTE must be 'local' or 'modal'")
         return value
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        try:
+            return parse_model(value)
+        except InvalidInputError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("embeddings")
+    @classmethod
+    def _embeddings(cls, value: str) -> str:
+        try:
+            return canonical_spec(value)
+        except InvalidInputError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("compute_chunk")
     @classmethod
