@@ -30,6 +30,8 @@ class FamilyChoice:
     rows: int
     skipped: dict[str, str] = field(default_factory=dict)
     calibration_errors: dict[str, float] = field(default_factory=dict)
+    training_rows: int = 0  # the training labels the choice was made for (``rows`` is the sample it compared on)
+    labels: int = 0  # how many labels they were of
 
     def to_dict(self) -> dict:
         return {
@@ -40,7 +42,24 @@ class FamilyChoice:
             "rows": self.rows,
             "skipped": dict(self.skipped),
             "calibration_errors": dict(self.calibration_errors),
+            "training_rows": self.training_rows,
+            "labels": self.labels,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FamilyChoice:
+        """The choice in ``to_dict``'s form (a card's ``choice``)."""
+        return cls(
+            str(data["family"]),
+            {str(k): float(v) for k, v in dict(data["scores"]).items()},
+            str(data["reason"]),
+            int(data["folds"]),
+            int(data["rows"]),
+            {str(k): str(v) for k, v in dict(data.get("skipped", {})).items()},
+            {str(k): float(v) for k, v in dict(data.get("calibration_errors", {})).items()},
+            int(data.get("training_rows", data["rows"])),
+            int(data.get("labels", 0)),
+        )
 
 
 def calibration_error(probabilities: np.ndarray, truth: np.ndarray, bins: int = 10) -> float:
@@ -155,4 +174,17 @@ def choose_family(
         f"{best} had the best mean accuracy, {scores[best]:.3f}, over {k} cross-validation folds of "
         f"{rows.size} training labels{against} (a later candidate must win by more than {TIE})"
     )
-    return FamilyChoice(best, scores, reason, k, int(rows.size), skipped, calibration)
+    return FamilyChoice(best, scores, reason, k, int(rows.size), skipped, calibration, int(y.size), int(classes.size))
+
+
+
+RECHOOSE_GROWTH = 1.5  # the family is chosen again once the training labels grew by half since the last choice
+
+
+def needs_new_choice(previous: FamilyChoice | None, rows: int, labels: int) -> bool:
+    """Whether ``auto`` must compare the families again for ``rows`` training labels of ``labels`` kinds, or may
+    keep ``previous`` (the choice costs seconds to minutes; between choices, retrains take the same family): no
+    choice yet, a label set that changed, or ``RECHOOSE_GROWTH`` times the rows it was made on."""
+    if previous is None:
+        return True
+    return labels != previous.labels or rows >= RECHOOSE_GROWTH * previous.training_rows
