@@ -177,7 +177,6 @@ def choose_family(
     return FamilyChoice(best, scores, reason, k, int(rows.size), skipped, calibration, int(y.size), int(classes.size))
 
 
-
 RECHOOSE_GROWTH = 1.5  # the family is chosen again once the training labels grew by half since the last choice
 
 

@@ -27,7 +27,7 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from hloop.core.errors import InvalidInputError, ModelIntegrityError
-from hloop.core.models import EMBEDDING_FAMILIES, FAMILIES
+from hloop.core.models import FAMILIES
 from training.embeddings import DEFAULT_SPEC, EmbedderIdentity, shared_embedder
 from training.pipeline import make_pipeline
 
