@@ -172,6 +172,33 @@ class ModelCard(Stored):
         return self.family or LEGACY_FAMILY
 
     @property
+    def model_line(self) -> str:
+        """One line on the model: its family, the embeddings it uses, and how the family was decided."""
+        embedder = self.embedder or {}
+        uses = f" on {embedder.get('name')} embeddings ({embedder.get('dim')} dimensions)" if embedder else ""
+        choice = self.choice or {}
+        if not choice:
+            how = "" if self.family is None else " (set by HLOOP_MODEL)"
+        elif choice.get("made_for") is not None:
+            how = (
+                f" (auto: the choice made for v{choice['made_for']}, kept until the training labels grow by half; "
+                f"{choice.get('reason', '')})"
+            )
+        else:
+            how = f" (auto: {choice.get('reason', 'chosen by cross-validation on the training labels')})"
+        return f"Model **{self.model_family}**{uses}{how}"
+
+    @property
+    def candidates(self) -> list[tuple[str, float, float | None]]:
+        """auto's candidates as (family, cross-validated accuracy, calibration error), best first; empty when no
+        choice is recorded."""
+        choice = self.choice or {}
+        scores = dict(choice.get("scores") or {})
+        errors = dict(choice.get("calibration_errors") or {})
+        rows = [(str(f), float(v), None if errors.get(f) is None else float(errors[f])) for f, v in scores.items()]
+        return sorted(rows, key=lambda row: -row[1])
+
+    @property
     def is_legacy(self) -> bool:
         """Saved by a release before the safe format: a pickle, loaded only once the user trusts it."""
         return self.format is None
