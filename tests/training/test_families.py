@@ -160,3 +160,11 @@ def test_the_ensemble_fits_one_shared_vectorizer_and_averages_its_members_exactl
     family, loaded = family_artifact.loads(family_artifact.dumps(ensemble, "ensemble"))
     assert family == "ensemble" and len(list(vectorizers(loaded))) == 1
     assert np.array_equal(loaded.predict_proba(probe), ensemble.predict_proba(probe))
+
+
+def test_auto_with_a_single_example_of_a_label_takes_the_few_labels_family_and_says_why():
+    texts, labels = tiny_texts(1, seed=3)
+    choice = choose_family(texts, labels)
+    assert choice.family == "embed-centroid" and "single example" in choice.reason and choice.scores == {}
+    assert choose_family(texts, labels, embeddings="none").family == "tfidf-lr"
+    assert choose_family(*tiny_texts(3, seed=3)).scores, "with three of each the families are compared"
