@@ -35,7 +35,8 @@ from hloop.data.corpus import DatasetSpec, load_corpus  # noqa: E402
 from training.choice import choose_family  # noqa: E402
 from training.embeddings import EmbeddedTexts, shared_embedder  # noqa: E402
 from training.evaluate import evaluate  # noqa: E402
-from training.families import family_hyperparameters, fit_family  # noqa: E402
+from training.families import fit_family  # noqa: E402
+from training.family_settings import family_hyperparameters  # noqa: E402
 from training.pipeline import fit_pipeline  # noqa: E402
 
 TARGET_RATIO = 1.0

@@ -17,8 +17,8 @@ from training.families import ENSEMBLE_MEMBERS, fit_family
 
 DEFAULT_CANDIDATES = ("tfidf-lr", "tfidf-cnb", "embed-centroid", "embed-lr", "hybrid", "ensemble")
 MAX_ROWS = 3000  # cross-validate on a stratified sample of at most this many rows: the choice costs seconds
-TIE = 0.002
-FEW_LABELS_FAMILY = "embed-centroid"  # when some label has one example: nothing to cross-validate  # a candidate must beat an earlier (simpler) one by more than this to win
+TIE = 0.002  # a candidate must beat an earlier (simpler) one by more than this to win
+FEW_LABELS_FAMILY = "embed-centroid"  # when some label has one example: nothing to cross-validate
 
 
 @dataclass(frozen=True)

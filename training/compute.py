@@ -16,8 +16,8 @@ from sklearn.pipeline import Pipeline
 from hloop.core.errors import ComputeUnavailableError, InvalidInputError
 from training.artifact import Artifact
 from training.embeddings import DEFAULT_SPEC
-from training.families import family_hyperparameters
 from training.family_artifact import from_bytes, loads
+from training.family_settings import family_hyperparameters
 from training.remote import fit_artifact, fit_here, score_chunk
 from training.workers import WorkerProcesses
 
@@ -90,12 +90,11 @@ class LocalCompute:
         """Fit a model of ``family`` (or ``auto``) here, or in the worker process; ``embedding`` as for
         ``training.remote.fit_here`` (the spec, and the texts' vectors when they are stored)."""
         wanted = family_hyperparameters(family, _spec(embedding))
-        options = {"family": family, "embedding": embedding}
         if self.worker is not None:
             args = (list(texts), list(labels), None if weights is None else list(weights), wanted, random_state)
-            out = self.worker.submit(fit_artifact, *args, **options).result()
+            out = self.worker.submit(fit_artifact, *args, family=family, embedding=embedding).result()
             return FitOutput(**out, compute=f"{self.name} worker")
-        pipeline, out = fit_here(texts, labels, weights, wanted, random_state, **options)
+        pipeline, out = fit_here(texts, labels, weights, wanted, random_state, family=family, embedding=embedding)
         return FitOutput(**out, compute=self.name, pipeline=pipeline)
 
     def score(self, artifact: bytes, texts: Sequence[str], chunk_size: int = 20_000) -> np.ndarray:

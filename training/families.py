@@ -27,9 +27,9 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from hloop.core.errors import InvalidInputError, ModelIntegrityError
-from hloop.core.models import EMBEDDING_FAMILIES, FAMILIES
+from hloop.core.models import FAMILIES
 from training.embeddings import DEFAULT_SPEC, EmbeddedTexts, shared_embedder
-from training.pipeline import HYPERPARAMETERS, make_pipeline
+from training.pipeline import make_pipeline
 
 # embed-lr scales the unit rows by EMBED_SCALE (about sqrt(dim): entries near unit size) so the solver converges in
 # half the iterations; C = 10 / 256 on the scaled rows is C = 10 on the unit rows (the same optimum)
@@ -270,31 +270,6 @@ def verify_embedders(estimator: object) -> None:
     """ModelIntegrityError unless every embedding step's embedder is available here with its fitted identity."""
     for step in embedding_steps(estimator):
         step.check_embedder()
-
-
-def family_hyperparameters(name: str, embeddings: str = DEFAULT_SPEC) -> dict:
-    """The settings this program fits family ``name`` with (``auto``: every candidate's), as the card records them
-    and as a remote worker compares them with its own (a worker deployed from other code says so). ``tfidf-lr``:
-    today's ``HYPERPARAMETERS`` exactly, so its cards are unchanged."""
-    if name == "tfidf-lr":
-        return dict(HYPERPARAMETERS)
-    if name == "auto":
-        return {"family": "auto", "candidates": {f: family_hyperparameters(f, embeddings) for f in FAMILIES}}
-    if name not in FAMILIES:
-        raise InvalidInputError(f"Unknown model family {name!r}; valid: {', '.join(FAMILIES)}, auto.")
-    uses_tfidf = name in ("tfidf-cnb", "hybrid", "ensemble")
-    params: dict = {"family": name, **({"tfidf": dict(HYPERPARAMETERS)} if uses_tfidf else {})}
-    if name in EMBEDDING_FAMILIES:
-        params["embeddings"] = embeddings
-    if name in ("tfidf-cnb", "ensemble"):
-        params.update(cnb_alpha=CNB_ALPHA, calibration_folds=CALIBRATION_FOLDS)
-    if name in ("embed-lr", "ensemble"):
-        params.update(embed_scale=EMBED_SCALE, embed_c=EMBED_C)
-    if name == "hybrid":
-        params["hybrid_embed_weight"] = HYBRID_EMBED_WEIGHT
-    if name == "ensemble":
-        params["members"] = list(ENSEMBLE_MEMBERS)
-    return params
 
 
 def vectorizers(estimator: object) -> Iterator[TfidfVectorizer]:

@@ -21,7 +21,8 @@ from training import family_artifact
 from training.artifact import dumps, sha256_bytes
 from training.choice import choose_family
 from training.embeddings import DEFAULT_SPEC, EmbeddedTexts, EmbedderIdentity, as_input
-from training.families import family_hyperparameters, fit_family
+from training.families import fit_family
+from training.family_settings import family_hyperparameters
 from training.pipeline import fit_pipeline
 
 

@@ -26,7 +26,8 @@ from training.artifact import Artifact
 from training.compute import LocalCompute, ModalCompute
 from training.embeddings import DEFAULT_SPEC, EmbeddedTexts
 from training.evaluate import evaluate
-from training.families import embedding_steps, family_hyperparameters
+from training.families import embedding_steps
+from training.family_settings import family_hyperparameters
 
 
 def library_versions() -> dict[str, str]:

@@ -169,7 +169,7 @@ def test_modal_trains_a_family_like_local_training_with_the_stored_vectors(modal
 
 
 def test_a_worker_with_other_family_settings_refuses_to_train():
-    from training.families import family_hyperparameters
+    from training.family_settings import family_hyperparameters
 
     stale = {**family_hyperparameters("hybrid"), "hybrid_embed_weight": 1.0}
     with pytest.raises(InvalidInputError, match="redeploy"):
