@@ -61,7 +61,9 @@ def counting(monkeypatch, spec: str) -> list[int]:
 
 
 def test_the_folder_is_beside_a_sqlite_file_or_the_models_folder(tmp_path):
-    assert embeddings_folder(f"sqlite:///{tmp_path}/data/hloop.db", tmp_path / "m") == tmp_path / "data/hloop.embeddings"
+    assert (
+        embeddings_folder(f"sqlite:///{tmp_path}/data/hloop.db", tmp_path / "m") == tmp_path / "data/hloop.embeddings"
+    )
     assert embeddings_folder("postgresql+psycopg://u:p@db/hloop", tmp_path / "models") == tmp_path / "models.embeddings"
     assert embeddings_folder("sqlite://", tmp_path / "models") == tmp_path / "models.embeddings"
 
