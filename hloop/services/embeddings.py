@@ -75,14 +75,17 @@ class Embeddings:
         return embedder
 
     # -- reading ------------------------------------------------------------------------------------------
-    def owner(self) -> str:
-        """The key of this label store that its embeddings folder must carry (made once, kept in the store)."""
+    def owner(self, create: bool = True) -> str | None:
+        """The key of this label store that its embeddings folder must carry, kept in the store; made by the first
+        filling (``create``), so a reader writes nothing: without a key there is no vector of this store yet."""
         with self._lock:
             if self._owner is not None:
                 return self._owner
         self.project.ensure_store()
         with self.project.session() as session:
             owner = store.get_info(session=session).get(OWNER_KEY)
+            if owner is None and not create:
+                return None
             if owner is None:
                 owner = uuid.uuid4().hex
                 store.set_info({OWNER_KEY: owner}, session=session)
@@ -102,7 +105,8 @@ class Embeddings:
         with self._lock:
             if self._index is not None and self._index[0] == key:
                 return self._index[1]
-        index = stored_index(self.folder, identity, self.owner())
+        owner = self.owner(create=False)
+        index = StoredIndex.of(None, identity.dim) if owner is None else stored_index(self.folder, identity, owner)
         with self._lock:
             self._index = (key, index)
         return index
@@ -155,6 +159,7 @@ class Embeddings:
 
     def _open(self) -> EmbeddingStore:
         identity, owner = self.embedder().identity, self.owner()
+        assert owner is not None  # made when missing
         try:
             return EmbeddingStore(self.folder, identity, owner=owner)
         except EmbeddingMismatchError as exc:

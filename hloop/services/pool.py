@@ -106,7 +106,8 @@ class PoolRanking:
         if workers is not None:
             s, n_labels = self.project.settings, len(self.project.label_set)
             share = s.eval_share if self.project.held_out_by_humans() else None
-            kept = (str(self.embeddings.folder), self.embeddings.owner()) if self.embeddings.enabled else None
+            owner = self.embeddings.owner(create=False) if self.embeddings.enabled else None
+            kept = None if owner is None else (str(self.embeddings.folder), owner)
             tasks = [
                 RangeTask(
                     s.database_url, str(s.models_dir), version, n_labels, store.QUEUE_ORIGINS, share, first, last, kept

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hloop.services import Services
-from hloop.services.embedding_jobs import embeddings_folder, probabilities
+from hloop.services.embedding_jobs import embeddings_folder, model_inputs, probabilities, stored_index
 from tests.conftest import FILLER, TOPIC_WORDS, corpus_of, settings_in
 from tests.training.tiny_models import write_word_vectors
 from training.embeddings import shared_embedder
@@ -159,3 +159,22 @@ def test_a_model_with_embedding_steps_scores_from_the_stored_vectors(tmp_path, s
     assert np.allclose(scored, model.predict_proba(pool), atol=1e-2)
     tfidf = fit_family("tfidf-lr", list(corpus.train_texts), corpus.train_labels)
     assert services.embeddings.inputs_of(tfidf, pool) == pool  # a TF-IDF family takes the plain texts
+
+
+def test_a_worker_reads_the_stored_vectors_of_its_range(tmp_path, spec, monkeypatch):
+    """What ``score_range`` does in a worker process for a model with embedding steps: the folder and the store's
+    key travel in the task, and the texts of its id range are scored from their stored vectors."""
+    services = services_with(tmp_path, spec)
+    services.embed_texts()
+    corpus = services.corpus()
+    model = fit_family("embed-lr", list(corpus.train_texts), corpus.train_labels, embeddings=spec)
+    pool = list(corpus.train_texts[:10])
+    ids = services.embeddings.ids_of(pool)
+    folder, owner = services.embeddings.folder, services.embeddings.owner()
+    calls = counting(monkeypatch, spec)
+    inputs = model_inputs(model, pool, ids, lambda identity: stored_index(folder, identity, owner))
+    assert isinstance(inputs, EmbeddedTexts) and calls == []
+    assert np.allclose(probabilities(model, inputs, 4), model.predict_proba(pool), atol=1e-2)
+    calls.clear()
+    stranger = model_inputs(model, pool, ids, lambda identity: stored_index(folder, identity, "another store"))
+    assert isinstance(stranger, EmbeddedTexts) and calls == [len(pool)]  # not this store's vectors: embedded anew
