@@ -32,7 +32,7 @@ class Backups:
     def restore(self, path: str | Path, embed_after: bool = True) -> BackupReport:
         """Fill an empty label store and models folder from an archive; refuses a damaged one or a non-empty
         target. Cached models and scores are dropped, so this object serves the restored project. The archive
-        carries no embeddings: the store gets a new embeddings key, so vectors kept beside it (from whatever store
+        carries no embeddings: the store's embeddings key is dropped, so vectors kept beside it (from whatever store
         was there before) are never read against the restored ids; they are rebuilt, in the background with
         ``embed_after``, else by the app's start or ``hloop embed``."""
         try:

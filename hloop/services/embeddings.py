@@ -217,9 +217,10 @@ class Embeddings:
         with self.project.session() as session:
             return store.texts_in_id_range(ORIGINS, first, last, session=session)
 
-    def start_background(self) -> None:
-        """Fill the store in a background thread (no-op when embeddings are none or a filling runs)."""
-        if not self.enabled:
+    def start_background(self, if_kept: bool = False) -> None:
+        """Fill the store in a background thread (no-op when embeddings are none or a filling runs); ``if_kept``:
+        only when this store keeps embeddings already (the app started, or ``hloop embed`` ran, on it)."""
+        if not self.enabled or (if_kept and self.owner(create=False) is None):
             return
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
@@ -243,15 +244,17 @@ class Embeddings:
             thread.join()
 
     def reset(self, refill: bool = True) -> None:
-        """After a restore: a new owner key for the store (the old vectors are never read against its ids), and
-        (``refill``) a fresh filling in the background. The key changes even with embeddings none."""
+        """After a restore: the store's embeddings key is dropped (vectors beside it are never read against the
+        restored ids; the next filling makes a new key and empties them), even with embeddings none; ``refill``:
+        then fill it in the background, if the restored store kept embeddings."""
         self.wait()
-        with self.project.session() as session:
-            store.set_info({OWNER_KEY: uuid.uuid4().hex}, session=session)
-            session.commit()
         with self._lock:
             self._owner, self._index = None, None
-        if refill:
+        with self.project.session() as session:
+            kept = OWNER_KEY in store.get_info(session=session)
+            store.delete_info([OWNER_KEY], session=session)
+            session.commit()
+        if refill and kept:
             self.start_background()
 
     def status(self) -> dict:

@@ -34,7 +34,8 @@ class Transfer:
         self, path: str | Path, progress: Progress = no_progress, embed_after: bool = True
     ) -> ImportReport:
         """Add unlabelled texts from a CSV/JSONL file to the pool: counts of added, duplicate, rejected rows; then
-        (``embed_after``) embed the new texts in the background (a command line that exits at once says no).
+        (``embed_after``) embed the new texts in the background if the store keeps embeddings (a command line
+        that exits at once says no).
 
         A bad row is rejected (counted, the first ones listed) and the import reads on. When the import cannot go
         on (the store refuses a write, the file cannot be read further), ImportStoppedError says exactly what was
@@ -51,7 +52,7 @@ class Transfer:
             raise self._stopped(path, exc, counts, rejections, where["row"]) from exc
         progress(1.0, f"imported: {counts['added']:,} added")
         if embed_after and counts["added"]:
-            self.embeddings.start_background()
+            self.embeddings.start_background(if_kept=True)
         return ImportReport(**counts, rejections=tuple(rejections))
 
     def _import_rows(self, rows, counts: dict, rejections: list[Rejection], where: dict, progress: Progress) -> None:

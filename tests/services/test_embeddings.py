@@ -136,14 +136,18 @@ def test_start_background_fills_the_store(tmp_path, spec):
     assert status["missing"] == 0 and status["stored"] > 0 and not status["running"] and status["error"] is None
 
 
-def test_an_import_is_embedded_in_the_background(tmp_path, spec):
-    services = services_with(tmp_path, spec)
-    services.embed_texts()
+def test_an_import_is_embedded_in_the_background_when_the_store_keeps_embeddings(tmp_path, spec):
     path = tmp_path / "more.csv"
     path.write_text("text\nshares profit bank newly imported\nchip software newly imported\n")
+    never = services_with(tmp_path / "never", spec)  # nothing was ever embedded here: an import starts nothing
+    never.import_texts(path)
+    assert not never.embedding_status()["running"] and never.embedding_status()["stored"] == 0
+    services = services_with(tmp_path / "kept", spec)
+    services.embed_texts()
     services.import_texts(path)
     services.embeddings.wait()
-    assert services.embedding_status()["missing"] == 0
+    status = services.embedding_status()
+    assert status["missing"] == 0 and status["stored"] == status["total"]
 
 
 def test_a_model_with_embedding_steps_scores_from_the_stored_vectors(tmp_path, spec, monkeypatch):
