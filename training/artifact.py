@@ -69,6 +69,11 @@ def loads(data: bytes) -> Pipeline:
         content = sio.loads(data, trusted=list(TRUSTED_TYPES))
     except Exception as exc:  # a damaged archive, or a skops/scikit-learn version mismatch
         raise ModelIntegrityError(f"The model file could not be read ({type(exc).__name__}: {exc}).") from exc
+    return pipeline_of(content)
+
+
+def pipeline_of(content: object) -> Pipeline:
+    """The pipeline of a loaded file's content (``{"pipeline", "terms"}``); ModelIntegrityError for another shape."""
     if not isinstance(content, dict) or set(content) != {"pipeline", "terms"} or not isinstance(content["terms"], str):
         raise ModelIntegrityError("The model file does not hold a pipeline and its vocabulary; retrain.")
     pipeline = content["pipeline"]

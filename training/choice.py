@@ -10,9 +10,10 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from hloop.core.errors import InvalidInputError
+from hloop.core.models import EMBEDDING_FAMILIES, FAMILIES
 from training.crossval import fold_assignment
-from training.embeddings import DEFAULT_SPEC, shared_embedder
-from training.families import EMBEDDING_FAMILIES, ENSEMBLE_MEMBERS, FAMILIES, EmbeddedTexts, fit_family
+from training.embeddings import DEFAULT_SPEC, EmbeddedTexts, shared_embedder
+from training.families import ENSEMBLE_MEMBERS, fit_family
 
 DEFAULT_CANDIDATES = ("tfidf-lr", "tfidf-cnb", "embed-centroid", "embed-lr", "hybrid", "ensemble")
 MAX_ROWS = 3000  # cross-validate on a stratified sample of at most this many rows: the choice costs seconds

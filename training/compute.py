@@ -14,8 +14,10 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import ComputeUnavailableError, InvalidInputError
-from training.artifact import Artifact, from_bytes, loads
-from training.pipeline import HYPERPARAMETERS
+from training.artifact import Artifact
+from training.embeddings import DEFAULT_SPEC
+from training.families import family_hyperparameters
+from training.family_artifact import from_bytes, loads
 from training.remote import fit_artifact, fit_here, score_chunk
 from training.workers import WorkerProcesses
 
@@ -38,6 +40,8 @@ class FitOutput:
     fit_seconds: float
     total_seconds: float
     compute: str
+    family: str = "tfidf-lr"  # the family fitted (``auto`` resolved)
+    choice: dict | None = None  # ``auto``'s comparison of the families (``training.choice.FamilyChoice``)
     pipeline: Pipeline | None = None  # set only when fitted in this process
 
     def verified(self) -> Artifact:
@@ -56,7 +60,11 @@ def chunks(texts: Sequence[str], size: int) -> list[list[str]]:
 
 def _no_rows(artifact: bytes) -> np.ndarray:
     """The probabilities of no texts: zero rows, one column per class."""
-    return np.empty((0, len(loads(artifact).classes_)))
+    return np.empty((0, len(loads(artifact)[1].classes_)))
+
+
+def _spec(embedding: dict | None) -> str:
+    return DEFAULT_SPEC if embedding is None else str(embedding.get("spec", DEFAULT_SPEC))
 
 
 def background_processes(processes: int) -> WorkerProcesses:
@@ -76,13 +84,18 @@ class LocalCompute:
     def __init__(self, worker: Executor | None = None) -> None:
         self.worker = worker
 
-    def fit(self, texts, labels, weights, random_state: int = 0) -> FitOutput:
-        """Fit the product's pipeline here, or in the worker process."""
+    def fit(
+        self, texts, labels, weights, random_state: int = 0, *, family: str = "tfidf-lr", embedding: dict | None = None
+    ) -> FitOutput:
+        """Fit a model of ``family`` (or ``auto``) here, or in the worker process; ``embedding`` as for
+        ``training.remote.fit_here`` (the spec, and the texts' vectors when they are stored)."""
+        wanted = family_hyperparameters(family, _spec(embedding))
+        options = {"family": family, "embedding": embedding}
         if self.worker is not None:
-            args = (list(texts), list(labels), None if weights is None else list(weights), HYPERPARAMETERS)
-            out = self.worker.submit(fit_artifact, *args, random_state).result()
+            args = (list(texts), list(labels), None if weights is None else list(weights), wanted, random_state)
+            out = self.worker.submit(fit_artifact, *args, **options).result()
             return FitOutput(**out, compute=f"{self.name} worker")
-        pipeline, out = fit_here(texts, labels, weights, HYPERPARAMETERS, random_state)
+        pipeline, out = fit_here(texts, labels, weights, wanted, random_state, **options)
         return FitOutput(**out, compute=self.name, pipeline=pipeline)
 
     def score(self, artifact: bytes, texts: Sequence[str], chunk_size: int = 20_000) -> np.ndarray:
@@ -129,10 +142,14 @@ class ModalCompute:
                 "token (`modal token new`), or set HLOOP_COMPUTE=local; nothing was changed."
             ) from exc
 
-    def fit(self, texts, labels, weights, random_state: int = 0) -> FitOutput:
-        """Fit the product's pipeline in one Modal call."""
-        args = (list(texts), list(labels), None if weights is None else list(weights), HYPERPARAMETERS, random_state)
-        return FitOutput(**self._call("fit", lambda f: f.remote(*args)), compute=self.name)
+    def fit(
+        self, texts, labels, weights, random_state: int = 0, *, family: str = "tfidf-lr", embedding: dict | None = None
+    ) -> FitOutput:
+        """Fit a model of ``family`` (or ``auto``) in one Modal call (stored vectors travel with the texts)."""
+        wanted = family_hyperparameters(family, _spec(embedding))
+        args = (list(texts), list(labels), None if weights is None else list(weights), wanted, random_state)
+        options = {"family": family, "embedding": embedding}
+        return FitOutput(**self._call("fit", lambda f: f.remote(*args, **options)), compute=self.name)
 
     def score(self, artifact: bytes, texts: Sequence[str], chunk_size: int = 20_000) -> np.ndarray:
         """Probabilities of ``texts``: one Modal call per chunk, fanned out with ``.starmap`` (order kept)."""

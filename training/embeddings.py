@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
@@ -232,3 +233,37 @@ def forget_shared_embedders() -> None:
     a model folder was replaced)."""
     with _SHARED_LOCK:
         _SHARED.clear()
+
+
+class EmbeddedTexts(Sequence[str]):
+    """Texts with their precomputed embeddings (float32/16, n x dim) and the identity of the embedder."""
+
+    def __init__(self, texts: Sequence[str], vectors: np.ndarray, identity: EmbedderIdentity) -> None:
+        if len(texts) != vectors.shape[0] or vectors.ndim != 2 or vectors.shape[1] != identity.dim:
+            raise InvalidInputError(f"{len(texts)} texts need ({len(texts)}, {identity.dim}) vectors: {vectors.shape}")
+        self.texts, self.vectors, self.identity = list(texts), vectors, identity
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> EmbeddedTexts: ...
+    def __getitem__(self, index: int | slice) -> str | EmbeddedTexts:
+        if isinstance(index, slice):
+            return EmbeddedTexts(self.texts[index], self.vectors[index], self.identity)
+        return self.texts[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.texts)
+
+    def subset(self, rows: np.ndarray) -> EmbeddedTexts:
+        """The rows ``rows`` (indices or a boolean mask)."""
+        picked = np.arange(len(self))[rows]
+        return EmbeddedTexts([self.texts[i] for i in picked], self.vectors[picked], self.identity)
+
+
+def as_input(texts: Sequence[str]) -> list[str] | EmbeddedTexts:
+    """What a pipeline is given: ``EmbeddedTexts`` as they are (their vectors go with them), else a list."""
+    return texts if isinstance(texts, EmbeddedTexts) else list(texts)

@@ -16,7 +16,7 @@ every other step reads it as the list of texts it is.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
@@ -27,9 +27,9 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from hloop.core.errors import InvalidInputError, ModelIntegrityError
-from hloop.core.models import FAMILIES
-from training.embeddings import DEFAULT_SPEC, EmbedderIdentity, shared_embedder
-from training.pipeline import make_pipeline
+from hloop.core.models import EMBEDDING_FAMILIES, FAMILIES
+from training.embeddings import DEFAULT_SPEC, EmbeddedTexts, shared_embedder
+from training.pipeline import HYPERPARAMETERS, make_pipeline
 
 # embed-lr scales the unit rows by EMBED_SCALE (about sqrt(dim): entries near unit size) so the solver converges in
 # half the iterations; C = 10 / 256 on the scaled rows is C = 10 on the unit rows (the same optimum)
@@ -41,35 +41,6 @@ ENSEMBLE_MEMBERS = ("tfidf-lr", "tfidf-cnb", "embed-lr")
 HYBRID_EMBED_WEIGHT = 0.5
 CNB_ALPHA = 0.3
 CALIBRATION_FOLDS = 3
-
-
-class EmbeddedTexts(Sequence[str]):
-    """Texts with their precomputed embeddings (float32/16, n x dim) and the identity of the embedder."""
-
-    def __init__(self, texts: Sequence[str], vectors: np.ndarray, identity: EmbedderIdentity) -> None:
-        if len(texts) != vectors.shape[0] or vectors.ndim != 2 or vectors.shape[1] != identity.dim:
-            raise InvalidInputError(f"{len(texts)} texts need ({len(texts)}, {identity.dim}) vectors: {vectors.shape}")
-        self.texts, self.vectors, self.identity = list(texts), vectors, identity
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> EmbeddedTexts: ...
-    def __getitem__(self, index: int | slice) -> str | EmbeddedTexts:
-        if isinstance(index, slice):
-            return EmbeddedTexts(self.texts[index], self.vectors[index], self.identity)
-        return self.texts[index]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.texts)
-
-    def subset(self, rows: np.ndarray) -> EmbeddedTexts:
-        """The rows ``rows`` (indices or a boolean mask)."""
-        picked = np.arange(len(self))[rows]
-        return EmbeddedTexts([self.texts[i] for i in picked], self.vectors[picked], self.identity)
 
 
 class TextEmbedding(TransformerMixin, BaseEstimator):
@@ -274,3 +245,43 @@ def verify_embedders(estimator: object) -> None:
     """ModelIntegrityError unless every embedding step's embedder is available here with its fitted identity."""
     for step in embedding_steps(estimator):
         step.check_embedder()
+
+
+def family_hyperparameters(name: str, embeddings: str = DEFAULT_SPEC) -> dict:
+    """The settings this program fits family ``name`` with (``auto``: every candidate's), as the card records them
+    and as a remote worker compares them with its own (a worker deployed from other code says so). ``tfidf-lr``:
+    today's ``HYPERPARAMETERS`` exactly, so its cards are unchanged."""
+    if name == "tfidf-lr":
+        return dict(HYPERPARAMETERS)
+    if name == "auto":
+        return {"family": "auto", "candidates": {f: family_hyperparameters(f, embeddings) for f in FAMILIES}}
+    if name not in FAMILIES:
+        raise InvalidInputError(f"Unknown model family {name!r}; valid: {', '.join(FAMILIES)}, auto.")
+    uses_tfidf = name in ("tfidf-cnb", "hybrid", "ensemble")
+    params: dict = {"family": name, **({"tfidf": dict(HYPERPARAMETERS)} if uses_tfidf else {})}
+    if name in EMBEDDING_FAMILIES:
+        params["embeddings"] = embeddings
+    if name in ("tfidf-cnb", "ensemble"):
+        params.update(cnb_alpha=CNB_ALPHA, calibration_folds=CALIBRATION_FOLDS)
+    if name in ("embed-lr", "ensemble"):
+        params.update(embed_scale=EMBED_SCALE, embed_c=EMBED_C)
+    if name == "hybrid":
+        params["hybrid_embed_weight"] = HYBRID_EMBED_WEIGHT
+    if name == "ensemble":
+        params["members"] = list(ENSEMBLE_MEMBERS)
+    return params
+
+
+def vectorizers(estimator: object) -> Iterator[TfidfVectorizer]:
+    """Every TF-IDF vectorizer inside a family pipeline, in a fixed order."""
+    if isinstance(estimator, TfidfVectorizer):
+        yield estimator
+    elif isinstance(estimator, Pipeline):
+        for _, step in estimator.steps:
+            yield from vectorizers(step)
+    elif isinstance(estimator, FeatureUnion):
+        for _, step in estimator.transformer_list:
+            yield from vectorizers(step)
+    elif isinstance(estimator, AveragedProbabilities):
+        for member in getattr(estimator, "members_", []):
+            yield from vectorizers(member)

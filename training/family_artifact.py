@@ -13,17 +13,15 @@ probabilities summing to 1.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 
 import numpy as np
 import skops.io as sio
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import ModelIntegrityError
 from training import artifact
 from training.artifact import Artifact, sha256_bytes
-from training.families import FAMILIES, AveragedProbabilities, verify_embedders
+from training.families import FAMILIES, vectorizers, verify_embedders
 from training.integrity import FIXED_TEXTS
 
 TRUSTED_TYPES: tuple[str, ...] = (
@@ -37,21 +35,6 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.calibration._SigmoidCalibration",
 )
 _SEP = "\n"
-
-
-def vectorizers(estimator: object) -> Iterator[TfidfVectorizer]:
-    """Every TF-IDF vectorizer inside a family pipeline, in a fixed order."""
-    if isinstance(estimator, TfidfVectorizer):
-        yield estimator
-    elif isinstance(estimator, Pipeline):
-        for _, step in estimator.steps:
-            yield from vectorizers(step)
-    elif isinstance(estimator, FeatureUnion):
-        for _, step in estimator.transformer_list:
-            yield from vectorizers(step)
-    elif isinstance(estimator, AveragedProbabilities):
-        for member in getattr(estimator, "members_", []):
-            yield from vectorizers(member)
 
 
 def dumps(pipeline: Pipeline, family: str) -> bytes:
@@ -88,7 +71,7 @@ def loads(data: bytes) -> tuple[str, Pipeline]:
     except Exception as exc:  # a damaged archive, or a skops/scikit-learn version mismatch
         raise ModelIntegrityError(f"The model file could not be read ({type(exc).__name__}: {exc}).") from exc
     if isinstance(content, dict) and set(content) == {"pipeline", "terms"}:
-        return "tfidf-lr", artifact.loads(data)  # today's format, with today's checks
+        return "tfidf-lr", artifact.pipeline_of(content)  # today's format, with today's checks
     if not (isinstance(content, dict) and set(content) == {"family", "pipeline", "terms"}):
         raise ModelIntegrityError("The model file does not hold a model family; retrain.")
     family, pipeline, terms = content["family"], content["pipeline"], content["terms"]
@@ -122,8 +105,15 @@ def from_pipeline(pipeline: Pipeline, family: str) -> Artifact:
     return Artifact(data, sha256_bytes(data), pipeline)
 
 
-def from_bytes(data: bytes, sha256: str) -> Artifact:
-    """The artifact of bytes from elsewhere: refused unless they match ``sha256`` and load as a family."""
+def from_bytes(data: bytes, sha256: str, family: str | None = None) -> Artifact:
+    """The artifact of bytes from elsewhere (a fit just made by this program): refused unless they match
+    ``sha256``, load safely as a family (``family``, when given), have this program's settings and predict
+    soundly (``training.artifact.from_bytes``'s checks for tfidf-lr)."""
     if sha256_bytes(data) != sha256:
         raise ModelIntegrityError("The model file does not match its sha256 (damaged on the way); it was not loaded.")
-    return Artifact(data, sha256, loads(data)[1])
+    found, pipeline = loads(data)
+    if family is not None and found != family:
+        raise ModelIntegrityError(f"The model file holds a {found} model, not the {family} one it should.")
+    if found == "tfidf-lr":
+        return artifact.from_bytes(data, sha256)
+    return Artifact(data, sha256, pipeline)

@@ -17,6 +17,9 @@ from sklearn.pipeline import Pipeline
 
 from hloop.core.cards import ModelCard
 from hloop.core.errors import ModelIntegrityError
+from hloop.core.models import DEFAULT_EMBEDDINGS, LEGACY_FAMILY
+from training.embeddings import as_input
+from training.families import embedding_steps, make_family, vectorizers
 from training.pipeline import HYPERPARAMETERS, make_pipeline
 
 FIXED_TEXTS: tuple[str, ...] = ("", "the a of in on 2024", "Ünïcödé – text, with punctuation!")
@@ -39,10 +42,64 @@ def probe_texts(pipeline: Pipeline) -> list[str]:
     return [*FIXED_TEXTS, *picked]
 
 
-def record_probe(pipeline: Pipeline) -> dict:
+def family_probe_texts(pipeline: Pipeline) -> list[str]:
+    """The fixed texts, then texts of the most common terms of each TF-IDF vectorizer inside (words the model holds,
+    none of the user's texts), or of general words for a family with none: the probe of a family other than
+    tfidf-lr, whose classifiers have no coefficients per term to pick from."""
+    picked = ["report on the results", "a question about the price"]
+    for vectorizer in vectorizers(pipeline):
+        terms, idf = vectorizer.get_feature_names_out(), np.asarray(vectorizer.idf_)
+        common = np.argsort(idf, kind="stable")[: PROBE_CLASSES * PROBE_TERMS]
+        picked += [" ".join(str(terms[i]) for i in common[j : j + PROBE_TERMS]) for j in range(0, common.size, 3)]
+    return [*FIXED_TEXTS, *picked]
+
+
+def record_probe(pipeline: Pipeline, family: str = LEGACY_FAMILY) -> dict:
     """The card's ``probe``: texts and the model's probabilities for them (rows = texts, columns = classes_)."""
-    texts = probe_texts(pipeline)
+    texts = probe_texts(pipeline) if family == LEGACY_FAMILY else family_probe_texts(pipeline)
     return {"texts": texts, "probabilities": _predictions(pipeline, texts).tolist()}
+
+
+def check_family(pipeline: Pipeline, family: str, embeddings: str, random_state: int | None) -> None:
+    """ModelIntegrityError unless a family pipeline has the settings this program writes for ``family``: the steps
+    of a fresh one, every plain setting equal (the calibration folds, which follow the rarest label, aside), and
+    sound probabilities for the fixed texts."""
+    try:
+        fresh = make_family(family, embeddings=embeddings, random_state=random_state or 0)
+        have, want = pipeline.get_params(deep=True), fresh.get_params(deep=True)
+    except Exception as exc:  # not a pipeline of steps, or an unknown family
+        raise ModelIntegrityError(f"The model is not a {family} pipeline of this program ({exc})."[:300]) from exc
+    if [name for name, _ in pipeline.steps] != [name for name, _ in fresh.steps]:
+        raise ModelIntegrityError(f"The model's steps are not those of a {family} model; retrain.")
+    for key, value in want.items():
+        if key.endswith("cv") or not isinstance(value, _PLAIN + (tuple,)) or key not in have:
+            continue
+        if key.endswith("random_state") and random_state is None:
+            continue
+        if not (type(have[key]) is type(value) and have[key] == value):
+            raise ModelIntegrityError(f"The model's {key} is {have[key]!r}, where this program writes {value!r}.")
+    _predictions(pipeline, list(FIXED_TEXTS))
+
+
+def check_family_against_card(pipeline: Pipeline, card: ModelCard) -> None:
+    """``check_family`` with the card's family, embeddings and random state; the embedding steps fitted on the
+    card's embedder; classes within the card's labels; the card's probe reproduced."""
+    recorded = card.hyperparameters or {}
+    state = recorded.get("random_state")
+    spec = str(recorded.get("embeddings", (card.embedder or {}).get("name", DEFAULT_EMBEDDINGS)))
+    check_family(pipeline, card.model_family, spec, state if type(state) is int else None)
+    for step in embedding_steps(pipeline):
+        if card.embedder is not None and dict(step.identity_) != dict(card.embedder):
+            raise ModelIntegrityError(f"The model's embeddings {step.identity_} are not its card's {card.embedder}.")
+    _check_classes(pipeline, card)
+    if card.probe is not None:
+        _check_probe(pipeline, card.probe)
+
+
+def _check_classes(pipeline: Pipeline, card: ModelCard) -> None:
+    classes, labels = np.asarray(pipeline.classes_), card.labels
+    if labels is not None and (classes.min() < 0 or classes.max() >= len(labels)):
+        raise ModelIntegrityError(f"The model's classes {classes.tolist()} are not among the card's {len(labels)}.")
 
 
 def check_pipeline(pipeline: Pipeline, hyperparameters: Mapping | None = None) -> None:
@@ -55,15 +112,17 @@ def check_pipeline(pipeline: Pipeline, hyperparameters: Mapping | None = None) -
 
 def check_against_card(pipeline: Pipeline, card: ModelCard) -> None:
     """``check_pipeline`` with the card's hyperparameters, classes within the card's labels, and the card's probe
-    reproduced (cards saved before probes: the fixed texts only)."""
+    reproduced (cards saved before probes: the fixed texts only). Families other than tfidf-lr:
+    ``check_family_against_card``."""
+    if card.model_family != LEGACY_FAMILY:
+        check_family_against_card(pipeline, card)
+        return
     recorded = card.hyperparameters or {}
     chosen = {key: recorded.get(key, value) for key, value in HYPERPARAMETERS.items()}  # ours and no others
     if "random_state" in recorded:
         chosen["random_state"] = recorded["random_state"]
     check_pipeline(pipeline, chosen)
-    classes, labels = pipeline.named_steps["clf"].classes_, card.labels
-    if labels is not None and (classes.min() < 0 or classes.max() >= len(labels)):
-        raise ModelIntegrityError(f"The model's classes {classes.tolist()} are not among the card's {len(labels)}.")
+    _check_classes(pipeline, card)
     if card.probe is not None:
         _check_probe(pipeline, card.probe)
 
@@ -144,10 +203,10 @@ def _check_fitted(pipeline: Pipeline) -> None:
 def _predictions(pipeline: Pipeline, texts: Sequence[str]) -> np.ndarray:
     """predict_proba of ``texts``: ModelIntegrityError unless it runs and gives finite rows summing to 1."""
     try:
-        probs = np.asarray(pipeline.predict_proba(list(texts)), dtype=np.float64)
+        probs = np.asarray(pipeline.predict_proba(as_input(texts)), dtype=np.float64)
     except Exception as exc:  # whatever a damaged model raises: it cannot serve
         raise ModelIntegrityError(f"The model fails on a test prediction ({type(exc).__name__}: {exc})"[:300]) from exc
-    classes = pipeline.named_steps["clf"].classes_
+    classes = pipeline.classes_
     if probs.shape != (len(texts), len(classes)) or not np.isfinite(probs).all():
         raise ModelIntegrityError(f"The model's test prediction has shape {probs.shape} or values that are not finite.")
     if not np.allclose(probs.sum(axis=1), 1.0, rtol=0, atol=TOLERANCE) or (probs < 0).any():

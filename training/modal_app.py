@@ -24,9 +24,20 @@ image = (
 
 
 @app.function(image=image, cpu=2.0, memory=4096, timeout=1800)
-def fit(texts: list[str], labels: list[int], weights: list[float] | None, hyperparameters: dict, random_state: int):
-    """Fit the product's pipeline; returns the artifact's skops bytes, its sha256, convergence and timings."""
-    return remote.fit_artifact(texts, labels, weights, hyperparameters, random_state)
+def fit(
+    texts: list[str],
+    labels: list[int],
+    weights: list[float] | None,
+    hyperparameters: dict,
+    random_state: int,
+    family: str = "tfidf-lr",
+    embedding: dict | None = None,
+):
+    """Fit a model of ``family`` (or ``auto``); returns the artifact's skops bytes, its sha256, convergence,
+    timings, the family fitted and ``auto``'s choice."""
+    return remote.fit_artifact(
+        texts, labels, weights, hyperparameters, random_state, family=family, embedding=embedding
+    )
 
 
 @app.function(image=image, cpu=1.0, memory=2048, timeout=600)

@@ -21,6 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import InvalidInputError
+from training.embeddings import as_input
 
 HYPERPARAMETERS: dict = {
     "tfidf__ngram_range": (1, 2),
@@ -144,7 +145,7 @@ def full_probabilities(pipeline: Pipeline, texts: Sequence[str], n_labels: int) 
     """predict_proba with one column per label of the project (a label the model never saw gets 0)."""
     out = np.zeros((len(texts), n_labels))
     if len(texts):
-        out[:, pipeline.classes_] = pipeline.predict_proba(list(texts))
+        out[:, pipeline.classes_] = pipeline.predict_proba(as_input(texts))
     return out
 
 
@@ -156,18 +157,26 @@ class Contribution:
     weight: float
 
 
+def class_rows(coef: np.ndarray, n_classes: int) -> np.ndarray:
+    """One row of per-feature weights per class: a two-class linear model's single row ``w`` as (-w/2, w/2),
+    the same logit difference split evenly, so every class has a row to explain."""
+    if coef.shape[0] == 1 and n_classes == 2:
+        return np.vstack([-coef[0], coef[0]]) / 2
+    return coef
+
+
 def explain(pipeline: Pipeline, text: str, top: int = 10) -> tuple[int, list[Contribution]]:
     """The predicted class and the features that pushed toward it (positive) or away from it (negative).
 
     A feature's contribution is tfidf(x) * (coef[predicted] - mean coef over classes): the part of the
-    predicted class's logit, relative to the average class, that this feature supplies.
+    predicted class's logit, relative to the average class, that this feature supplies (two classes: half the
+    logit difference each way, see ``class_rows``).
     """
     vectorizer, clf = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
     x = vectorizer.transform([text])
-    scores = clf.decision_function(x)[0]
-    predicted = int(clf.classes_[int(np.argmax(scores))])
+    predicted = int(clf.classes_[int(np.argmax(clf.predict_proba(x)[0]))])
     row = int(np.flatnonzero(clf.classes_ == predicted)[0])
-    coef = clf.coef_
+    coef = class_rows(np.asarray(clf.coef_), len(clf.classes_))
     relative = coef[row] - coef.mean(axis=0)
     idx = x.indices
     contrib = x.data * relative[idx]

@@ -28,8 +28,9 @@ from sklearn.pipeline import Pipeline
 
 from hloop.core.cards import UNSAVED, ModelCard
 from hloop.core.errors import ModelIntegrityError, NoModelError, NotFoundError, StorageError, storage_error
-from training.artifact import FORMAT, Artifact, from_bytes, from_pipeline, sha256_bytes
+from training.artifact import FORMAT, Artifact, sha256_bytes
 from training.atomic_files import fsync_dir, sha256_file, write_atomic, write_synced
+from training.family_artifact import from_bytes, from_pipeline
 from training.integrity import check_against_card, record_probe
 from training.legacy import LEGACY_ARTIFACT, from_legacy, require_format
 from training.verified import Verified, stamp_of, verified_pipeline
@@ -50,6 +51,11 @@ def card_text(card: ModelCard) -> str:
 def read_card(text: str) -> ModelCard:
     """The card of a ``card.json`` text (json.JSONDecodeError, or ModelIntegrityError naming a malformed field)."""
     return ModelCard.from_dict(json.loads(text))
+
+
+def _draft(card: Draft) -> ModelCard:
+    """The card to be saved: ``card`` itself, or the card of a dict of its fields."""
+    return card if isinstance(card, ModelCard) else ModelCard.from_dict({"version": UNSAVED, **card})
 
 
 class Registry:
@@ -198,12 +204,14 @@ class Registry:
         return max([last, *self.versions()]) + 1
 
     def save(self, pipeline: Pipeline, card: Draft, make_current: bool = True) -> ModelCard:
-        """Write a pipeline fitted in this process as a new version and return its card."""
-        return self.save_artifact(from_pipeline(pipeline), card, make_current)
+        """Write a pipeline fitted in this process (of the card's family) as a new version and return its card."""
+        draft = _draft(card)
+        return self.save_artifact(from_pipeline(pipeline, draft.model_family), draft, make_current)
 
     def save_bytes(self, data: bytes, sha256: str, card: Draft, make_current: bool = True) -> ModelCard:
         """Write artifact bytes from elsewhere (e.g. Modal) as a new version, once they pass the checks of a load."""
-        return self.save_artifact(from_bytes(data, sha256), card, make_current)
+        draft = _draft(card)
+        return self.save_artifact(from_bytes(data, sha256, draft.model_family), draft, make_current)
 
     def save_artifact(self, artifact: Artifact, card: Draft, make_current: bool = True) -> ModelCard:
         """Write a new version atomically and return its card (with ``version``, ``format``, ``artifact_sha256``
@@ -211,8 +219,8 @@ class Registry:
 
         ``card`` is the card to be (its version is set here), or a dict of its fields (tests and tools). A failed
         write (a full disk, a read-only folder) is a StorageError and leaves no new version behind."""
-        draft = card if isinstance(card, ModelCard) else ModelCard.from_dict({"version": UNSAVED, **card})
-        draft = replace(draft, probe=record_probe(artifact.pipeline))
+        draft = _draft(card)
+        draft = replace(draft, probe=record_probe(artifact.pipeline, draft.model_family))
         check_against_card(artifact.pipeline, draft)  # what is saved loads: nothing this program refuses later
         try:
             return self._save_artifact(artifact, draft, make_current)

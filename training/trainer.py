@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import joblib
@@ -20,11 +20,13 @@ from sklearn.pipeline import Pipeline
 from hloop.core.cards import UNSAVED, Evaluation, Metrics, ModelCard, TrainingInfo
 from hloop.core.labels import LabelSet
 from hloop.core.metrics import MIN_EVAL
+from hloop.core.models import LEGACY_FAMILY
 from hloop.core.values import parse_weight
 from training.artifact import Artifact
 from training.compute import LocalCompute, ModalCompute
+from training.embeddings import DEFAULT_SPEC, EmbeddedTexts
 from training.evaluate import evaluate
-from training.pipeline import HYPERPARAMETERS
+from training.families import embedding_steps, family_hyperparameters
 
 
 def library_versions() -> dict[str, str]:
@@ -68,15 +70,25 @@ def train_artifact(
     random_state: int = 0,
     compute: LocalCompute | ModalCompute | None = None,
     last_label_id: int | None = None,
+    family: str = LEGACY_FAMILY,
+    embeddings: str = DEFAULT_SPEC,
+    choice: Mapping | None = None,
 ) -> tuple[Artifact, ModelCard]:
-    """Fit on ``compute`` (default: here; human rows weighted ``feedback_weight``), verify what comes back,
-    evaluate it here and return the artifact with its card (for ``Registry.save_artifact``); ``last_label_id``:
-    the newest label id in the store when the rows were read, recorded on the card."""
+    """Fit a model of ``family`` (or ``auto``) on ``compute`` (default: here; human rows weighted
+    ``feedback_weight``), verify what comes back, evaluate it here and return the artifact with its card (for
+    ``Registry.save_artifact``); ``last_label_id``: the newest label id in the store when the rows were read,
+    recorded on the card. ``texts`` and ``eval_texts`` may be ``EmbeddedTexts`` (their stored vectors are used,
+    nothing is embedded again); ``choice``: the earlier ``auto`` choice that fixed ``family``, kept on the card."""
     feedback_weight = parse_weight(feedback_weight)  # the one range (hloop.core.values), also for direct callers
     human_mask = np.asarray(human, dtype=bool)
     weights = np.where(human_mask, float(feedback_weight), 1.0)
     start = time.perf_counter()
-    out = (compute or LocalCompute()).fit(texts, labels, weights.tolist(), random_state)
+    embedding: dict = {"spec": embeddings}
+    if isinstance(texts, EmbeddedTexts):
+        embedding.update(identity=texts.identity.to_dict(), vectors=texts.vectors)
+    out = (compute or LocalCompute()).fit(
+        list(texts), labels, weights.tolist(), random_state, family=family, embedding=embedding
+    )
     round_trip = time.perf_counter() - start
     artifact = out.verified()
     start = time.perf_counter()
@@ -90,7 +102,7 @@ def train_artifact(
         training=_composition(human_mask, labels, feedback_weight, len(label_set), last_label_id),
         evaluation=Evaluation(eval_origin, len(eval_texts), MIN_EVAL, enough=metrics is not None),
         metrics=None if metrics is None else Metrics.from_dict(metrics),
-        hyperparameters={**HYPERPARAMETERS, "random_state": random_state},
+        hyperparameters={**family_hyperparameters(out.family, embeddings), "random_state": random_state},
         converged=out.converged,
         training_seconds=round(out.fit_seconds, 4),
         compute=out.compute,
@@ -98,8 +110,17 @@ def train_artifact(
         eval_seconds=round(eval_seconds, 4),
         library_versions=library_versions(),
         data_fingerprint=data_fingerprint,
+        family=out.family,
+        embedder=_embedder_of(artifact.pipeline),
+        choice=out.choice if out.choice is not None else (None if choice is None else dict(choice)),
     )
     return artifact, card
+
+
+def _embedder_of(pipeline: Pipeline) -> dict | None:
+    """The identity of the embeddings the model was fitted on (None for a TF-IDF family)."""
+    steps = embedding_steps(pipeline)
+    return None if not steps else dict(steps[0].identity_)
 
 
 def train_version(

@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 
 from hloop.core.cards import ModelCard
 from hloop.core.errors import ModelIntegrityError
-from training.artifact import loads
+from training.family_artifact import loads
 from training.integrity import check_against_card
 
 RECHECK_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT: 2 s; ext4, APFS, NTFS: finer)
@@ -72,9 +72,14 @@ class Verified:
 def verified_pipeline(version: int, data: bytes, card: ModelCard) -> Pipeline:
     """The pipeline in ``data`` once it loads safely and passes the checks of use against ``card``."""
     try:
-        pipeline = loads(data)
+        family, pipeline = loads(data)
     except ModelIntegrityError as exc:
         raise ModelIntegrityError(f"v{version}: {exc}") from exc
+    if family != card.model_family:
+        raise ModelIntegrityError(
+            f"v{version}'s file holds a {family} model and its card says {card.model_family}; the card or the file "
+            "was altered. Roll back to another version or retrain."
+        )
     try:
         check_against_card(pipeline, card)  # before it serves: a model that cannot predict is damaged
     except ModelIntegrityError as exc:

@@ -53,7 +53,7 @@ def status(args, services) -> int:
         print(services.readiness() or "No model yet: run `python -m hloop train`.")
         return 0
     print(
-        f"{'version':<8} {'created (UTC)':<26} {'seed':>6} {'human':>6} {'weight':>6} "
+        f"{'version':<8} {'model':<14} {'created (UTC)':<26} {'seed':>6} {'human':>6} {'weight':>6} "
         f"{'accuracy':>9} {'macro-F1':>9}  {'status':<10} current"
     )
     serving = services.serving_version()  # not the current one while its files are damaged (model_notice)
@@ -66,7 +66,7 @@ def status(args, services) -> int:
             else f"{t.seed_labels:>6} {t.human_labels:>6} {t.feedback_weight:>6}"
         )
         print(
-            f"v{c.version:<7} {c.created_at or '-':<26} {used} {scores}  {c.promotion_status:<10} "
+            f"v{c.version:<7} {c.model_family:<14} {c.created_at or '-':<26} {used} {scores}  {c.promotion_status:<10} "
             f"{CURRENT_MARKS[c.serving_role(serving)]}"
         )
     for c in cards:
@@ -102,11 +102,24 @@ def rollback(args, services) -> int:
 def predict(args, services) -> int:
     result = services.predict(args.text)
     if args.json:
-        print_json({**result, "explanation": services.explain(args.text)["contributions"]})
+        why = services.explain(args.text)
+        print_json(
+            {
+                **result,
+                "explanation": why["contributions"],
+                "words_share": why["words_share"],
+                "neighbours": why["neighbours"],
+            }
+        )
         return 0
     print(f"{result['label']} ({result['confidence']:.2f}) by v{result['model_version']}")
-    for c in services.explain(args.text)["contributions"]:
+    why = services.explain(args.text)
+    if why["contributions"] and why["words_share"] < 1:
+        print(f"  words (they carry {why['words_share']:.0%} of the decision; the rest is the embeddings):")
+    for c in why["contributions"]:
         print(f"  {c['weight']:+.3f}  {c['feature']}")
+    for n in why["neighbours"]:
+        print(f"  similar labelled text ({n['similarity']:.2f}, {n['label']}): {n['text'][:100]}")
     return 0
 
 

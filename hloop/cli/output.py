@@ -81,6 +81,10 @@ def print_card(card: ModelCard) -> None:
     """A version's metrics, what it was trained on, and its per-label scores."""
     t = card.training
     print(metrics_row(card))
+    print("      " + card.model_line.replace("**", ""))
+    for family, score, error in card.candidates:
+        calibration = "" if error is None else f"  calibration error {error:.3f}"
+        print(f"        {family:<15} cross-validated accuracy {score:.3f}{calibration}")
     if t is not None:
         print(
             f"      trained on {t.rows:,} rows ({t.seed_labels:,} seed + {t.human_labels:,} human, "

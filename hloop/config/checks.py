@@ -1,11 +1,19 @@
-"""The checks the settings' validators share: a number within its range, and comma-separated lists of browser
-origins and of trusted proxies; each raises ValueError with a message that says what is allowed."""
+"""The checks the settings' validators share: a number within its range, comma-separated lists of browser origins
+and of trusted proxies, the model and its embeddings; each raises ValueError with a message that says what is
+allowed."""
 
 from __future__ import annotations
 
 import ipaddress
 import math
 import re
+from collections.abc import Callable
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from hloop.core.errors import InvalidInputError
+from hloop.core.models import EMBEDDING_FAMILIES, canonical_spec, parse_model
 
 
 def entries(value: str) -> list[str]:
@@ -47,3 +55,29 @@ def within(value: float, low: float, high: float, unit: str, low_open: bool = Fa
 
 def _num(x: float) -> str:
     return f"{int(x):,}" if float(x).is_integer() else str(x)
+
+
+def _parsed(parse: Callable[[str], str]) -> Callable[[str], str]:
+    """A setting's check from one of ``hloop.core.models``' parsers (their InvalidInputError as pydantic's
+    ValueError, so a bad value refuses to start with its one line)."""
+
+    def check(value: str) -> str:
+        try:
+            return parse(value)
+        except InvalidInputError as exc:
+            raise ValueError(str(exc)) from None
+
+    return check
+
+
+ModelSetting = Annotated[str, AfterValidator(_parsed(parse_model))]
+EmbeddingsSetting = Annotated[str, AfterValidator(_parsed(canonical_spec))]
+
+
+def needs_embeddings(model: str, embeddings: str) -> None:
+    """ValueError when ``model`` is a family that needs embeddings and ``embeddings`` is none."""
+    if model in EMBEDDING_FAMILIES and embeddings == "none":
+        raise ValueError(
+            f"HLOOP_MODEL={model} needs embeddings and HLOOP_EMBEDDINGS is none: set HLOOP_EMBEDDINGS=wordllama (or "
+            "another embedder), or HLOOP_MODEL=auto or a TF-IDF family (tfidf-lr, tfidf-cnb)"
+        )

@@ -9,9 +9,8 @@ from typing import ClassVar
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from hloop.config.checks import entries, origin, proxy, within
-from hloop.core.errors import InvalidInputError
-from hloop.core.models import AUTO, DEFAULT_EMBEDDINGS, canonical_spec, parse_model
+from hloop.config.checks import EmbeddingsSetting, ModelSetting, entries, needs_embeddings, origin, proxy, within
+from hloop.core.models import AUTO, DEFAULT_EMBEDDINGS
 from hloop.core.values import MAX_WEIGHT, MIN_WEIGHT
 
 HUB_DATASET = "fancyzhx/ag_news"
@@ -85,8 +84,8 @@ class Settings(BaseSettings):
     compute_chunk: int = 20_000
     # the model: a family, or auto (chosen by cross-validation on the training labels at each retrain), and the
     # embeddings its embedding families use (computed once per text and kept beside the store)
-    model: str = AUTO
-    embeddings: str = DEFAULT_EMBEDDINGS
+    model: ModelSetting = AUTO
+    embeddings: EmbeddingsSetting = DEFAULT_EMBEDDINGS
     # label review and agreement
     overlap: float = 0.0  # share of queue items also offered to a second annotator, to measure agreement
     review_folds: int = 5  # cross-validation folds for the suspect-label ranking
@@ -155,6 +154,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _runs_dir(self) -> Settings:
+        needs_embeddings(self.model, self.embeddings)
         if self.runs_dir is None:
             self.runs_dir = Path(self.models_dir).parent / "runs"
         return self
@@ -214,22 +214,6 @@ class Settings(BaseSettings):
         if value not in ("local", "modal"):
             raise ValueError("HLOOP_COMPUTE must be 'local' or 'modal'")
         return value
-
-    @field_validator("model")
-    @classmethod
-    def _model(cls, value: str) -> str:
-        try:
-            return parse_model(value)
-        except InvalidInputError as exc:
-            raise ValueError(str(exc)) from None
-
-    @field_validator("embeddings")
-    @classmethod
-    def _embeddings(cls, value: str) -> str:
-        try:
-            return canonical_spec(value)
-        except InvalidInputError as exc:
-            raise ValueError(str(exc)) from None
 
     @field_validator("compute_chunk")
     @classmethod

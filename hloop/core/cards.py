@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Self
 
 from hloop.core.card_parts import ClassScores, ConfusionMatrix, Evaluation, GateVerdict, Metrics, TrainingInfo
+from hloop.core.models import LEGACY_FAMILY
 from hloop.core.stored import Json, Stored, blob, flag, number, split, text, texts, whole
 
 __all__ = [
@@ -58,11 +59,16 @@ class ModelCard(Stored):
         "format",
         "artifact_sha256",
         "probe",
+        "family",
+        "embedder",
+        "choice",
         "override_at",
         "converted",
         "current",
     )
-    OPTIONAL = frozenset({"override_at", "converted", "current", "probe", "status", "gate", "format"})
+    OPTIONAL = frozenset(
+        {"override_at", "converted", "current", "probe", "status", "gate", "format", "family", "embedder", "choice"}
+    )
     EMPTY_IS_NONE = frozenset({"metrics"})  # `{}`: no metrics recorded (cards written by old tests and tools)
 
     version: int
@@ -85,6 +91,9 @@ class ModelCard(Stored):
     format: str | None = None  # the artifact's format ("skops"); None: a legacy pickle, refused until trusted
     artifact_sha256: str | None = None
     probe: Mapping[str, Json] | None = None  # texts and the probabilities every load must reproduce
+    family: str | None = None  # the model family; None on cards from before families (tfidf-lr)
+    embedder: Mapping[str, Json] | None = None  # the identity (name, dim, sha256) of the embeddings it was fitted on
+    choice: Mapping[str, Json] | None = None  # auto's comparison of the families (training.choice.FamilyChoice)
     override_at: str | None = None  # when a held-back version was made current by hand
     converted: Mapping[str, Json] | None = None  # from, at, note: a legacy pickle converted at the user's request
     current: bool | None = None  # not stored: set on cards the services return
@@ -115,6 +124,9 @@ class ModelCard(Stored):
             format=text(got, "format", required=False),
             artifact_sha256=text(got, "artifact_sha256", required=False),
             probe=blob(got, "probe"),
+            family=text(got, "family", required=False),
+            embedder=blob(got, "embedder"),
+            choice=blob(got, "choice"),
             override_at=text(got, "override_at", required=False),
             converted=blob(got, "converted"),
             current=flag(got, "current", required=False),
@@ -146,10 +158,45 @@ class ModelCard(Stored):
             "format": self.format,
             "artifact_sha256": self.artifact_sha256,
             "probe": self.probe,
+            "family": self.family,
+            "embedder": self.embedder,
+            "choice": self.choice,
             "override_at": self.override_at,
             "converted": self.converted,
             "current": self.current,
         }
+
+    @property
+    def model_family(self) -> str:
+        """The model family (``tfidf-lr`` on cards from before families were recorded)."""
+        return self.family or LEGACY_FAMILY
+
+    @property
+    def model_line(self) -> str:
+        """One line on the model: its family, the embeddings it uses, and how the family was decided."""
+        embedder = self.embedder or {}
+        uses = f" on {embedder.get('name')} embeddings ({embedder.get('dim')} dimensions)" if embedder else ""
+        choice = self.choice or {}
+        if not choice:
+            how = "" if self.family is None else " (set by HLOOP_MODEL)"
+        elif choice.get("made_for") is not None:
+            how = (
+                f" (auto: the choice made for v{choice['made_for']}, kept until the training labels grow by half; "
+                f"{choice.get('reason', '')})"
+            )
+        else:
+            how = f" (auto: {choice.get('reason', 'chosen by cross-validation on the training labels')})"
+        return f"Model **{self.model_family}**{uses}{how}"
+
+    @property
+    def candidates(self) -> list[tuple[str, float, float | None]]:
+        """auto's candidates as (family, cross-validated accuracy, calibration error), best first; empty when no
+        choice is recorded."""
+        choice = self.choice or {}
+        scores = dict(choice.get("scores") or {})
+        errors = dict(choice.get("calibration_errors") or {})
+        rows = [(str(f), float(v), None if errors.get(f) is None else float(errors[f])) for f, v in scores.items()]
+        return sorted(rows, key=lambda row: -row[1])
 
     @property
     def is_legacy(self) -> bool:

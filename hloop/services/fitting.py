@@ -4,6 +4,7 @@ gate on dev that decides whether it becomes current, and where it is fitted."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -11,12 +12,15 @@ import numpy as np
 from hloop.core.cards import HELD_BACK, PROMOTED, GateVerdict, ModelCard
 from hloop.core.errors import HLoopError, NothingToTrainError
 from hloop.core.gate import GateDecision, paired_gate
+from hloop.core.models import AUTO, EMBEDDING_FAMILIES
 from hloop.services.coldstart import ColdStart
 from hloop.services.models import Models
 from hloop.services.project import Progress, Project, no_progress
 from hloop.services.retraining import AutoRetrainer
 from labeling import store
+from training.choice import FamilyChoice, needs_new_choice
 from training.compute import LocalCompute, ModalCompute, background_processes, compute_backend
+from training.families import embedding_steps
 from training.remote import warm_up
 from training.trainer import train_artifact
 from training.workers import end_worker_processes
@@ -32,6 +36,9 @@ class Fitting:
         self.auto_retrainer = AutoRetrainer(project.settings.auto_retrain_every)
         self._train_lock = threading.Lock()  # one training at a time
         self._fit_worker = None  # the process new versions are fitted in (HLOOP_FIT_IN_WORKER), made on first use
+        # texts (and their example ids) -> the texts with their stored embeddings; ``Services`` sets the
+        # embeddings part's; without one, the fit embeds the texts itself
+        self.embed: Callable[[list[str], list[int] | None], Sequence[str]] = lambda texts, _ids=None: texts
 
     def train_first_if_ready(self) -> ModelCard | None:
         """Train v1 when there is no model and every label has enough labels; returns its card, else None."""
@@ -82,9 +89,17 @@ class Fitting:
         else:
             eval_texts, eval_labels = list(corpus.eval_texts), corpus.eval_labels
         compute = self.fit_backend()
-        progress(0.2, f"training on {len(rows):,} labelled texts ({compute.name})")
+        family, kept = self.family_for(rows)
+        what = "choosing the model family, then training" if family == AUTO else f"training {family}"
+        progress(0.2, f"{what} on {len(rows):,} labelled texts ({compute.name})")
+        embeddings = project.settings.embeddings
+        if family == AUTO or family in EMBEDDING_FAMILIES:
+            texts = self.embedded([r.text for r in rows], [r.example_id for r in rows])
+            eval_texts = self.embedded(eval_texts)
+        else:
+            texts = [r.text for r in rows]
         artifact, card = train_artifact(
-            [r.text for r in rows],
+            texts,
             [r.label for r in rows],
             [r.human for r in rows],
             feedback_weight=weight,
@@ -97,6 +112,9 @@ class Fitting:
             random_state=project.settings.random_seed,
             compute=compute,
             last_label_id=snapshot,
+            family=family,
+            embeddings=embeddings,
+            choice=kept,
         )
         progress(0.8, "comparing with the current version on dev")
         decision, against = self.gate(artifact.pipeline, snapshot)
@@ -106,6 +124,41 @@ class Fitting:
         saved = registry.save_artifact(artifact, card, make_current=decision.promote)  # local or Modal
         progress(1.0, f"v{saved.version} ready ({saved.promotion_status})")
         return replace(saved, current=decision.promote)
+
+    def family_for(self, rows: list) -> tuple[str, dict | None]:
+        """(the family to fit, the earlier choice that fixed it): ``HLOOP_MODEL`` when it names a family; with
+        ``auto``, the family of the newest ``auto`` choice while ``needs_new_choice`` allows (the choice is kept on
+        the new card, naming the version it was made for), else ``auto`` (the families are compared again)."""
+        settings = self.project.settings
+        if settings.model != AUTO:
+            return settings.model, None
+        newest = self._newest_choice()
+        if newest is None:
+            return AUTO, None
+        previous = FamilyChoice.from_dict(dict(newest.choice or {}))
+        switched_off = previous.family in EMBEDDING_FAMILIES and settings.embeddings == "none"
+        if switched_off or needs_new_choice(previous, len(rows), len({r.label for r in rows})):
+            return AUTO, None
+        return previous.family, {
+            **dict(newest.choice or {}),
+            "made_for": (newest.choice or {}).get("made_for", newest.version),
+        }
+
+    def _newest_choice(self) -> ModelCard | None:
+        """The newest card that records an ``auto`` choice (an unreadable card is passed over)."""
+        registry = self.project.registry
+        for version in reversed(registry.versions()):
+            try:
+                card = registry.card(version)
+            except HLoopError:
+                continue
+            if card.choice:
+                return card
+        return None
+
+    def embedded(self, texts: list[str], ids: list[int] | None = None):
+        """``texts`` with their embeddings when the project keeps them (else the texts: the fit embeds them)."""
+        return self.embed(texts, ids)
 
     def gate(self, candidate, up_to_id: int | None = None) -> tuple[GateDecision, int | None]:
         """(the gate's decision on ``candidate`` on dev against the model that serves, that model's version): the
@@ -123,6 +176,8 @@ class Fitting:
         except HLoopError as exc:  # nothing sound to compare with: the candidate replaces it
             return GateDecision(True, f"current v{current} is unusable ({exc}); promoted"), current
         truth = np.asarray(labels)
+        if embedding_steps(candidate) or embedding_steps(served):
+            texts = self.embedded(texts)
         right_now = (np.asarray(served.predict(texts)) == truth).tolist() if texts else []
         right_new = (np.asarray(candidate.predict(texts)) == truth).tolist() if texts else []
         return paired_gate(right_now, right_new, margin=s.gate_margin, alpha=s.gate_alpha), serving

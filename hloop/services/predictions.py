@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from hloop.core.errors import HLoopError
@@ -10,7 +12,10 @@ from hloop.core.values import parse_annotator
 from hloop.services.models import Models
 from hloop.services.project import Project
 from labeling import store
-from training.pipeline import explain, full_probabilities, highlight
+from training.explain import explain_family
+from training.pipeline import full_probabilities, highlight
+
+NEIGHBOURS = 3  # the labelled texts shown beside a prediction that rests on embeddings
 
 
 class Predictions:
@@ -19,6 +24,9 @@ class Predictions:
     def __init__(self, project: Project, models: Models) -> None:
         self.project = project
         self.models = models
+        # (text, k) -> the k most similar labelled texts ({"text", "label", "similarity", ...}); ``Services`` sets the
+        # embeddings part's; without one, no neighbours are shown
+        self.neighbours: Callable[[str, int], list[dict]] = lambda _text, _k: []
 
     def probabilities(self, texts: list[str]) -> tuple[int, np.ndarray]:
         """(version, one row of label probabilities per text) from the current model."""
@@ -56,15 +64,22 @@ class Predictions:
         }
 
     def explain(self, text: str, top: int = 10) -> dict:
-        """The prediction's most influential words (signed) and highlight spans of the text."""
+        """Why the model said what it did: the most influential words (signed) with highlight spans of the text and
+        the share of the decision they carry; for a model that decides (partly) by embeddings, the
+        ``NEIGHBOURS`` most similar labelled texts too, with their labels and similarity."""
         cleaned = clean_text(text)
         version, model = self.models.current_model()
-        predicted, contributions = explain(model, cleaned, top=top)
+        family = self.project.registry.card(version).model_family
+        why = explain_family(model, family, cleaned, top=top)
+        neighbours = self.neighbours(cleaned, NEIGHBOURS) if why.by_neighbours else []
         return {
-            "label": self.project.label_set.names[predicted],
+            "label": self.project.label_set.names[why.predicted],
             "model_version": version,
-            "contributions": [{"feature": c.feature, "weight": c.weight} for c in contributions],
-            "highlights": highlight(cleaned, contributions),
+            "family": family,
+            "contributions": [{"feature": c.feature, "weight": c.weight} for c in why.contributions],
+            "highlights": highlight(cleaned, why.contributions),
+            "words_share": round(why.words_share, 4),
+            "neighbours": neighbours,
         }
 
     def model_guess(self, text: str) -> tuple[int | None, int | None, float | None]:

@@ -11,6 +11,7 @@ from hloop.ui.common import UI, Refresh, progress_callback, user_errors
 
 COLUMNS = [
     "version",
+    "model",
     "created (UTC)",
     "parent",
     "seed labels",
@@ -35,6 +36,7 @@ def version_row(card: ModelCard, serving: int = 0) -> list:
     t, m = card.training, card.metrics
     return [
         f"v{card.version}",
+        card.model_family,
         (card.created_at or "").replace("T", " ")[:19],
         "" if card.parent is None else f"v{card.parent}",
         *(("", "", "") if t is None else (t.seed_labels, t.human_labels, t.feedback_weight)),
@@ -73,6 +75,16 @@ def metrics_text(card: ModelCard | None) -> str:
         f"{'none' if card.parent is None else 'v' + str(card.parent)}{trained}",
         "",
     ]
+    lines += [card.model_line, ""]
+    if card.candidates:
+        lines += [
+            "Families compared by cross-validation on the training labels (never eval): "
+            + " · ".join(
+                f"{family} {score:.3f}" + ("" if error is None else f" (calibration error {error:.3f})")
+                for family, score, error in card.candidates
+            ),
+            "",
+        ]
     lines += gate_lines(card)
     if m is None:
         n_eval, min_eval = (0, 30) if e is None else (e.n_eval, e.min_eval)

@@ -24,7 +24,22 @@ def predict_text(services, text: str, who: str = ""):
     result = user_errors(services.predict, text, record_for=who)
     explanation = user_errors(services.explain, text)
     version = f"Model **v{result['model_version']}** predicts **{result['label']}** ({result['confidence']:.0%})."
-    return result["confidences"], version, scaled_spans(explanation["highlights"])
+    return result["confidences"], version + why_text(explanation), scaled_spans(explanation["highlights"])
+
+
+def why_text(explanation: dict) -> str:
+    """What else explains the prediction: the share the highlighted words carry when embeddings decide too, and
+    the most similar labelled texts."""
+    lines = []
+    share = explanation["words_share"]
+    if explanation["contributions"] and share < 1:
+        lines.append(f"The highlighted words carry {share:.0%} of the decision; the text's embedding the rest.")
+    elif not explanation["contributions"]:
+        lines.append(f"This {explanation['family']} model decides by the text's embedding, not by single words.")
+    if explanation["neighbours"]:
+        lines.append("Most similar labelled texts:")
+        lines += [f"- **{n['label']}** ({n['similarity']:.2f}): {n['text'][:160]}" for n in explanation["neighbours"]]
+    return "\n\n" + "\n".join(lines) if lines else ""
 
 
 def save_correction(services, text: str, label: str | None, typed_name: str, request: gr.Request):

@@ -17,8 +17,8 @@ class DeployedHere:
     def __init__(self, app_name: str, name: str) -> None:
         self.function = getattr(modal_app, name)
 
-    def remote(self, *args):
-        return self.function.local(*args)
+    def remote(self, *args, **kwargs):
+        return self.function.local(*args, **kwargs)
 
     def starmap(self, calls):
         calls = list(calls)

@@ -39,8 +39,8 @@ class DeployedHere:
         assert app_name == "hloop"
         self.function = getattr(modal_app, name)
 
-    def remote(self, *args):
-        return self.function.local(*args)
+    def remote(self, *args, **kwargs):
+        return self.function.local(*args, **kwargs)
 
     def starmap(self, calls):
         return [self.function.local(*args) for args in calls]
@@ -117,7 +117,7 @@ def test_modal_failures_become_one_clear_error(monkeypatch, failure, advice):
     monkeypatch.setenv("MODAL_TOKEN_SECRET", "as-test")
 
     class Unreachable:
-        def remote(self, *_args):
+        def remote(self, *_args, **_kwargs):
             raise failure
 
     monkeypatch.setattr(modal.Function, "from_name", lambda *_args, **_kwargs: Unreachable())
