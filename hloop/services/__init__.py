@@ -71,6 +71,8 @@ class Services:
         self.backups = Backups(project, self.pool, self.embeddings)
         self.review = Review(project, self.labels)
         self.quality = Quality(project)
+        self.fitting.embed = self.embeddings.embedded  # a retrain, the gate and evaluation read stored vectors
+        self.predictions.neighbours = self.embeddings.neighbours
 
     # project
     settings = _Forward("project")

@@ -282,6 +282,12 @@ class Embeddings:
             "folder": str(self.folder),
         }
 
+    def neighbours(self, text: str, k: int) -> list[dict]:
+        """The ``k`` labelled texts nearest to ``text`` (shown beside a prediction); none without embeddings."""
+        if not self.enabled:
+            return []
+        return self.similar_texts.similar(text, None, k, "labelled")
+
     def similar(
         self, text: str | None = None, example_id: int | None = None, k: int = 10, among: str = "all"
     ) -> list[dict]:
