@@ -45,6 +45,20 @@ def count_examples(*, session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(Example)).one())
 
 
+def labelled_ids(origins: Sequence[str], *, session: Session) -> list[int]:
+    """Ids of the examples of ``origins`` that have a counting label (a label event not undone), ascending."""
+    latest = select(func.max(Label.id).label("id")).where(col(Label.undone_at).is_(None)).group_by(Label.example_id)
+    newest = latest.subquery()
+    stmt = (
+        select(Label.example_id)
+        .join(newest, newest.c.id == Label.id)
+        .join(Example, Example.id == Label.example_id)
+        .where(col(Example.origin).in_(list(origins)))
+        .order_by(Label.example_id)
+    )
+    return [int(i) for i in session.exec(stmt).all()]
+
+
 def rows_with_labels(ids: Sequence[int], *, session: Session) -> list[ExampleRow]:
     """The examples with these ids (those that exist, by id) and their counting labels (the latest label event that
     is not undone)."""

@@ -1,9 +1,10 @@
 """Similar texts: the stored pool or labelled texts nearest to a text by embedding (cosine similarity).
 
 Cost: one float32 matrix product of the query with every stored vector (the float16 segments converted in
-chunks), then ``np.argpartition`` for the best candidates, then one query for those candidates' rows and
-labels. Eval and dev texts, texts the project holds out and their near-copies are never returned, and no eval
-gold label is ever read; candidates that are left out are replaced by the next best ones.
+chunks; among the labelled texts only, with their rows), then ``np.argpartition`` for the best candidates, then
+one query for those candidates' rows and labels. Eval and dev texts, texts the project holds out and their
+near-copies are never returned, and no eval gold label is ever read; candidates that are left out are replaced by
+the next best ones.
 """
 
 from __future__ import annotations
@@ -44,10 +45,16 @@ class SimilarTexts:
         query, itself = self._query(text, example_id, index)
         if not index.size:
             return []
-        sims = index.stored.similarities(query)
+        if among == "labelled":  # only the labelled rows: a product over thousands of rows, not the whole pool
+            with self.project.session() as session:
+                labelled = np.asarray(example_queries.labelled_ids(store.TRAINABLE_ORIGINS, session=session), np.int64)
+            found, positions = index.positions(labelled)
+            ids, sims = labelled[found], index.stored.rows(positions) @ np.asarray(query, np.float32)
+        else:
+            ids, sims = index.stored.ids, index.stored.similarities(query)
         if itself is not None:
-            sims[index.stored.ids == itself] = -np.inf
-        return self._best(index.stored.ids, sims, k, among)
+            sims[ids == itself] = -np.inf
+        return self._best(ids, sims, k, among)
 
     def _checked(self, text: object, example_id: object, k: object, among: object) -> tuple[int, str]:
         if not self.embeddings.enabled:
