@@ -74,8 +74,6 @@ def import_report(services, upload: str | None, progress: gr.Progress):
         f"Read **{report.rows:,}** rows: **{report.added:,}** added to the pool, "
         f"**{report.duplicates:,}** duplicates, **{report.rejected:,}** rejected."
     )
-    if report.added and services.settings.embeddings != "none":
-        line += " Their embeddings are computed in the background."
     if report.rejected > len(report.rejections):
         line += f" The first {len(report.rejections)} rejections are listed."
     return line, [[r.row, r.reason] for r in report.rejections]
