@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from training.embedding_store import StoredEmbeddings, folder_beside, read_stored
 from training.embeddings import Embedder, EmbedderIdentity, shared_embedder
@@ -23,10 +24,14 @@ ReadRange = Callable[[int, int], list[tuple[int, str]]]  # (first id, last id) -
 def embeddings_folder(database_url: str, models_dir: Path) -> Path:
     """``data/hloop.embeddings`` beside a SQLite file ``data/hloop.db``; for any other store (PostgreSQL, an
     in-memory SQLite) ``<models_dir>.embeddings`` beside the models folder (each machine keeps its own copy)."""
-    url = make_url(database_url)
-    database = url.database or ""
-    if url.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:"):
-        return folder_beside(Path(database).expanduser())
+    try:
+        url = make_url(database_url)
+    except ArgumentError:  # not a URL: opening the store says so; the folder is never used
+        url = None
+    database = "" if url is None else url.database or ""
+    if url is not None and url.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
+        if not database.startswith("file:"):
+            return folder_beside(Path(database).expanduser())
     models = Path(models_dir)
     return models.with_name(models.name + ".embeddings")
 

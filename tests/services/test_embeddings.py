@@ -66,6 +66,7 @@ def test_the_folder_is_beside_a_sqlite_file_or_the_models_folder(tmp_path):
     )
     assert embeddings_folder("postgresql+psycopg://u:p@db/hloop", tmp_path / "models") == tmp_path / "models.embeddings"
     assert embeddings_folder("sqlite://", tmp_path / "models") == tmp_path / "models.embeddings"
+    assert embeddings_folder("not a url", tmp_path / "models") == tmp_path / "models.embeddings"
 
 
 def test_ensure_embeds_every_example_once(tmp_path, spec):
