@@ -17,7 +17,8 @@ from training.families import ENSEMBLE_MEMBERS, fit_family
 
 DEFAULT_CANDIDATES = ("tfidf-lr", "tfidf-cnb", "embed-centroid", "embed-lr", "hybrid", "ensemble")
 MAX_ROWS = 3000  # cross-validate on a stratified sample of at most this many rows: the choice costs seconds
-TIE = 0.002  # a candidate must beat an earlier (simpler) one by more than this to win
+TIE = 0.002
+FEW_LABELS_FAMILY = "embed-centroid"  # when some label has one example: nothing to cross-validate  # a candidate must beat an earlier (simpler) one by more than this to win
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,14 @@ def choose_family(
     if not usable:
         raise InvalidInputError("Every candidate family needs embeddings, and HLOOP_EMBEDDINGS is none.")
     sub_y = y[rows]
+    rarest = int(np.unique(y, return_counts=True)[1].min())
+    if rarest < 2:  # a label with one example is never in a training fold and its own held-out fold at once
+        few = FEW_LABELS_FAMILY if FEW_LABELS_FAMILY in usable else usable[0]
+        reason = (
+            f"{few}: a label has a single example, too few to compare the families by cross-validation; "
+            f"{few} is the family for very few labels"
+        )
+        return FamilyChoice(few, {}, reason, 0, int(y.size), skipped, {}, int(y.size), int(np.unique(y).size))
     k = int(max(2, min(folds, sub_y.size)))
     assigned = fold_assignment(sub_y, k, rng)
     sub_texts: EmbeddedTexts | list[str] = embedded.subset(rows) if embedded is not None else [texts[i] for i in rows]

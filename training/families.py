@@ -90,21 +90,46 @@ class TextEmbedding(TransformerMixin, BaseEstimator):
 
 
 class AveragedProbabilities(ClassifierMixin, BaseEstimator):
-    """The mean of several fitted pipelines' probabilities (each over raw texts), aligned on ``classes_``."""
+    """The mean of several fitted pipelines' probabilities (each over raw texts), aligned on ``classes_``.
+
+    Members that start with the same TF-IDF settings share one fitted vectorizer: it is fitted once (each
+    member's classifier then fits on its matrix, exactly what fitting the member's own pipeline does) and the
+    texts are transformed once per prediction; the file keeps it once too (skops keeps shared objects shared)."""
 
     def __init__(self, members: Sequence[tuple[str, Pipeline]] = ()) -> None:
         self.members = members
 
     def fit(self, X: Sequence[str], y: Sequence[int], sample_weight: Sequence[float] | None = None) -> Any:
         self.classes_ = np.unique(np.asarray(y))
-        self.members_ = [clone(member).fit(X, y, clf__sample_weight=sample_weight) for _, member in self.members]
+        fitted: dict[str, tuple[TfidfVectorizer, Any]] = {}  # the vectorizer's settings -> (fitted, matrix)
+        self.members_ = []
+        for _, member in self.members:
+            model = clone(member)
+            first = model.steps[0][1]
+            if len(model.steps) == 2 and type(first) is TfidfVectorizer:
+                key = repr(sorted(first.get_params().items()))
+                if key not in fitted:
+                    fitted[key] = (first, first.fit_transform(X))
+                vectorizer, matrix = fitted[key]
+                model.steps[0] = (model.steps[0][0], vectorizer)
+                model.steps[-1][1].fit(matrix, y, sample_weight=sample_weight)
+            else:
+                model.fit(X, y, clf__sample_weight=sample_weight)
+            self.members_.append(model)
         return self
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(X), self.classes_.size))
+        matrices: dict[int, Any] = {}  # id of a shared vectorizer -> the texts' matrix
         for member in self.members_:
             columns = np.searchsorted(self.classes_, member.classes_)
-            out[:, columns] += member.predict_proba(X)
+            first = member.steps[0][1]
+            if len(member.steps) == 2 and isinstance(first, TfidfVectorizer):
+                if id(first) not in matrices:
+                    matrices[id(first)] = first.transform(X)
+                out[:, columns] += member.steps[-1][1].predict_proba(matrices[id(first)])
+            else:
+                out[:, columns] += member.predict_proba(X)
         return out / len(self.members_)
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
@@ -273,15 +298,24 @@ def family_hyperparameters(name: str, embeddings: str = DEFAULT_SPEC) -> dict:
 
 
 def vectorizers(estimator: object) -> Iterator[TfidfVectorizer]:
-    """Every TF-IDF vectorizer inside a family pipeline, in a fixed order."""
+    """Every TF-IDF vectorizer inside a family pipeline, each once (the ensemble's members share one), in a
+    fixed order."""
+    seen: set[int] = set()
+    for vectorizer in _all_vectorizers(estimator):
+        if id(vectorizer) not in seen:
+            seen.add(id(vectorizer))
+            yield vectorizer
+
+
+def _all_vectorizers(estimator: object) -> Iterator[TfidfVectorizer]:
     if isinstance(estimator, TfidfVectorizer):
         yield estimator
     elif isinstance(estimator, Pipeline):
         for _, step in estimator.steps:
-            yield from vectorizers(step)
+            yield from _all_vectorizers(step)
     elif isinstance(estimator, FeatureUnion):
         for _, step in estimator.transformer_list:
-            yield from vectorizers(step)
+            yield from _all_vectorizers(step)
     elif isinstance(estimator, AveragedProbabilities):
         for member in getattr(estimator, "members_", []):
-            yield from vectorizers(member)
+            yield from _all_vectorizers(member)

@@ -145,3 +145,32 @@ def test_bytes_damaged_on_the_way_back_are_refused():
     damaged = FitOutput(**{**out, "artifact": flipped}, compute="modal")
     with pytest.raises(ModelIntegrityError, match="sha256"):
         damaged.verified()
+
+
+@pytest.mark.parametrize("family", ["hybrid", "auto"])
+def test_modal_trains_a_family_like_local_training_with_the_stored_vectors(modal_here, family, tmp_path):
+    from training.embeddings import shared_embedder
+    from training.families import EmbeddedTexts
+
+    embedder = shared_embedder("wordllama")
+    embedded = EmbeddedTexts(TEXTS, embedder.embed(TEXTS).astype(np.float16), embedder.identity)
+    options = {**TRAIN, "family": family}
+    local_artifact, local_card = train_artifact(embedded, LABELS, HUMAN, **options)
+    artifact, card = train_artifact(embedded, LABELS, HUMAN, compute=compute_backend("modal"), **options)
+    assert card.family == local_card.family != "auto" and card.choice == local_card.choice
+    assert (family == "auto") == (card.choice is not None)
+    assert np.array_equal(
+        artifact.pipeline.predict_proba(EVAL_TEXTS), local_artifact.pipeline.predict_proba(EVAL_TEXTS)
+    )
+    saved = Registry(tmp_path).save_artifact(artifact, card)
+    uses_embeddings = card.family not in ("tfidf-lr", "tfidf-cnb")  # auto may pick a TF-IDF family on 48 texts
+    assert saved.family == card.family
+    assert saved.embedder == (dict(embedder.identity.to_dict()) if uses_embeddings else None)
+
+
+def test_a_worker_with_other_family_settings_refuses_to_train():
+    from training.families import family_hyperparameters
+
+    stale = {**family_hyperparameters("hybrid"), "hybrid_embed_weight": 1.0}
+    with pytest.raises(InvalidInputError, match="redeploy"):
+        modal_app.fit.local(TEXTS, LABELS, None, stale, 0, family="hybrid")

@@ -146,3 +146,25 @@ def test_choose_family_without_embeddings_skips_their_families(data):
     choice = choose_family(data[0], data[1], folds=3, embeddings="none")
     assert set(choice.scores) == {"tfidf-lr", "tfidf-cnb"}
     assert set(choice.skipped) == {"embed-centroid", "embed-lr", "hybrid", "ensemble"}
+
+
+def test_the_ensemble_fits_one_shared_vectorizer_and_averages_its_members_exactly():
+    from training.families import ENSEMBLE_MEMBERS, vectorizers
+
+    texts, labels = tiny_texts(30, seed=1)
+    probe, _ = tiny_texts(5, seed=2)
+    ensemble = fit_family("ensemble", texts, labels)
+    separately = np.mean([fit_family(m, texts, labels).predict_proba(probe) for m in ENSEMBLE_MEMBERS], axis=0)
+    assert np.allclose(ensemble.predict_proba(probe), separately, rtol=0, atol=1e-12)
+    assert len(list(vectorizers(ensemble))) == 1, "tfidf-lr and tfidf-cnb share one fitted vectorizer"
+    family, loaded = family_artifact.loads(family_artifact.dumps(ensemble, "ensemble"))
+    assert family == "ensemble" and len(list(vectorizers(loaded))) == 1
+    assert np.array_equal(loaded.predict_proba(probe), ensemble.predict_proba(probe))
+
+
+def test_auto_with_a_single_example_of_a_label_takes_the_few_labels_family_and_says_why():
+    texts, labels = tiny_texts(1, seed=3)
+    choice = choose_family(texts, labels)
+    assert choice.family == "embed-centroid" and "single example" in choice.reason and choice.scores == {}
+    assert choose_family(texts, labels, embeddings="none").family == "tfidf-lr"
+    assert choose_family(*tiny_texts(3, seed=3)).scores, "with three of each the families are compared"
