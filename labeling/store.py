@@ -43,6 +43,11 @@ def set_info(values: dict[str, str], *, session: Session) -> None:
         session.merge(StoreInfo(key=key, value=value))
 
 
+def delete_info(keys: Sequence[str], *, session: Session) -> None:
+    """Remove these StoreInfo facts (those that exist)."""
+    session.execute(delete(StoreInfo).where(col(StoreInfo.key).in_(list(keys))))
+
+
 def example_ids(origins: Sequence[str], *, session: Session, after_id: int = 0) -> list[int]:
     """Ids of every example of the given origins with an id above ``after_id``, ascending."""
     stmt = select(Example.id).where(col(Example.origin).in_(origins), Example.id > after_id).order_by(Example.id)

@@ -6,8 +6,10 @@ Adding rows writes a new segment, then replaces the manifest: every file is writ
 synced and renamed, so a crash at any point leaves the previous manifest and every segment it names intact
 (files no manifest names are removed by the next write). Segments are memory-mapped on load and never joined
 unless asked; when there are more than ``MAX_SEGMENTS`` they are merged into one.
-One process writes at a time (the background worker). A manifest made by another embedder is refused, or
-(``rebuild=True``) emptied; vectors are never mixed.
+One process writes at a time (the background worker). A manifest made by another embedder, or for another label
+store (``owner``: a key the label store keeps, so vectors keyed by ids are never read against a store whose ids
+mean other texts), is refused, or (``rebuild=True``) emptied; vectors are never mixed. ``read_stored`` reads
+without writing anything, for readers in other threads and processes.
 """
 
 from __future__ import annotations
@@ -85,6 +87,17 @@ class StoredEmbeddings:
         return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
+def read_stored(folder: str | Path, identity: EmbedderIdentity, owner: str | None = None) -> StoredEmbeddings | None:
+    """The rows stored in ``folder`` for this identity and owner, writing nothing; None when there is no manifest
+    or it belongs to another embedder or store (a rebuild is pending)."""
+    if not (Path(folder) / MANIFEST).exists():
+        return None
+    try:
+        return EmbeddingStore(folder, identity, owner=owner).load()
+    except EmbeddingMismatchError:
+        return None
+
+
 def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Write ``path`` through a synced temporary file in the same folder, then rename it into place."""
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
@@ -104,8 +117,10 @@ def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
 class EmbeddingStore:
     """The embeddings folder of one label store, for one embedder identity."""
 
-    def __init__(self, folder: str | Path, identity: EmbedderIdentity, *, rebuild: bool = False) -> None:
-        self.folder, self.identity = Path(folder), identity
+    def __init__(
+        self, folder: str | Path, identity: EmbedderIdentity, *, rebuild: bool = False, owner: str | None = None
+    ) -> None:
+        self.folder, self.identity, self.owner = Path(folder), identity, owner
         manifest = self._read_manifest()
         if manifest is not None and manifest["identity"] != identity.to_dict():
             if not rebuild:
@@ -113,6 +128,13 @@ class EmbeddingStore:
                     f"The embeddings in {self.folder} were made by {manifest['identity']}, not by "
                     f"{identity.to_dict()}; they were not used. Rebuild them (the embedder will embed every text "
                     "again), or set HLOOP_EMBEDDINGS back to the embedder that made them."
+                )
+            manifest = None
+        if manifest is not None and manifest.get("owner") != owner:
+            if not rebuild:
+                raise EmbeddingMismatchError(
+                    f"The embeddings in {self.folder} belong to another label store (its ids name other texts); "
+                    "they were not used. Rebuild them."
                 )
             manifest = None
         self._segments: list[str] = [] if manifest is None else list(manifest["segments"])
@@ -134,6 +156,8 @@ class EmbeddingStore:
 
     def _commit(self, segments: list[str]) -> None:
         manifest = {"format": FORMAT, "identity": self.identity.to_dict(), "segments": segments}
+        if self.owner is not None:
+            manifest["owner"] = self.owner
         body = json.dumps(manifest, indent=1).encode()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

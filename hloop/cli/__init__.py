@@ -1,14 +1,15 @@
 """``python -m hloop``: the loop from a terminal, a thin layer over ``hloop.services``.
 
-One module per group of commands (``project``, ``models``, ``labels``, ``store``, ``simulate``), what they print
-in ``output``, how arguments are read in ``parsing``; this module assembles the parser and runs one command."""
+One module per group of commands (``project``, ``models``, ``labels``, ``store``, ``simulate``, ``similar``), what
+they print in ``output``, how arguments are read in ``parsing``; this module assembles the parser and runs one
+command."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
 
-from hloop.cli import labels, models, project, simulate, store
+from hloop.cli import labels, models, project, similar, simulate, store
 from hloop.cli.parsing import OneLineParser, undecodable_argument
 from hloop.config import failure_line
 
@@ -32,9 +33,11 @@ _HANDLERS = (
     models.trust_legacy,
     labels.suspects,
     labels.agreement,
+    similar.embed,
+    similar.similar,
 )
 COMMANDS: dict[str, Callable] = {fn.cli_name: fn for fn in _HANDLERS}  # in the order `hloop --help` lists them
-_GROUPS = (project, models, labels, store, simulate)
+_GROUPS = (project, models, labels, store, simulate, similar)
 _NO_MODEL_CHECK = ("trust-legacy", "restore", "backup")  # they work on damaged or absent versions
 
 

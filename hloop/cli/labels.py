@@ -40,7 +40,8 @@ def label(args, services) -> int:
 @command("import", "Add unlabelled texts (CSV or JSONL with a 'text' column) to the pool.")
 def import_texts(args, services) -> int:
     with progress_bar() as progress:
-        report = services.import_texts(args.file, progress=progress)
+        # the process ends at once: the texts are embedded by the app (in the background) or `hloop embed`
+        report = services.import_texts(args.file, progress=progress, embed_after=False)
     if args.json:
         print_json(report.to_dict())
         return 0

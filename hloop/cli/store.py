@@ -20,7 +20,7 @@ def backup(args, services) -> int:
 
 @command("restore", "Fill an empty label store and models folder from a backup (SQLite or PostgreSQL).")
 def restore(args, services) -> int:
-    report = services.restore(args.file)
+    report = services.restore(args.file, embed_after=False)  # the app, or `hloop embed`, embeds the texts again
     print_json(report.to_dict()) if args.json else print(f"restored from {report.path}: {_rows_line(report)}")
     return 0
 

@@ -9,7 +9,8 @@ Gradio app and the REST routes receive:
 - ``labels`` (``Labels``): corrections, relabelling, undo, history, counters;
 - ``pool`` (``PoolRanking``) and ``queue`` (``Queue``): the ranked pool, claims, submit and skip;
 - ``transfer`` (``Transfer``): imports and exports;  ``backups`` (``Backups``): one archive and back;
-- ``review`` (``Review``): suspect labels;  ``quality`` (``Quality``): agreement and live quality.
+- ``review`` (``Review``): suspect labels;  ``quality`` (``Quality``): agreement and live quality;
+- ``embeddings`` (``Embeddings``): one stored vector per text, filled in the background; similar texts.
 
 Each part receives the parts it needs and owns its own state. ``Services`` only builds them and forwards each of
 its public names to one part (``FACADE`` lists them); the edges call nothing else (``tests/test_architecture.py``).
@@ -22,6 +23,7 @@ from hloop.data.corpus import Corpus
 from hloop.services.backups import Backups
 from hloop.services.coldstart import ColdStart
 from hloop.services.dataset import dataset_rows, dataset_spec
+from hloop.services.embeddings import Embeddings
 from hloop.services.fitting import Fitting
 from hloop.services.labels import Labels
 from hloop.services.models import Models
@@ -57,17 +59,20 @@ class Services:
 
     def __init__(self, settings: Settings, corpus: Corpus | None = None) -> None:
         self.project = project = Project(settings, corpus)
+        self.embeddings = Embeddings(project)
         self.cold_start = ColdStart(project)
         self.models = Models(project, self.cold_start)
         self.fitting = Fitting(project, self.cold_start, self.models)
         self.predictions = Predictions(project, self.models)
         self.labels = Labels(project, self.models, self.predictions, self.fitting)
-        self.pool = PoolRanking(project, self.models)
+        self.pool = PoolRanking(project, self.models, self.embeddings)
         self.queue = Queue(project, self.models, self.pool, self.predictions, self.labels)
-        self.transfer = Transfer(project)
-        self.backups = Backups(project, self.pool)
+        self.transfer = Transfer(project, self.embeddings)
+        self.backups = Backups(project, self.pool, self.embeddings)
         self.review = Review(project, self.labels)
         self.quality = Quality(project)
+        self.fitting.embed = self.embeddings.embedded  # a retrain, the gate and evaluation read stored vectors
+        self.predictions.neighbours = self.embeddings.neighbours
 
     # project
     settings = _Forward("project")
@@ -135,6 +140,8 @@ class Services:
     # quality
     agreement = _Forward("quality")
     live_quality = _Forward("quality")
+    # embeddings
+    similar = _Forward("embeddings")
 
     end_workers = staticmethod(Fitting.end_workers)  # a class-level call too: the app calls it as it stops
 
@@ -155,10 +162,20 @@ class Services:
         }
 
     def warm_queue(self) -> None:
-        """Build the queue's first ranking and start the fit worker now (the app calls it in a thread at start),
-        so no request waits for either."""
+        """Build the queue's first ranking, start the fit worker and the embedding of texts not embedded yet now
+        (the app calls it in a thread at start), so no request waits for any of them."""
         self.pool.warm()
         self.fitting.warm_fit_worker()
+        self.embeddings.start_background()
+
+    def embedding_status(self) -> dict:
+        """How many of the store's texts have a stored embedding, and how far a background filling got."""
+        return self.embeddings.status()
+
+    def embed_texts(self, progress: Progress | None = None) -> int:
+        """Embed every stored text that has no stored embedding yet, here and now (``hloop embed``); how many."""
+        self.embeddings.wait()  # a background filling of this process first: one writer at a time
+        return self.embeddings.ensure(progress)
 
 
 FACADE: dict[str, str] = {  # every public name the edges may call, with the part (or "services") that answers it

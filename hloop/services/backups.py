@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 
 from hloop.core.errors import storage_error
+from hloop.services.embeddings import Embeddings
 from hloop.services.pool import PoolRanking
 from hloop.services.project import Project, safe_url
 from labeling.backup import BackupReport, restore_backup, write_backup
@@ -16,9 +17,10 @@ from labeling.faults import store_error
 class Backups:
     """Backup and restore."""
 
-    def __init__(self, project: Project, pool: PoolRanking) -> None:
+    def __init__(self, project: Project, pool: PoolRanking, embeddings: Embeddings) -> None:
         self.project = project
         self.pool = pool
+        self.embeddings = embeddings
 
     def backup(self, path: str | Path) -> BackupReport:
         """Write every table of the label store and the models folder to one archive with a manifest of sha256s."""
@@ -27,9 +29,12 @@ class Backups:
         except OSError as exc:  # a full disk, a read-only folder: the half-written archive was removed
             raise storage_error(exc, f"Writing the backup {Path(path).name}") from exc
 
-    def restore(self, path: str | Path) -> BackupReport:
+    def restore(self, path: str | Path, embed_after: bool = True) -> BackupReport:
         """Fill an empty label store and models folder from an archive; refuses a damaged one or a non-empty
-        target. Cached models and scores are dropped, so this object serves the restored project."""
+        target. Cached models and scores are dropped, so this object serves the restored project. The archive
+        carries no embeddings: the store's embeddings key is dropped, so vectors kept beside it (from whatever store
+        was there before) are never read against the restored ids; they are rebuilt, in the background with
+        ``embed_after``, else by the app's start or ``hloop embed``."""
         try:
             report = restore_backup(
                 self.project.engine,
@@ -43,4 +48,5 @@ class Backups:
             ) from exc
         self.pool.reset()
         self.project.reload_models()
+        self.embeddings.reset(embed_after)
         return report

@@ -14,6 +14,8 @@ import numpy as np
 
 from hloop.core.errors import HLoopError
 from hloop.core.strategies import QueryContext, get_strategy, interleave, strategy_name, top_k
+from hloop.services.embedding_jobs import probabilities
+from hloop.services.embeddings import Embeddings
 from hloop.services.models import Models
 from hloop.services.project import Project
 from hloop.services.scoring import (
@@ -30,6 +32,7 @@ from hloop.services.scoring import (
 )
 from labeling import store
 from training.compute import background_processes, compute_backend
+from training.families import embedding_steps
 from training.pipeline import full_probabilities
 
 COLD_START = 0  # the pool cache's "version" before any model exists
@@ -38,9 +41,10 @@ COLD_START = 0  # the pool cache's "version" before any model exists
 class PoolRanking:
     """The served ranking of the pool and the background scoring that brings it up to date."""
 
-    def __init__(self, project: Project, models: Models) -> None:
+    def __init__(self, project: Project, models: Models, embeddings: Embeddings) -> None:
         self.project = project
         self.models = models
+        self.embeddings = embeddings
         self._lock = threading.RLock()  # guards the two fields below while they are read or replaced
         self._cache: PoolCache | None = None  # the scored pool of one version, replaced whole
         self._job: ScoringJob | None = None  # the background scoring of a version's pool, if one runs
@@ -60,11 +64,14 @@ class PoolRanking:
             self._cache = None
 
     def chunk_scorer(self, version: int) -> ChunkScorer | None:
-        """The function that scores a chunk of pool texts under ``version`` (None in cold start): local here;
+        """The function that scores a chunk of pool texts under ``version`` (None in cold start): local here
+        (a model with embedding steps reads the stored vectors: a rescoring embeds only texts not stored yet);
         a remote backend can replace it with one that scores chunks elsewhere."""
         if version == COLD_START:
             return None
         model, n_labels = self.project.registry.load(version), len(self.project.label_set)
+        if self.project.settings.compute == "local" and embedding_steps(model):
+            return lambda texts: probabilities(model, self.embeddings.inputs_of(model, texts), n_labels)
         if self.project.settings.compute == "local":
             return lambda texts: full_probabilities(model, texts, n_labels)
         data, backend, chunk = (
@@ -99,8 +106,12 @@ class PoolRanking:
         if workers is not None:
             s, n_labels = self.project.settings, len(self.project.label_set)
             share = s.eval_share if self.project.held_out_by_humans() else None
+            owner = self.embeddings.owner(create=False) if self.embeddings.enabled else None
+            kept = None if owner is None else (str(self.embeddings.folder), owner)
             tasks = [
-                RangeTask(s.database_url, str(s.models_dir), version, n_labels, store.QUEUE_ORIGINS, share, first, last)
+                RangeTask(
+                    s.database_url, str(s.models_dir), version, n_labels, store.QUEUE_ORIGINS, share, first, last, kept
+                )
                 for first, last in spans
             ]
             with workers:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -108,6 +109,7 @@ class RangeTask:
     held_share: float | None  # the share of human labels held out (None when gold eval labels exist)
     first: int
     last: int
+    embeddings: tuple[str, str] | None = None  # (folder, owner key) of the stored embeddings, if the project has them
 
 
 _WORKER: dict = {}  # per worker process: its engine and loaded versions, made on first use
@@ -118,9 +120,9 @@ def score_range(task: RangeTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from sqlmodel import Session
 
     from hloop.core.labels import held_out
+    from hloop.services.embedding_jobs import model_inputs, probabilities, stored_index
     from labeling import store
     from labeling.db import make_engine
-    from training.pipeline import full_probabilities
     from training.registry import Registry
 
     if _WORKER.get("url") != task.database_url:
@@ -129,10 +131,15 @@ def score_range(task: RangeTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with Session(_WORKER["engine"]) as session:
         rows = store.texts_in_id_range(task.origins, task.first, task.last, session=session)
     texts = [text for _, text in rows]
-    probs = full_probabilities(registry.load(task.version), texts, task.n_labels)
+    ids = np.fromiter((i for i, _ in rows), dtype=np.int64, count=len(rows))
+    model, inputs = registry.load(task.version), texts
+    if task.embeddings is not None:  # a model with embedding steps reads the stored vectors; others take the texts
+        folder, owner = task.embeddings
+        inputs = model_inputs(model, texts, ids, lambda identity: stored_index(Path(folder), identity, owner))
+    probs = probabilities(model, inputs, task.n_labels)
     share = task.held_share
     held = np.fromiter((share is not None and held_out(t, share) for t in texts), dtype=bool, count=len(texts))
-    return np.fromiter((i for i, _ in rows), dtype=np.int64, count=len(rows)), probs, held
+    return ids, probs, held
 
 
 def score_in_workers(executor, tasks: list[RangeTask], on_chunk: Callable[[int], None]):

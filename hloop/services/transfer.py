@@ -15,6 +15,7 @@ from hloop.core.errors import HLoopError, ImportStoppedError, storage_error
 from hloop.core.labels import clean_text
 from hloop.core.records import ImportReport, LabelEvent, Rejection
 from hloop.data.files import iter_texts, write_records
+from hloop.services.embeddings import Embeddings
 from hloop.services.project import Progress, Project, no_progress
 from hloop.services.records import EXPORT_COLUMNS, label_record
 from labeling import store
@@ -25,11 +26,16 @@ MAX_REJECTIONS_LISTED = 100
 class Transfer:
     """Imports and exports."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, embeddings: Embeddings) -> None:
         self.project = project
+        self.embeddings = embeddings
 
-    def import_texts(self, path: str | Path, progress: Progress = no_progress) -> ImportReport:
-        """Add unlabelled texts from a CSV/JSONL file to the pool: counts of added, duplicate, rejected rows.
+    def import_texts(
+        self, path: str | Path, progress: Progress = no_progress, embed_after: bool = True
+    ) -> ImportReport:
+        """Add unlabelled texts from a CSV/JSONL file to the pool: counts of added, duplicate, rejected rows; then
+        (``embed_after``) embed the new texts in the background if the store keeps embeddings (a command line
+        that exits at once says no).
 
         A bad row is rejected (counted, the first ones listed) and the import reads on. When the import cannot go
         on (the store refuses a write, the file cannot be read further), ImportStoppedError says exactly what was
@@ -45,6 +51,8 @@ class Transfer:
         except (HLoopError, OSError) as exc:
             raise self._stopped(path, exc, counts, rejections, where["row"]) from exc
         progress(1.0, f"imported: {counts['added']:,} added")
+        if embed_after and counts["added"]:
+            self.embeddings.start_background(if_kept=True)
         return ImportReport(**counts, rejections=tuple(rejections))
 
     def _import_rows(self, rows, counts: dict, rejections: list[Rejection], where: dict, progress: Progress) -> None:

@@ -103,6 +103,22 @@ def build(services) -> None:
         """Make ``version`` current again; returns its card."""
         return user_errors(lambda: services.rollback(values.parse_version(version)).to_dict())
 
+    def similar(text: str | None = None, example_id: int | None = None, k: int = 10, among: str = "all") -> dict:
+        """The ``k`` (1-1000) pool or labelled texts nearest to ``text``, or to the stored example ``example_id``,
+        by embedding (``among``: pool, labelled or all), best first; with how many texts are embedded so far."""
+
+        def run() -> dict:
+            hits = services.similar(
+                text=None if text is None else values.parse_text(text),
+                example_id=None if example_id is None else values.parse_example_id(example_id),
+                k=values.parse_limit(k),
+                among=values.parse_name(among, "among"),
+            )
+            status = services.embedding_status()
+            return {"results": hits, "embedded": status["stored"], "texts": status["total"]}
+
+        return user_errors(run)
+
     for fn in (
         predict,
         explain,
@@ -118,6 +134,7 @@ def build(services) -> None:
         versions,
         model_version,
         rollback,
+        similar,
     ):
         gr.api(fn, api_name=fn.__name__)
     gr.api(retrain, api_name="retrain", concurrency_id="training", concurrency_limit=1)

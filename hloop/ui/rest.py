@@ -198,6 +198,18 @@ def api_router(services, user) -> APIRouter:
             **({"notice": services.model_notice} if services.model_notice else {}),
         }
 
+    @router.post("/similar")
+    def similar(
+        text: Annotated[str | None, Body(description="the text to find similar texts for")] = None,
+        example_id: Annotated[int | None, Body(description="or a stored example's id")] = None,
+        k: Annotated[int, Body(ge=1, le=1000)] = 10,
+        among: Annotated[str, Body(description="pool, labelled or all")] = "all",
+    ) -> dict:
+        """The ``k`` pool or labelled texts nearest by embedding, best first, and how many texts are embedded."""
+        hits = services.similar(text=text, example_id=example_id, k=k, among=among)
+        status = services.embedding_status()
+        return {"results": hits, "embedded": status["stored"], "texts": status["total"]}
+
     return router
 
 

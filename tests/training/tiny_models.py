@@ -44,3 +44,19 @@ def write_sentence_transformer(folder: Path, dim: int = 8, seed: int = 0) -> Pat
     module = StaticEmbedding(tokenizer, embedding_weights=weights)
     SentenceTransformer(modules=[module], device="cpu").save(str(folder))
     return folder
+
+
+def write_word_vectors(folder: Path, vectors: dict[str, np.ndarray]) -> Path:
+    """A model2vec StaticModel whose words have the given vectors (an unknown word's is zero), saved in ``folder``."""
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+
+    words = list(vectors)
+    tokenizer = Tokenizer(WordLevel({"[UNK]": 0, **{w: i + 1 for i, w in enumerate(words)}}, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = Whitespace()
+    dim = len(next(iter(vectors.values())))
+    table = np.vstack([np.zeros(dim), *(np.asarray(vectors[w], dtype=float) for w in words)]).astype(np.float32)
+    StaticModel(table, tokenizer, normalize=True).save_pretrained(folder)
+    return folder
