@@ -62,12 +62,25 @@ class ModelCard(Stored):
         "family",
         "embedder",
         "choice",
+        "calibration",
         "override_at",
         "converted",
         "current",
     )
     OPTIONAL = frozenset(
-        {"override_at", "converted", "current", "probe", "status", "gate", "format", "family", "embedder", "choice"}
+        {
+            "override_at",
+            "converted",
+            "current",
+            "probe",
+            "status",
+            "gate",
+            "format",
+            "family",
+            "embedder",
+            "choice",
+            "calibration",
+        }
     )
     EMPTY_IS_NONE = frozenset({"metrics"})  # `{}`: no metrics recorded (cards written by old tests and tools)
 
@@ -94,6 +107,7 @@ class ModelCard(Stored):
     family: str | None = None  # the model family; None on cards from before families (tfidf-lr)
     embedder: Mapping[str, Json] | None = None  # the identity (name, dim, sha256) of the embeddings it was fitted on
     choice: Mapping[str, Json] | None = None  # auto's comparison of the families (training.choice.FamilyChoice)
+    calibration: Mapping[str, Json] | None = None  # the expected calibration error on dev: {"dev_ece", "n_dev"}
     override_at: str | None = None  # when a held-back version was made current by hand
     converted: Mapping[str, Json] | None = None  # from, at, note: a legacy pickle converted at the user's request
     current: bool | None = None  # not stored: set on cards the services return
@@ -127,6 +141,7 @@ class ModelCard(Stored):
             family=text(got, "family", required=False),
             embedder=blob(got, "embedder"),
             choice=blob(got, "choice"),
+            calibration=blob(got, "calibration"),
             override_at=text(got, "override_at", required=False),
             converted=blob(got, "converted"),
             current=flag(got, "current", required=False),
@@ -161,6 +176,7 @@ class ModelCard(Stored):
             "family": self.family,
             "embedder": self.embedder,
             "choice": self.choice,
+            "calibration": self.calibration,
             "override_at": self.override_at,
             "converted": self.converted,
             "current": self.current,
@@ -186,7 +202,9 @@ class ModelCard(Stored):
             )
         else:
             how = f" (auto: {choice.get('reason', 'chosen by cross-validation on the training labels')})"
-        return f"Model **{self.model_family}**{uses}{how}"
+        ece = (self.calibration or {}).get("dev_ece")
+        calibrated = "" if ece is None else f" · calibration error on dev {ece:.3f} ({self.calibration['n_dev']} texts)"
+        return f"Model **{self.model_family}**{uses}{how}{calibrated}"
 
     @property
     def candidates(self) -> list[tuple[str, float, float | None]]:

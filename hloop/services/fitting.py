@@ -18,9 +18,10 @@ from hloop.services.models import Models
 from hloop.services.project import Progress, Project, no_progress
 from hloop.services.retraining import AutoRetrainer
 from labeling import store
-from training.choice import FamilyChoice, needs_new_choice
+from training.choice import FamilyChoice, calibration_error, needs_new_choice
 from training.compute import LocalCompute, ModalCompute, background_processes, compute_backend
 from training.families import embedding_steps
+from training.pipeline import full_probabilities
 from training.remote import warm_up
 from training.trainer import train_artifact
 from training.workers import end_worker_processes
@@ -119,7 +120,12 @@ class Fitting:
         progress(0.8, "comparing with the current version on dev")
         decision, against = self.gate(artifact.pipeline, snapshot)
         status = PROMOTED if decision.promote else HELD_BACK
-        card = replace(card, status=status, gate=GateVerdict(decision, against))
+        card = replace(
+            card,
+            status=status,
+            gate=GateVerdict(decision, against),
+            calibration=self.calibration(artifact.pipeline, snapshot),
+        )
         progress(0.9, "saving the new version")
         saved = registry.save_artifact(artifact, card, make_current=decision.promote)  # local or Modal
         progress(1.0, f"v{saved.version} ready ({saved.promotion_status})")
@@ -181,6 +187,18 @@ class Fitting:
         right_now = (np.asarray(served.predict(texts)) == truth).tolist() if texts else []
         right_new = (np.asarray(candidate.predict(texts)) == truth).tolist() if texts else []
         return paired_gate(right_now, right_new, margin=s.gate_margin, alpha=s.gate_alpha), serving
+
+    def calibration(self, candidate, up_to_id: int | None = None) -> dict | None:
+        """The candidate's expected calibration error on dev (confidence against accuracy in 10 bins: what the
+        queue's and the suspects' probabilities are worth), or None without dev texts."""
+        dev = self.cold_start.dev_set(up_to_id)
+        if dev is None or not dev[0]:
+            return None
+        texts, labels = dev
+        if embedding_steps(candidate):
+            texts = self.embedded(texts)
+        probabilities = full_probabilities(candidate, texts, len(self.project.label_set))
+        return {"dev_ece": round(calibration_error(probabilities, np.asarray(labels)), 4), "n_dev": len(labels)}
 
     def fit_backend(self) -> LocalCompute | ModalCompute:
         """Where new versions are fitted (``HLOOP_COMPUTE``); locally, with ``HLOOP_FIT_IN_WORKER``, in one

@@ -30,16 +30,20 @@ def predict_text(services, text: str, who: str = ""):
 def why_text(explanation: dict) -> str:
     """What else explains the prediction: the share the highlighted words carry when embeddings decide too, and
     the most similar labelled texts."""
-    lines = []
+    parts = []
     share = explanation["words_share"]
     if explanation["contributions"] and share < 1:
-        lines.append(f"The highlighted words carry {share:.0%} of the decision; the text's embedding the rest.")
+        parts.append(f"The highlighted words carry {share:.0%} of the decision; the text's embedding the rest.")
     elif not explanation["contributions"]:
-        lines.append(f"This {explanation['family']} model decides by the text's embedding, not by single words.")
+        parts.append(f"This {explanation['family']} model decides by the text's embedding, not by single words.")
     if explanation["neighbours"]:
-        lines.append("Most similar labelled texts:")
-        lines += [f"- **{n['label']}** ({n['similarity']:.2f}): {n['text'][:160]}" for n in explanation["neighbours"]]
-    return "\n\n" + "\n".join(lines) if lines else ""
+        parts.append(
+            "Most similar labelled texts:\n"
+            + "\n".join(
+                f"- **{n['label']}** ({n['similarity']:.2f}): {n['text'][:160]}" for n in explanation["neighbours"]
+            )
+        )
+    return "".join(f"\n\n{part}" for part in parts)
 
 
 def save_correction(services, text: str, label: str | None, typed_name: str, request: gr.Request):

@@ -51,13 +51,16 @@ def test_a_family_retrains_through_the_gate_and_rolls_back(tmp_path):
 
 
 def test_auto_compares_the_families_on_the_training_labels_and_records_why(tmp_path):
-    services = trained(tmp_path, "auto")
+    services = trained(tmp_path, "auto")  # and the winner's calibration on dev
     card = services.card()
     assert card.family in FAMILIES and card.choice is not None
     assert {family for family, _, _ in card.candidates} == set(FAMILIES)
     assert card.choice["training_rows"] == card.training.rows == 40, "the choice saw the training labels only"
     assert card.family in card.choice["reason"] and "made_for" not in card.choice
     assert "auto" in card.model_line and card.family in card.model_line
+    texts, labels = services.dev_set()
+    assert card.calibration["n_dev"] == len(labels) > 0 and 0 <= card.calibration["dev_ece"] < 1
+    assert "calibration error on dev" in card.model_line
 
 
 def test_auto_keeps_its_choice_until_the_labels_grow_by_half(tmp_path):
