@@ -7,6 +7,7 @@ import json
 
 import gradio as gr
 
+from hloop.core.errors import HLoopError
 from hloop.core.records import QueueItem
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 from hloop.ui.common import MAX_RADIO_LABELS, UI, Refresh, annotator_name, user_errors
@@ -71,6 +72,25 @@ def shown_item(services, item: QueueItem | None, session_count: int, note: str =
     return item, item.text, f"{note}{guess}", counters_line(services, session_count)
 
 
+def why_line(services, item: QueueItem | None) -> str:
+    """Why the model guesses what it does for the shown item: its strongest words and, for a model that decides
+    by embeddings, the nearest labelled text; empty without an item, a guess or a model that serves."""
+    if item is None or item.prediction is None:
+        return ""
+    try:
+        why = services.explain(item.text, top=5)
+    except HLoopError:
+        return ""
+    parts = []
+    if why["contributions"]:
+        words = ", ".join(f"{c['feature']} ({c['weight']:+.2f})" for c in why["contributions"])
+        parts.append(f"Words behind the guess: {words}")
+    if why["neighbours"]:
+        n = why["neighbours"][0]
+        parts.append(f"Most like a labelled **{n['label']}** text ({n['similarity']:.2f}): {n['text'][:120]}")
+    return " · ".join(parts)
+
+
 def next_item(services, typed_name: str, strategy: str, session_count: int, request: gr.Request | None, note=""):
     """Claim the next item for the annotator and show it."""
     item = user_errors(services.next_item, annotator_name(typed_name, request), strategy)
@@ -130,6 +150,7 @@ def build(services, annotator: gr.Textbox) -> Refresh:
         fetch = gr.Button("Next item", variant="primary", elem_id="queue-next", scale=1)
     text = gr.Textbox(label="Item to label", lines=4, max_lines=12, interactive=False, elem_id="queue-text")
     guess = gr.Markdown(elem_id="queue-guess")
+    why = gr.Markdown(elem_id="queue-why")
     keyed = names[:MAX_RADIO_LABELS]
     with gr.Row():
         topics = [gr.Button(f"{i + 1} · {name}", elem_id=f"queue-topic-{i + 1}") for i, name in enumerate(keyed)]
@@ -160,6 +181,8 @@ def build(services, annotator: gr.Textbox) -> Refresh:
         return counters_line(services, count)
 
     shown = [item, text, guess, counters]
+    # the explanation follows the item in its own event, so showing the next item never waits for it
+    item.change(lambda current: why_line(services, current), inputs=[item], outputs=[why], show_progress="hidden", **UI)
     fetch.click(on_next, inputs=[annotator, strategy, session_count], outputs=shown, api_name="ui_next_item", **UI)
     for i, (button, name) in enumerate(zip(topics, keyed, strict=True)):
         button.click(
