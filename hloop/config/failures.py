@@ -28,5 +28,6 @@ def settings_problems(error: ValidationError) -> str:
     parts = []
     for e in error.errors():
         message = str(e["msg"]).removeprefix("Value error, ")
-        parts.append(f"HLOOP_{'_'.join(map(str, e['loc'])).upper()}: {message}")
+        where = "_".join(map(str, e["loc"])).upper()  # empty for a check of several settings together
+        parts.append(f"HLOOP_{where}: {message}" if where else message)
     return "; ".join(parts)

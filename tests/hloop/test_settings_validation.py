@@ -27,6 +27,11 @@ BAD = [
     ("HLOOP_DATASET", "data\udcff"),
     ("HLOOP_MODELS_DIR", "models\udcff"),
     ("HLOOP_AUTH", "ana:pw\udcff"),
+    ("HLOOP_MODEL", "bert"),
+    ("HLOOP_MODEL", ""),
+    ("HLOOP_EMBEDDINGS", "glove"),
+    ("HLOOP_EMBEDDINGS", "model2vec:"),
+    ("HLOOP_EMBEDDINGS", "wordllama:big"),
 ]
 
 
@@ -38,6 +43,28 @@ def test_a_bad_setting_refuses_to_start_with_one_line(monkeypatch, capsys, name,
     assert main(["status"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: invalid setting:") and f"{name}:" in err
+
+
+def test_a_family_that_needs_embeddings_without_them_refuses_with_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("HLOOP_MODEL", "hybrid")
+    monkeypatch.setenv("HLOOP_EMBEDDINGS", "none")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error: invalid setting: HLOOP_MODEL=hybrid needs embeddings" in err
+
+
+CANONICAL = [
+    ("HLOOP_MODEL", " Hybrid ", "hybrid"),
+    ("HLOOP_MODEL", "AUTO", "auto"),
+    ("HLOOP_EMBEDDINGS", "Model2Vec: ./m", "model2vec:./m"),
+    ("HLOOP_EMBEDDINGS", "NONE", "none"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "read"), CANONICAL)
+def test_model_settings_are_read_in_their_canonical_form(monkeypatch, name, value, read):
+    monkeypatch.setenv(name, value)
+    assert getattr(Settings(), name.removeprefix("HLOOP_").lower()) == read
 
 
 @pytest.mark.parametrize(
