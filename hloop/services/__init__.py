@@ -19,6 +19,7 @@ its public names to one part (``FACADE`` lists them); the edges call nothing els
 from __future__ import annotations
 
 from hloop.config import Settings
+from hloop.core.models import AUTO, EMBEDDING_FAMILIES
 from hloop.data.corpus import Corpus
 from hloop.services.backups import Backups
 from hloop.services.coldstart import ColdStart
@@ -166,7 +167,10 @@ class Services:
         (the app calls it in a thread at start), so no request waits for any of them."""
         self.pool.warm()
         self.fitting.warm_fit_worker()
-        self.embeddings.start_background()
+        # the model uses embeddings (auto, or an embedding family): fill them now; a TF-IDF family's project only
+        # tops up a store that keeps them already (``hloop embed`` ran on it), so no CPU goes to unused vectors
+        model = self.project.settings.model
+        self.embeddings.start_background(if_kept=not (model == AUTO or model in EMBEDDING_FAMILIES))
 
     def embedding_status(self) -> dict:
         """How many of the store's texts have a stored embedding, and how far a background filling got."""

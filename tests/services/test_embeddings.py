@@ -183,3 +183,15 @@ def test_a_worker_reads_the_stored_vectors_of_its_range(tmp_path, spec, monkeypa
     calls.clear()
     stranger = model_inputs(model, pool, ids, lambda identity: stored_index(folder, identity, "another store"))
     assert isinstance(stranger, EmbeddedTexts) and calls == [len(pool)]  # not this store's vectors: embedded anew
+
+
+@pytest.mark.parametrize(("model", "fills"), [("auto", True), ("embed-lr", True), ("tfidf-lr", False)])
+def test_the_app_start_embeds_only_for_a_model_that_uses_embeddings(tmp_path, spec, model, fills):
+    services = Services(
+        settings_in(tmp_path, embeddings=spec, model=model, scoring_processes=0, fit_in_worker=False),
+        corpus=corpus_of(20),
+    )
+    services.ensure_store()
+    services.warm_queue()
+    services.embeddings.wait()
+    assert (services.embedding_status()["stored"] > 0) == fills
