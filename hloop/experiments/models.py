@@ -33,6 +33,7 @@ class FamilyTexts:
     train: Sequence[str]
     eval: Sequence[str]
     embeddings: str
+    key: str = ""  # the corpus fingerprint: names these texts in the choice cache
 
     def rows(self, rows: np.ndarray) -> Sequence[str]:
         """The train texts of ``rows`` (indices), with their vectors if there are any."""
@@ -43,6 +44,10 @@ class FamilyTexts:
 
 _EMBEDDED: dict[tuple[str, str], FamilyTexts] = {}
 _EMBEDDED_LOCK = threading.Lock()
+# auto's choices by (texts, embeddings, training rows, labels, seed): runs that share their first versions (random
+# and every warm-up pick the same items until the warm-up ends) share those choices; the same inputs give the same
+# choice, so this changes no number
+_CHOICES: dict[tuple[str, str, bytes, bytes, int], FamilyChoice] = {}
 
 
 def family_texts(corpus: Corpus, embeddings: str, progress: EmbedProgress | None = None) -> FamilyTexts:
@@ -58,13 +63,14 @@ def family_texts(corpus: Corpus, embeddings: str, progress: EmbedProgress | None
             evaluated = [t.strip() for t in corpus.eval_texts]
             embedder = shared_embedder(spec)
             if embedder is None:
-                _EMBEDDED[key] = FamilyTexts(train, evaluated, spec)
+                _EMBEDDED[key] = FamilyTexts(train, evaluated, spec, corpus.fingerprint)
             else:
                 vectors = embedder.embed(train + evaluated, progress=progress)
                 _EMBEDDED[key] = FamilyTexts(
                     EmbeddedTexts(train, vectors[: len(train)], embedder.identity),
                     EmbeddedTexts(evaluated, vectors[len(train) :], embedder.identity),
                     spec,
+                    corpus.fingerprint,
                 )
         return _EMBEDDED[key]
 
@@ -155,9 +161,13 @@ class ModelPlan:
         kinds = int(np.unique(labels).size)
         if not needs_new_choice(previous, int(rows.size), kinds):
             return previous.family, False
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            choice = choose_family(self.texts.rows(rows), labels, seed=self.seed, embeddings=self.texts.embeddings)
+        key = (self.texts.key, self.texts.embeddings, rows.tobytes(), labels.tobytes(), self.seed)
+        if key not in _CHOICES or not self.texts.key:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                texts = self.texts.rows(rows)
+                _CHOICES[key] = choose_family(texts, labels, seed=self.seed, embeddings=self.texts.embeddings)
+        choice = _CHOICES[key]
         self.choices.append(choice)
         return choice.family, True
 

@@ -115,6 +115,7 @@ def test_auto_trains_each_choice_and_chooses_again_only_when_needs_new_choice_sa
         return FamilyChoice(next(picks), {}, "test", 2, len(texts), training_rows=len(texts), labels=4)
 
     monkeypatch.setattr(sim_models, "choose_family", fake_choose)
+    monkeypatch.setattr(sim_models, "_CHOICES", {})
     result = run(tiny_corpus, tiny_features, "auto", tiny_texts_embedded)
     rows = [c.labels for c in result.checkpoints]
     assert rows == [12, 22, 32, 42, 52]
@@ -139,3 +140,18 @@ def test_auto_in_a_simulation_records_its_real_choices(tiny_corpus):
     assert all(c["family"] in sim_models.MODEL_CHOICES[1:] for c in checkpoints)
     table = format_families(results)
     assert "| random | " in table and checkpoints[0]["family"] in table and "| 2 |" in table
+
+
+def test_runs_sharing_their_first_versions_share_auto_s_choices(tiny_corpus, tiny_features, tiny_texts_embedded,
+                                                                 monkeypatch):  # fmt: skip
+    calls = []
+    real = sim_models.choose_family
+    monkeypatch.setattr(sim_models, "choose_family", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    monkeypatch.setattr(sim_models, "_CHOICES", {})
+    first = run(tiny_corpus, tiny_features, "auto", tiny_texts_embedded, strategy="random")
+    assert len(calls) == 3
+    again = run(tiny_corpus, tiny_features, "auto", tiny_texts_embedded, strategy="random")
+    assert len(calls) == 3, "the same training rows and labels: the kept choice"
+    assert [c.accuracy for c in again.checkpoints] == [c.accuracy for c in first.checkpoints]
+    run(tiny_corpus, tiny_features, "auto", tiny_texts_embedded, strategy="random", seed=1)
+    assert len(calls) == 6, "another seed: other rows, chosen anew"
