@@ -16,6 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from hloop.core.errors import InvalidInputError
 from hloop.core.models import AUTO, EMBEDDING_FAMILIES, MODEL_CHOICES, canonical_spec
 from hloop.data.corpus import Corpus
+from hloop.experiments.cached_tfidf import RowTexts, read_counts
 from hloop.experiments.features import Features, StepVectorizer, fit_step
 from training.choice import FamilyChoice, choose_family, needs_new_choice
 from training.families import EmbeddedTexts, fit_family
@@ -117,21 +118,26 @@ class TfidfVersion:
 
 @dataclass(frozen=True)
 class FamilyVersion:
-    """A version of any family: its fitted pipeline, over the run's texts (with their stored embeddings)."""
+    """A version of any family: its fitted pipeline, over the run's texts (with their stored embeddings; its TF-IDF
+    steps read the cached counts, see ``cached_tfidf``)."""
 
     texts: FamilyTexts
     pipeline: object
     n_labels: int
     family: str
 
+    def _rows(self, part: str, rows: np.ndarray | None) -> Sequence[str]:
+        texts = self.texts.eval if rows is None else self.texts.rows(rows)
+        return RowTexts(texts, part, rows) if isinstance(texts, EmbeddedTexts) else texts
+
     def predict_eval(self) -> np.ndarray:
-        return np.asarray(self.pipeline.predict(self.texts.eval))
+        return np.asarray(self.pipeline.predict(self._rows("eval", None)))
 
     def predict_train(self, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(self.pipeline.predict(self.texts.rows(rows)))
+        return np.asarray(self.pipeline.predict(self._rows("train", rows)))
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
-        return full_probs(self.pipeline, self.texts.rows(rows), self.n_labels)
+        return full_probs(self.pipeline, self._rows("train", rows), self.n_labels)
 
 
 def fit_tfidf_lr(features: Features, rows: np.ndarray, labels: np.ndarray, weights: np.ndarray, random_state: int):
@@ -186,4 +192,4 @@ class ModelPlan:
                 sample_weight=weights,
                 random_state=self.seed,
             )
-        return FamilyVersion(self.texts, pipeline, features.n_labels, family), chose
+        return FamilyVersion(self.texts, read_counts(pipeline, features), features.n_labels, family), chose
