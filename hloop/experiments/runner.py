@@ -29,6 +29,21 @@ Progress = Callable[[float, str], None]
 ENGINES = ("cached", "services")
 
 
+WARMUP_PREFIX = "warmup:"  # "warmup:W": the default strategy with a warm-up of W labels per label (the dev sweep)
+
+
+def resolve_strategy(name: str):
+    """The strategy of a name on the command line: a registered one, ``default``, or ``warmup:W``."""
+    if name.strip().lower().startswith(WARMUP_PREFIX):
+        from hloop.experiments.warmup import warmup_strategy
+
+        count = name.strip()[len(WARMUP_PREFIX) :]
+        if not count.isdigit():
+            raise InvalidInputError(f"{name!r}: write warmup:W with W a whole number of labels per label.")
+        return warmup_strategy(int(count))
+    return get_strategy(name)
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
     """What to simulate; ``strategies`` may name ``default``; repeat r uses seed ``random_seed + r``."""
@@ -53,7 +68,7 @@ class SimulationConfig:
         if not self.strategies:
             raise InvalidInputError("Name at least one strategy, e.g. random,default.")
         for name in self.strategies:
-            get_strategy(name)  # unknown names raise with the list of valid ones
+            resolve_strategy(name)  # unknown names raise with the list of valid ones
         parse_annotator(self.annotator)
         check_model(self.model, self.embeddings)
         if self.engine == "services" and self.model != FAST_FAMILY:
@@ -134,7 +149,7 @@ def run_task(job: _Job, task: tuple[str, int], on_step: Callable[[int], None] | 
         np.asarray(corpus.train_labels)[seed_rows],
         pool_rows,
         annotator,
-        get_strategy(name),
+        resolve_strategy(name),
         batch=config.batch,
         budget=config.budget,
         feedback_weight=config.feedback_weight,

@@ -9,6 +9,7 @@ The choice: the largest dev AUC; among warm-ups within one repeat-spread of it, 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 
 from hloop.config import Settings
 from hloop.core.models import DEFAULT_EMBEDDINGS
-from hloop.core.strategies import QueryContext, margin, random_scores
+from hloop.core.strategies import WARMUP_PER_LABEL, QueryContext, margin, random_scores
 from hloop.experiments.annotators import AnnotatorSpec, crowd_labels, make_annotator, parse_annotator
 from hloop.experiments.features import featurize
 from hloop.experiments.loop import run_loop, split_with_dev
@@ -107,10 +108,20 @@ def sweep(
     curves: dict[str, list[tuple[list[float], list[float], list[str]]]] = {}
     for (w, _r), outcome in zip(tasks, outcomes, strict=True):
         curves.setdefault("random" if w is None else f"warm-up {w}", []).append(outcome)
-    base = np.mean([d for d, _, _ in curves["random"]], axis=0)
+    return sweep_rows(curves)
+
+
+Runs = dict[str, list[tuple[list[float], list[float], list[str]]]]  # name -> per repeat (dev, eval, families)
+
+
+def sweep_rows(curves: Runs) -> list[dict]:
+    """One row per warm-up (and ``random``): AUC of accuracy on dev and on eval, the worst dev gap to random, and
+    the families the versions trained."""
+    steps = min(len(d) for runs in curves.values() for d, _, _ in runs)  # repeats can differ by a step at the end
+    base = np.mean([d[:steps] for d, _, _ in curves["random"]], axis=0)
     rows = []
     for name, runs in curves.items():
-        dev, ev = np.array([d for d, _, _ in runs]), np.array([e for _, e, _ in runs])
+        dev, ev = np.array([d[:steps] for d, _, _ in runs]), np.array([e[:steps] for _, e, _ in runs])
         rows.append(
             {
                 "strategy": name,
@@ -124,6 +135,32 @@ def sweep(
     return rows
 
 
+def runs_of_results(results: Sequence[dict]) -> Runs:
+    """The sweep's runs out of ``simulate`` results (strategies ``random``, ``default`` and ``warmup:W``; the
+    default is the warm-up of ``WARMUP_PER_LABEL``): the same runs as the sweep's own, seeds permitting."""
+    by_run: dict[tuple[str, int], list[dict]] = {}
+    for result in results:
+        for c in result["checkpoints"]:
+            name = c["strategy"]
+            if name == "default":
+                name = f"warm-up {WARMUP_PER_LABEL}"
+            elif name.startswith("warmup:"):
+                name = f"warm-up {int(name.split(':', 1)[1])}"
+            elif name != "random":
+                continue
+            by_run.setdefault((name, c["repeat"]), []).append(c)
+    curves: Runs = {}
+    for (name, _repeat), points in sorted(by_run.items(), key=lambda kv: (kv[0][0] != "random", kv[0])):
+        points.sort(key=lambda c: c["labels"])
+        run = (
+            [c["dev_accuracy"] for c in points],
+            [c["accuracy"] for c in points],
+            [c.get("family", "") for c in points],
+        )
+        curves.setdefault(name, []).append(run)
+    return curves
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the sweep as a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -133,16 +170,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", default=None, help="a family or auto (default: HLOOP_MODEL)")
     parser.add_argument("--embeddings", default=None, help="embeddings spec (default: HLOOP_EMBEDDINGS)")
     parser.add_argument("--workers", type=int, default=1, help="processes running the runs (default 1)")
+    parser.add_argument(
+        "--results",
+        default=None,
+        help="comma-separated results.json of simulate runs (strategies random, default, warmup:W): the table "
+        "from their checkpoints instead of running the sweep",
+    )
     args = parser.parse_args(argv)
     from hloop.data.corpus import load_corpus
 
     settings = Settings()
-    corpus = load_corpus(dataset_spec(settings))
-    per_label = [int(w) for w in args.per_label.split(",")]
     model, embeddings = args.model or settings.model, args.embeddings or settings.embeddings
-    rows = sweep(corpus, per_label, repeats=args.repeats, annotator=args.annotator,
-                 crowd_file=settings.human_labels_file, model=model, embeddings=embeddings,
-                 workers=args.workers)  # fmt: skip
+    if args.results:
+        loaded = [json.loads(Path(p).read_text()) for p in args.results.split(",")]
+        model = ", ".join(sorted({r["config"].get("model", "tfidf-lr") for r in loaded}))
+        rows = sweep_rows(runs_of_results(loaded))
+    else:
+        corpus = load_corpus(dataset_spec(settings))
+        per_label = [int(w) for w in args.per_label.split(",")]
+        rows = sweep(corpus, per_label, repeats=args.repeats, annotator=args.annotator,
+                     crowd_file=settings.human_labels_file, model=model, embeddings=embeddings,
+                     workers=args.workers)  # fmt: skip
     print(f"model {model}, embeddings {embeddings}")
     print(
         "| strategy | dev AUC acc (choice) | spread over repeats | worst dev Δ vs random | eval AUC acc (report) "
