@@ -73,8 +73,9 @@ class SimulationConfig:
         check_model(self.model, self.embeddings)
         if self.engine == "services" and self.model != FAST_FAMILY:
             raise InvalidInputError(
-                f"--engine services trains through the app's Services, which simulate {FAST_FAMILY} only for now; "
-                f"use --model {FAST_FAMILY} with it, or the cached engine for {self.model!r}."
+                f"--engine services is the exact cross-check of the cached engine for {FAST_FAMILY} only, for now "
+                f"(other families are not yet checked equal through the services); use --model {FAST_FAMILY} "
+                f"with it, or the cached engine for {self.model!r}."
             )
         if self.compute not in ("local", "modal"):
             raise InvalidInputError(f"Unknown compute {self.compute!r}; use local or modal.")

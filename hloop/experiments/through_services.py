@@ -3,8 +3,8 @@
 Every step is the app's own path: ``next_item`` claims the queue's top item (strategy, claims), the simulated
 annotator answers, ``submit_label`` stores it, ``retrain`` fits a fresh TF-IDF + classifier pipeline on seed +
 human labels and evaluates it on the eval split. Slow (the whole pipeline is refitted and the pool re-scored
-every step), so it is the check on the cached engine, not the default. tfidf-lr only for now: the services do
-not train the other families yet, so ``SimulationConfig.validated`` refuses them with this engine.
+every step), so it is the check on the cached engine, not the default. tfidf-lr only for now: other families
+are not yet checked equal through the services, so ``SimulationConfig.validated`` refuses them here.
 """
 
 from __future__ import annotations
