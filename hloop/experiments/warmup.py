@@ -150,14 +150,14 @@ def runs_of_results(results: Sequence[dict]) -> Runs:
                 continue
             by_run.setdefault((name, c["repeat"]), []).append(c)
     curves: Runs = {}
-    for (name, _repeat), points in sorted(by_run.items(), key=lambda kv: (kv[0][0] != "random", kv[0])):
+
+    def order(key: tuple[str, int]) -> tuple[int, int]:
+        return (-1 if key[0] == "random" else int(key[0].split()[-1]), key[1])
+
+    for (name, _repeat), points in sorted(by_run.items(), key=lambda kv: order(kv[0])):
         points.sort(key=lambda c: c["labels"])
-        run = (
-            [c["dev_accuracy"] for c in points],
-            [c["accuracy"] for c in points],
-            [c.get("family", "") for c in points],
-        )
-        curves.setdefault(name, []).append(run)
+        dev, ev = [c["dev_accuracy"] for c in points], [c["accuracy"] for c in points]
+        curves.setdefault(name, []).append((dev, ev, [c.get("family", FAST_FAMILY) for c in points]))
     return curves
 
 

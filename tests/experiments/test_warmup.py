@@ -24,11 +24,21 @@ def test_the_sweep_simulates_the_model_it_is_given(tiny_corpus):
 def test_simulate_runs_of_warmup_strategies_give_the_sweeps_table(tiny_corpus):
     """``simulate --strategies random,default,warmup:W`` runs the sweep's runs in parallel: the same table."""
     config = SimulationConfig(
-        strategies=("random", "default", "warmup:0"), repeats=2, seed_size=12, batch=50, budget=2000, workers=1
+        strategies=("random", "warmup:100", "default", "warmup:0"),
+        repeats=2,
+        seed_size=12,
+        batch=50,
+        budget=2000,
+        workers=1,
     )
     from_simulate = sweep_rows(runs_of_results([simulate(tiny_corpus, config)]))
-    swept = sweep(tiny_corpus, [0, WARMUP_PER_LABEL], repeats=2, annotator="oracle", crowd_file=None, seed_size=12)
-    assert [r["strategy"] for r in from_simulate] == ["random", "warm-up 0", f"warm-up {WARMUP_PER_LABEL}"]
+    swept = sweep(tiny_corpus, [0, WARMUP_PER_LABEL, 100], repeats=2, annotator="oracle", crowd_file=None, seed_size=12)
+    assert [r["strategy"] for r in from_simulate] == [
+        "random",
+        "warm-up 0",
+        f"warm-up {WARMUP_PER_LABEL}",
+        "warm-up 100",
+    ]
     assert from_simulate == swept
 
 
