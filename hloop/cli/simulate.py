@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hloop.cli.output import progress_bar
 from hloop.cli.parsing import COUNT, FRACTION, SEED, WEIGHT, command
+from hloop.core.models import MODEL_CHOICES
 
 
 @command("simulate", "Simulate the loop (strategies x repeats, a simulated annotator); write results, curves, table.")
@@ -22,6 +23,8 @@ def simulate(args, services) -> int:
         workers=args.workers,
         engine=args.engine,
         compute=args.compute or services.settings.compute,
+        model=args.model or services.settings.model,
+        embeddings=args.embeddings or services.settings.embeddings,
     )
     with progress_bar() as progress:
         run = run_simulation(
@@ -33,6 +36,7 @@ def simulate(args, services) -> int:
             progress=progress,
         )
     print(run["table"])
+    print(f"\nmodel {config.model}, embeddings {config.embeddings}:\n{run['families']}")
     reference = run["results"]["reference_accuracy"]
     how = "given" if args.target is not None else f"{args.relative_target:g} x the reference"
     print(f"\ntarget accuracy {run['target']:.4f} ({how}); reference (all train rows, gold labels): {reference:.4f}")
@@ -56,6 +60,20 @@ def add_arguments(p: dict) -> None:
     sim.add_argument("--batch", type=COUNT, default=50, help="items labelled between retrains (default 50)")
     sim.add_argument("--budget", type=COUNT, default=2000, help="human labels per run (default 2000)")
     sim.add_argument("--annotator", default="oracle", help="oracle, human (crowd labels) or noisy:P (default oracle)")
+    sim.add_argument(
+        "--model",
+        default=None,
+        type=str.lower,
+        choices=MODEL_CHOICES,
+        help="the model family of every version, or auto: chosen by cross-validation on the training labels, "
+        "again when they grew 1.5x, as the app does (default: HLOOP_MODEL)",
+    )
+    sim.add_argument(
+        "--embeddings",
+        default=None,
+        help="embeddings for the embedding families: wordllama, model2vec:<id>, sentence-transformers:<id> or "
+        "none (default: HLOOP_EMBEDDINGS)",
+    )
     sim.add_argument("--out", default=None, help="output folder (default: a new folder under HLOOP_RUNS_DIR)")
     sim.add_argument(
         "--target",

@@ -5,7 +5,7 @@
 
 from hloop.experiments.annotators import AnnotatorSpec, make_annotator, parse_annotator
 from hloop.experiments.app_runs import RELATIVE_TARGET, latest_simulation, run_simulation, target_accuracy
-from hloop.experiments.report import curves, curves_figure, format_table, save_figure, summary
+from hloop.experiments.report import curves, curves_figure, format_families, format_table, save_figure, summary
 from hloop.experiments.runner import SimulationConfig, quick_config, simulate, write_results
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "SimulationConfig",
     "curves",
     "curves_figure",
+    "format_families",
     "format_table",
     "make_annotator",
     "parse_annotator",

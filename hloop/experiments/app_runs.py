@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hloop.experiments.report import format_table, save_figure, summary
+from hloop.experiments.report import format_families, format_table, save_figure, summary
 from hloop.experiments.runner import Progress, SimulationConfig, quick_config, simulate, write_results
 
 RELATIVE_TARGET = 0.97  # default target: this share of the accuracy of a model trained on the whole train split
@@ -30,12 +30,17 @@ def run_simulation(
     ``config=None`` runs the small simulation of the app's "Simulate" button.
 
     Writes ``results.json``, ``curves.png`` and ``table.md`` to ``out_dir`` (default: a new folder under
-    ``settings.runs_dir``) and returns {"out_dir", "results", "summary", "table", "target"}.
+    ``settings.runs_dir``) and returns {"out_dir", "results", "summary", "table", "families", "target"}.
     """
     settings = services.settings
     if config is None:
         config = quick_config(
-            len(services.corpus().train_texts), settings.seed_size, settings.random_seed, settings.feedback_weight
+            len(services.corpus().train_texts),
+            settings.seed_size,
+            settings.random_seed,
+            settings.feedback_weight,
+            settings.model,
+            settings.embeddings,
         )
     config = config.validated()  # before loading the dataset: a typo fails fast
     stamp = datetime.now(UTC).strftime("sim-%Y%m%d-%H%M%S")
@@ -47,8 +52,16 @@ def run_simulation(
     save_figure(results, folder / "curves.png")
     rows = summary(results, goal)
     table = format_table(rows, goal)
-    (folder / "table.md").write_text(table + "\n")
-    return {"out_dir": str(folder), "results": results, "summary": rows, "table": table, "target": goal}
+    families = format_families(results)
+    (folder / "table.md").write_text(f"{table}\n\n{families}\n")
+    return {
+        "out_dir": str(folder),
+        "results": results,
+        "summary": rows,
+        "table": table,
+        "families": families,
+        "target": goal,
+    }
 
 
 def latest_simulation(runs_dir: str | Path) -> dict | None:

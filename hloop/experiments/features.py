@@ -32,6 +32,7 @@ class Features:
     usable: np.ndarray  # train rows the store would keep: non-empty, not an eval text, first of repeats
     params: dict  # the product vectorizer's idf/tf/norm/df settings
     n_labels: int
+    vocabulary: dict | None = None  # term -> column of the counts (to read a fitted vectorizer's columns)
 
 
 def usable_rows(corpus: Corpus) -> np.ndarray:
@@ -59,7 +60,7 @@ def featurize(corpus: Corpus) -> Features:
     train = counter.transform([t.strip() for t in corpus.train_texts]).tocsr()
     evaluated = counter.transform([t.strip() for t in corpus.eval_texts]).tocsr()
     labels = np.asarray(corpus.eval_labels, dtype=np.int64)
-    return Features(train, evaluated, labels, usable, params, len(corpus.label_set))
+    return Features(train, evaluated, labels, usable, params, len(corpus.label_set), counter.vocabulary_)
 
 
 @dataclass(frozen=True)

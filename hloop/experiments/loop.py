@@ -1,19 +1,18 @@
 """One simulated run of the loop: pick a batch with a strategy, ask the annotator, retrain, evaluate, repeat.
 
-Each step is the product's: a fresh TF-IDF (rebuilt from cached term counts, see ``features``) and classifier
-fitted on seed labels (weight 1) plus the annotator's answers (weight ``feedback_weight``), evaluated on the
-eval split; the queue scores the whole pool with the strategy and ``top_k`` and skips labelled items.
+Each step is the product's: a fresh model (tfidf-lr: its TF-IDF rebuilt from cached term counts, see
+``features``; another family: fitted on the texts with their stored embeddings, see ``models``) fitted on seed
+labels (weight 1) plus the annotator's answers (weight ``feedback_weight``), evaluated on the eval split; the
+queue scores the whole pool with the strategy and ``top_k`` and skips labelled items.
 """
 
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from hloop.config import Settings
 from hloop.core.errors import InvalidInputError
@@ -23,8 +22,8 @@ from hloop.core.strategies import QueryContext, Strategy, top_k
 from hloop.data.corpus import Corpus
 from hloop.data.splits import carve_dev, split_train
 from hloop.experiments.annotators import Annotator
-from hloop.experiments.features import Features, StepVectorizer, fit_step
-from training.pipeline import make_pipeline
+from hloop.experiments.features import Features, StepVectorizer
+from hloop.experiments.models import FAST_FAMILY, FamilyTexts, ModelPlan, fit_tfidf_lr, needs_texts
 
 StepCallback = Callable[[int], None]
 
@@ -56,20 +55,8 @@ def training_set(
 
 
 def fit_version(features: Features, data: TrainingSet, random_state: int) -> tuple[StepVectorizer, object]:
-    """A fresh vectorizer and classifier with the product's hyperparameters (convergence warnings recorded)."""
-    vectorizer = fit_step(features, data.rows)
-    clf = make_pipeline(random_state).named_steps["clf"]
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always", ConvergenceWarning)
-        clf.fit(vectorizer.transform(features.train[data.rows]), data.labels, sample_weight=data.weights)
-    return vectorizer, clf
-
-
-def full_probs(clf, x, n_labels: int) -> np.ndarray:
-    """predict_proba with one column per label (a class the model never saw gets probability 0)."""
-    out = np.zeros((x.shape[0], n_labels))
-    out[:, clf.classes_] = clf.predict_proba(x)
-    return out
+    """A fresh tfidf-lr vectorizer and classifier with the product's hyperparameters."""
+    return fit_tfidf_lr(features, data.rows, data.labels, data.weights, random_state)
 
 
 DEV_SHARE = Settings.model_fields["dev_share"].default
@@ -87,6 +74,8 @@ class Checkpoint:
     seconds: float
     dev_accuracy: float | None = None  # on dev, where choices are made (eval is for reporting only)
     dev_f1_macro: float | None = None
+    family: str = FAST_FAMILY  # the model family this version trained
+    chose_family: bool = False  # auto compared the families again for this version
 
 
 @dataclass(frozen=True)
@@ -97,17 +86,17 @@ class RunResult:
     asked: np.ndarray
     answers: np.ndarray
     last_training: TrainingSet
+    choices: tuple = ()  # auto's FamilyChoice for each time it chose
 
 
 Dev = tuple[np.ndarray, np.ndarray]  # (dev rows of the train split, their gold labels)
 
 
-def dev_metrics(features: Features, vectorizer, clf, dev: Dev | None, label_set: LabelSet) -> dict | None:
+def dev_metrics(version, dev: Dev | None, label_set: LabelSet) -> dict | None:
     """Metrics on the dev rows (None without any)."""
     if dev is None or not dev[0].size:
         return None
-    predicted = clf.predict(vectorizer.transform(features.train[dev[0]]))
-    return classification_metrics(dev[1], predicted, label_set)
+    return classification_metrics(dev[1], version.predict_train(dev[0]), label_set)
 
 
 def run_loop(
@@ -125,10 +114,16 @@ def run_loop(
     label_set: LabelSet,
     on_step: StepCallback | None = None,
     dev: Dev | None = None,
+    model: str = FAST_FAMILY,
+    texts: FamilyTexts | None = None,
 ) -> RunResult:
     """Run until ``budget`` human labels (or an empty pool); evaluate every version on the eval split, and on
-    the dev rows (train rows never asked or trained on) when given."""
+    the dev rows (train rows never asked or trained on) when given. ``model``: a family or ``auto`` (any but
+    tfidf-lr needs ``texts``, with their embeddings for the embedding families)."""
+    if needs_texts(model) and texts is None:
+        raise InvalidInputError(f"Simulating the model {model!r} needs the run's texts (family_texts).")
     start = time.perf_counter()
+    plan = ModelPlan(model, texts, seed)
     pool = pool_rows[annotator.answerable[pool_rows]]
     is_asked = np.zeros(pool.size, dtype=bool)
     asked, answers = np.empty(0, np.int64), np.empty(0, np.int64)
@@ -136,10 +131,9 @@ def run_loop(
     step = 0
     while True:
         data = training_set(seed_rows, seed_labels, asked, answers, feedback_weight)
-        vectorizer, clf = fit_version(features, data, seed)
-        predicted = clf.predict(vectorizer.transform(features.eval))
-        metrics = classification_metrics(features.eval_labels, predicted, label_set)
-        scored = dev_metrics(features, vectorizer, clf, dev, label_set)
+        version, chose = plan.fit(features, data.rows, data.labels, data.weights)
+        metrics = classification_metrics(features.eval_labels, version.predict_eval(), label_set)
+        scored = dev_metrics(version, dev, label_set)
         checkpoints.append(
             Checkpoint(
                 int(data.rows.size),
@@ -149,16 +143,18 @@ def run_loop(
                 round(time.perf_counter() - start, 4),
                 scored and scored["accuracy"],
                 scored and scored["f1_macro"],
+                version.family,
+                chose,
             )
         )
         if on_step is not None:
             on_step(step)
         want = min(batch, budget - asked.size, int((~is_asked).sum()))
         if want <= 0:
-            return RunResult(checkpoints, asked, answers, data)
+            return RunResult(checkpoints, asked, answers, data, tuple(plan.choices))
         # as Services ranks the queue: score the whole pool with version step+1's generator, skip labelled items
         rng = np.random.default_rng([seed, step + 1])
-        probs = full_probs(clf, vectorizer.transform(features.train[pool]), features.n_labels)
+        probs = version.probabilities(pool)
         scores = strategy(probs, rng, QueryContext(labelled=int(data.rows.size)))
         order = top_k(scores, pool.size, rng)
         fresh = order[~is_asked[order]][:want]

@@ -162,6 +162,36 @@ def format_table(rows: list[dict], target: float) -> str:
     return "\n".join(lines)
 
 
+def families_used(results: dict) -> dict[str, dict]:
+    """Per strategy (display name): each model family its versions trained, with the label counts (over every
+    repeat) where it did, and how many times per run auto chose (mean over repeats; 0 for a fixed family)."""
+    spans: dict[str, dict[str, list[int]]] = {}
+    chose: dict[str, dict[int, int]] = {}
+    for c in results["checkpoints"]:
+        spans.setdefault(c["strategy"], {}).setdefault(c.get("family", "tfidf-lr"), []).append(int(c["labels"]))
+        runs = chose.setdefault(c["strategy"], {})
+        runs[c["repeat"]] = runs.get(c["repeat"], 0) + int(bool(c.get("chose_family", False)))
+    return {
+        display_name(name, results["default_strategy"]): {
+            "families": {f: (min(n), max(n)) for f, n in sorted(found.items(), key=lambda kv: min(kv[1]))},
+            "choices_per_run": float(np.mean(list(chose[name].values()))),
+        }
+        for name, found in spans.items()
+    }
+
+
+def format_families(results: dict) -> str:
+    """Which families each strategy's versions trained, as a Markdown table."""
+    lines = [
+        "| strategy | model families trained (labels where used, over every repeat) | choices per run |",
+        "|---|---|---|",
+    ]
+    for name, used in families_used(results).items():
+        spans = ", ".join(f"{f} {lo:,}–{hi:,}" for f, (lo, hi) in used["families"].items())
+        lines.append(f"| {name} | {spans} | {used['choices_per_run']:g} |")
+    return "\n".join(lines)
+
+
 def curves_figure(results: dict | None, real_run: list[tuple[int, float]] | None = None, by: str = "labels"):
     """Accuracy and macro-F1 by number of labels (``by``: ``labels`` = seed + human, or ``human_labels``):
     one line per strategy (mean, min-max band over repeats), and the real run's versions if given (accuracy)."""

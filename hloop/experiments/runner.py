@@ -15,16 +15,33 @@ import numpy as np
 
 from hloop.core import values
 from hloop.core.errors import InvalidInputError
+from hloop.core.models import DEFAULT_EMBEDDINGS
 from hloop.core.strategies import DEFAULT_STRATEGY, get_strategy, strategy_name
 from hloop.data.corpus import Corpus
 from hloop.experiments.annotators import AnnotatorSpec, crowd_labels, make_annotator, parse_annotator
 from hloop.experiments.features import Features, featurize
 from hloop.experiments.loop import fit_version, run_loop, split_with_dev, training_set
+from hloop.experiments.models import FAST_FAMILY, FamilyTexts, check_model, family_texts, needs_texts
 from hloop.experiments.through_services import run_through_services
 from training.workers import WorkerProcesses
 
 Progress = Callable[[float, str], None]
 ENGINES = ("cached", "services")
+
+
+WARMUP_PREFIX = "warmup:"  # "warmup:W": the default strategy with a warm-up of W labels per label (the dev sweep)
+
+
+def resolve_strategy(name: str):
+    """The strategy of a name on the command line: a registered one, ``default``, or ``warmup:W``."""
+    if name.strip().lower().startswith(WARMUP_PREFIX):
+        from hloop.experiments.warmup import warmup_strategy
+
+        count = name.strip()[len(WARMUP_PREFIX) :]
+        if not count.isdigit():
+            raise InvalidInputError(f"{name!r}: write warmup:W with W a whole number of labels per label.")
+        return warmup_strategy(int(count))
+    return get_strategy(name)
 
 
 @dataclass(frozen=True)
@@ -42,14 +59,24 @@ class SimulationConfig:
     workers: int = 2
     engine: str = "cached"  # "cached": tokenize once, rebuild TF-IDF per step; "services": the app's Services
     compute: str = "local"  # "modal": one Modal call per strategy x repeat (hloop/experiments/modal_app.py)
+    # a family or auto; the CLI and the app pass HLOOP_MODEL (auto unless set), tests name none: tfidf-lr
+    model: str = FAST_FAMILY
+    embeddings: str = DEFAULT_EMBEDDINGS  # the spec the embedding families (and auto's candidates) use
 
     def validated(self) -> SimulationConfig:
         """This config after checking every value; raises InvalidInputError naming what is allowed."""
         if not self.strategies:
             raise InvalidInputError("Name at least one strategy, e.g. random,default.")
         for name in self.strategies:
-            get_strategy(name)  # unknown names raise with the list of valid ones
+            resolve_strategy(name)  # unknown names raise with the list of valid ones
         parse_annotator(self.annotator)
+        check_model(self.model, self.embeddings)
+        if self.engine == "services" and self.model != FAST_FAMILY:
+            raise InvalidInputError(
+                f"--engine services is the exact cross-check of the cached engine for {FAST_FAMILY} only, for now "
+                f"(other families are not yet checked equal through the services); use --model {FAST_FAMILY} "
+                f"with it, or the cached engine for {self.model!r}."
+            )
         if self.compute not in ("local", "modal"):
             raise InvalidInputError(f"Unknown compute {self.compute!r}; use local or modal.")
         if self.engine not in ENGINES:
@@ -78,6 +105,7 @@ class _Job:
 
     corpus: Corpus
     features: Features | None  # None for the services engine
+    texts: FamilyTexts | None  # the texts and their embeddings, for any model but tfidf-lr
     crowd: np.ndarray | None
     annotator: AnnotatorSpec
     config: SimulationConfig
@@ -122,7 +150,7 @@ def run_task(job: _Job, task: tuple[str, int], on_step: Callable[[int], None] | 
         np.asarray(corpus.train_labels)[seed_rows],
         pool_rows,
         annotator,
-        get_strategy(name),
+        resolve_strategy(name),
         batch=config.batch,
         budget=config.budget,
         feedback_weight=config.feedback_weight,
@@ -130,6 +158,8 @@ def run_task(job: _Job, task: tuple[str, int], on_step: Callable[[int], None] | 
         label_set=corpus.label_set,
         on_step=on_step,
         dev=(dev_rows, np.asarray(corpus.train_labels)[dev_rows]),
+        model=config.model,
+        texts=job.texts,
     )
     return [{"strategy": name, "repeat": repeat, **asdict(c)} for c in result.checkpoints]
 
@@ -150,7 +180,10 @@ def simulate(
     report(0.0, "fitting the vectorizer on the train split")
     crowd = crowd_labels(human_labels_file, corpus.train_texts) if spec.kind == "human" else None
     features = featurize(corpus)
-    job = _Job(corpus, features if config.engine == "cached" else None, crowd, spec, config)
+    texts = None
+    if config.engine == "cached" and needs_texts(config.model):
+        texts = family_texts(corpus, config.embeddings, lambda d, n: report(0.0, f"embedding texts {d:,}/{n:,}"))
+    job = _Job(corpus, features if config.engine == "cached" else None, texts, crowd, spec, config)
     tasks = [(name, r) for name in config.strategies for r in range(config.repeats)]
     total = len(tasks) * config.steps_per_run
     done = [0]
@@ -218,7 +251,14 @@ def write_results(results: dict, out_dir: Path) -> Path:
     return path
 
 
-def quick_config(n_train: int, seed_size: int | str, random_seed: int, feedback_weight: float) -> SimulationConfig:
+def quick_config(
+    n_train: int,
+    seed_size: int | str,
+    random_seed: int,
+    feedback_weight: float,
+    model: str = FAST_FAMILY,
+    embeddings: str = DEFAULT_EMBEDDINGS,
+) -> SimulationConfig:
     """A small simulation for the app's button: random vs default, 2 repeats, 10 batches, in-process.
 
     It starts from the app's own seed size (so its curves sit beside the app's versions), capped to leave a pool.
@@ -234,4 +274,6 @@ def quick_config(n_train: int, seed_size: int | str, random_seed: int, feedback_
         random_seed=random_seed,
         feedback_weight=feedback_weight,
         workers=1,
+        model=model,
+        embeddings=embeddings,
     )
