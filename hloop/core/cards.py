@@ -202,8 +202,9 @@ class ModelCard(Stored):
             )
         else:
             how = f" (auto: {choice.get('reason', 'chosen by cross-validation on the training labels')})"
-        ece = (self.calibration or {}).get("dev_ece")
-        calibrated = "" if ece is None else f" · calibration error on dev {ece:.3f} ({self.calibration['n_dev']} texts)"
+        calibration = self.calibration or {}
+        ece = calibration.get("dev_ece")
+        calibrated = "" if ece is None else f" · calibration error on dev {ece:.3f} ({calibration.get('n_dev')} texts)"
         return f"Model **{self.model_family}**{uses}{how}{calibrated}"
 
     @property
