@@ -106,7 +106,7 @@ class AveragedProbabilities(ClassifierMixin, BaseEstimator):
         for _, member in self.members:
             model = clone(member)
             first = model.steps[0][1]
-            if len(model.steps) == 2 and type(first) is TfidfVectorizer:
+            if len(model.steps) == 2 and isinstance(first, TfidfVectorizer):
                 key = repr(sorted(first.get_params().items()))
                 if key not in fitted:
                     fitted[key] = (first, first.fit_transform(X))

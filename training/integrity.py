@@ -50,7 +50,9 @@ def family_probe_texts(pipeline: Pipeline) -> list[str]:
     for vectorizer in vectorizers(pipeline):
         terms, idf = vectorizer.get_feature_names_out(), np.asarray(vectorizer.idf_)
         common = np.argsort(idf, kind="stable")[: PROBE_CLASSES * PROBE_TERMS]
-        picked += [" ".join(str(terms[i]) for i in common[j : j + PROBE_TERMS]) for j in range(0, common.size, 3)]
+        picked += [
+            " ".join(str(terms[i]) for i in common[j : j + PROBE_TERMS]) for j in range(0, common.size, PROBE_TERMS)
+        ]
     return [*FIXED_TEXTS, *picked]
 
 

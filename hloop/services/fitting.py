@@ -118,14 +118,9 @@ class Fitting:
             choice=kept,
         )
         progress(0.8, "comparing with the current version on dev")
-        decision, against = self.gate(artifact.pipeline, snapshot)
+        decision, against, calibration = self.gate(artifact.pipeline, snapshot)
         status = PROMOTED if decision.promote else HELD_BACK
-        card = replace(
-            card,
-            status=status,
-            gate=GateVerdict(decision, against),
-            calibration=self.calibration(artifact.pipeline, snapshot),
-        )
+        card = replace(card, status=status, gate=GateVerdict(decision, against), calibration=calibration)
         progress(0.9, "saving the new version")
         saved = registry.save_artifact(artifact, card, make_current=decision.promote)  # local or Modal
         progress(1.0, f"v{saved.version} ready ({saved.promotion_status})")
@@ -141,17 +136,15 @@ class Fitting:
         newest = self._newest_choice()
         if newest is None:
             return AUTO, None
-        previous = FamilyChoice.from_dict(dict(newest.choice or {}))
+        version, choice = newest
+        previous = FamilyChoice.from_dict(choice)
         switched_off = previous.family in EMBEDDING_FAMILIES and settings.embeddings == "none"
         if switched_off or needs_new_choice(previous, len(rows), len({r.label for r in rows})):
             return AUTO, None
-        return previous.family, {
-            **dict(newest.choice or {}),
-            "made_for": (newest.choice or {}).get("made_for", newest.version),
-        }
+        return previous.family, {**choice, "made_for": choice.get("made_for", version)}
 
-    def _newest_choice(self) -> ModelCard | None:
-        """The newest card that records an ``auto`` choice (an unreadable card is passed over)."""
+    def _newest_choice(self) -> tuple[int, dict] | None:
+        """(version, choice) of the newest card that records an ``auto`` choice (an unreadable card is passed over)."""
         registry = self.project.registry
         for version in reversed(registry.versions()):
             try:
@@ -159,46 +152,47 @@ class Fitting:
             except HLoopError:
                 continue
             if card.choice:
-                return card
+                return version, dict(card.choice)
         return None
 
     def embedded(self, texts: list[str], ids: list[int] | None = None):
         """``texts`` with their embeddings when the project keeps them (else the texts: the fit embeds them)."""
         return self.embed(texts, ids)
 
-    def gate(self, candidate, up_to_id: int | None = None) -> tuple[GateDecision, int | None]:
-        """(the gate's decision on ``candidate`` on dev against the model that serves, that model's version): the
-        current version, or the newest intact one while the current version is damaged."""
+    def gate(self, candidate, up_to_id: int | None = None) -> tuple[GateDecision, int | None, dict | None]:
+        """(the gate's decision on ``candidate`` on dev against the model that serves, that model's version, the
+        candidate's calibration on dev): the current version, or the newest intact one while the current version is
+        damaged. The calibration is the expected calibration error (confidence against accuracy in 10 bins: what
+        the queue's and the suspects' probabilities are worth), None without dev texts. Dev is read, embedded and
+        predicted by the candidate once for both."""
         s, current = self.project.settings, self.project.registry.current_version()
         dev = self.cold_start.dev_set(up_to_id)
+        texts, labels = dev if dev is not None else ([], [])
+        served = serving = None
+        unusable: HLoopError | None = None
+        if current is not None and dev is not None:
+            try:
+                serving, served = self.models.current_model()
+            except HLoopError as exc:  # nothing sound to compare with: the candidate replaces it
+                unusable = exc
+        if texts and (embedding_steps(candidate) or (served is not None and embedding_steps(served))):
+            texts = self.embedded(texts)
+        truth = np.asarray(labels)
+        calibration, right_new = None, []
+        if texts:
+            probabilities = full_probabilities(candidate, texts, len(self.project.label_set))
+            calibration = {"dev_ece": round(calibration_error(probabilities, truth), 4), "n_dev": len(labels)}
+            right_new = (probabilities.argmax(axis=1) == truth).tolist()
         if current is None:
-            return paired_gate(None, [], margin=s.gate_margin, alpha=s.gate_alpha), None
+            return paired_gate(None, [], margin=s.gate_margin, alpha=s.gate_alpha), None, calibration
         if dev is None:
             reason = "no dev split: this label store was made before dev splits, so the gate cannot judge; promoted"
-            return GateDecision(True, reason, margin=s.gate_margin, alpha=s.gate_alpha), current
-        texts, labels = dev
-        try:
-            serving, served = self.models.current_model()
-        except HLoopError as exc:  # nothing sound to compare with: the candidate replaces it
-            return GateDecision(True, f"current v{current} is unusable ({exc}); promoted"), current
-        truth = np.asarray(labels)
-        if embedding_steps(candidate) or embedding_steps(served):
-            texts = self.embedded(texts)
+            return GateDecision(True, reason, margin=s.gate_margin, alpha=s.gate_alpha), current, calibration
+        if served is None:
+            return GateDecision(True, f"current v{current} is unusable ({unusable}); promoted"), current, calibration
         right_now = (np.asarray(served.predict(texts)) == truth).tolist() if texts else []
-        right_new = (np.asarray(candidate.predict(texts)) == truth).tolist() if texts else []
-        return paired_gate(right_now, right_new, margin=s.gate_margin, alpha=s.gate_alpha), serving
-
-    def calibration(self, candidate, up_to_id: int | None = None) -> dict | None:
-        """The candidate's expected calibration error on dev (confidence against accuracy in 10 bins: what the
-        queue's and the suspects' probabilities are worth), or None without dev texts."""
-        dev = self.cold_start.dev_set(up_to_id)
-        if dev is None or not dev[0]:
-            return None
-        texts, labels = dev
-        if embedding_steps(candidate):
-            texts = self.embedded(texts)
-        probabilities = full_probabilities(candidate, texts, len(self.project.label_set))
-        return {"dev_ece": round(calibration_error(probabilities, np.asarray(labels)), 4), "n_dev": len(labels)}
+        decision = paired_gate(right_now, right_new, margin=s.gate_margin, alpha=s.gate_alpha)
+        return decision, serving, calibration
 
     def fit_backend(self) -> LocalCompute | ModalCompute:
         """Where new versions are fitted (``HLOOP_COMPUTE``); locally, with ``HLOOP_FIT_IN_WORKER``, in one
