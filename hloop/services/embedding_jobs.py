@@ -145,10 +145,24 @@ def embed_task(task: EmbedTask) -> tuple[np.ndarray, np.ndarray]:
     return embed_rows(task.ids, read, embedder)
 
 
+_LAST_INDEX: list = []  # this process's last (key, StoredIndex): a pool scoring reads one index per chunk
+
+
 def stored_index(folder: Path, identity: EmbedderIdentity, owner: str | None) -> StoredIndex:
     """The rows stored in ``folder`` (none when it belongs to another embedder or store), read once, retried if a
-    writer replaced a segment while it was read."""
+    writer replaced a segment while it was read; the last one is kept until the manifest changes."""
     try:
-        return StoredIndex.of(read_stored(folder, identity, owner), identity.dim)
+        stat = (Path(folder) / "manifest.json").stat()
+        key: tuple | None = (str(folder), identity, owner, stat.st_ino, stat.st_mtime_ns, stat.st_size)
     except FileNotFoundError:
-        return StoredIndex.of(read_stored(folder, identity, owner), identity.dim)
+        key = None
+    last = _LAST_INDEX[0] if _LAST_INDEX else None
+    if key is not None and last is not None and last[0] == key:
+        return last[1]
+    try:
+        index = StoredIndex.of(read_stored(folder, identity, owner), identity.dim)
+    except FileNotFoundError:
+        index = StoredIndex.of(read_stored(folder, identity, owner), identity.dim)
+    if key is not None:
+        _LAST_INDEX[:] = [(key, index)]
+    return index

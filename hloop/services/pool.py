@@ -34,6 +34,7 @@ from labeling import store
 from training.compute import background_processes, compute_backend
 from training.families import embedding_steps
 from training.pipeline import full_probabilities
+from training.token_store import TokenKeeper, tokens_folder
 
 COLD_START = 0  # the pool cache's "version" before any model exists
 
@@ -108,14 +109,27 @@ class PoolRanking:
             share = s.eval_share if self.project.held_out_by_humans() else None
             owner = self.embeddings.owner(create=False) if self.embeddings.enabled else None
             kept = None if owner is None else (str(self.embeddings.folder), owner)
+            tokens = (str(tokens_folder(self.embeddings.folder)), self.embeddings.owner())
             tasks = [
                 RangeTask(
-                    s.database_url, str(s.models_dir), version, n_labels, store.QUEUE_ORIGINS, share, first, last, kept
+                    s.database_url,
+                    str(s.models_dir),
+                    version,
+                    n_labels,
+                    store.QUEUE_ORIGINS,
+                    share,
+                    first,
+                    last,
+                    kept,
+                    tokens,
                 )
                 for first, last in spans
             ]
+            keeper = TokenKeeper(*tokens)
             with workers:
-                return score_in_workers(workers, tasks, on_chunk)
+                scored = score_in_workers(workers, tasks, on_chunk, keeper.add)
+            keeper.flush()
+            return scored
         return score_chunks(spans, self._read_range, self.chunk_scorer(version), self.project.is_held_out, on_chunk)
 
     def _whole_pool(self) -> tuple[list[Span], int]:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.token_store import NewTokens, kept_inputs
+
 ChunkScorer = Callable[[Sequence[str]], np.ndarray]  # texts -> (len(texts), n_labels) probabilities
 ReadRange = Callable[[int, int], list[tuple[int, str]]]  # (first id, last id) -> (id, text) rows, by id
 
@@ -110,13 +112,15 @@ class RangeTask:
     first: int
     last: int
     embeddings: tuple[str, str] | None = None  # (folder, owner key) of the stored embeddings, if the project has them
+    tokens: tuple[str, str] | None = None  # (folder, owner key) of the kept tokens (``training.token_store``)
 
 
 _WORKER: dict = {}  # per worker process: its engine and loaded versions, made on first use
 
 
-def score_range(task: RangeTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ids, probabilities, held flags) of the pool rows with ids in the task's range; runs in a worker."""
+def score_range(task: RangeTask) -> tuple[np.ndarray, np.ndarray, np.ndarray, NewTokens | None]:
+    """(ids, probabilities, held flags, tokens made for texts that had none kept) of the pool rows with ids in
+    the task's range; runs in a worker."""
     from sqlmodel import Session
 
     from hloop.core.labels import held_out
@@ -136,20 +140,31 @@ def score_range(task: RangeTask) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if task.embeddings is not None:  # a model with embedding steps reads the stored vectors; others take the texts
         folder, owner = task.embeddings
         inputs = model_inputs(model, texts, ids, lambda identity: stored_index(Path(folder), identity, owner))
+    new = None
+    if task.tokens is not None:  # TF-IDF steps read the kept tokens: only texts without them are tokenized
+        inputs, new = kept_inputs(model, inputs, ids, *task.tokens)
     probs = probabilities(model, inputs, task.n_labels)
     share = task.held_share
     held = np.fromiter((share is not None and held_out(t, share) for t in texts), dtype=bool, count=len(texts))
-    return ids, probs, held
+    return ids, probs, held, new
 
 
-def score_in_workers(executor, tasks: list[RangeTask], on_chunk: Callable[[int], None]):
+def score_in_workers(
+    executor,
+    tasks: list[RangeTask],
+    on_chunk: Callable[[int], None],
+    on_tokens: Callable[[NewTokens], None] = lambda _new: None,
+):
     """(ids, probabilities, held flags) of every task, scored by ``executor``'s worker processes, in order;
-    ``on_chunk`` gets the count of rows done after each task."""
+    ``on_chunk`` gets the count of rows done after each task, ``on_tokens`` the tokens a worker made."""
     futures = [executor.submit(score_range, task) for task in tasks]
     parts, done = [], 0
     for future in futures:
-        parts.append(future.result())
-        done += len(parts[-1][0])
+        *part, new = future.result()
+        parts.append(part)
+        if new is not None:
+            on_tokens(new)
+        done += len(part[0])
         on_chunk(done)
     if not parts:
         return np.zeros(0, dtype=np.int64), None, np.zeros(0, dtype=bool)
