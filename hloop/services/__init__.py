@@ -123,6 +123,7 @@ class Services:
     next_item = _Forward("queue")
     submit_label = _Forward("queue")
     skip = _Forward("queue")
+    take_back = _Forward("queue")
     ranked_pool = _Forward("queue")
     # pool
     queue_status = _Forward("pool")

@@ -149,6 +149,33 @@ class Queue:
             annotator, self.project.settings.overlap, self.project.settings.claim_minutes, session=session
         )
 
+    def take_back(self, example_id: int, annotator: str) -> QueueItem | None:
+        """Claim ``example_id`` again for ``annotator`` (after undoing their queue label on it), giving back the
+        item they hold now, and return it as a queue item; None when it is no longer open (labelled by someone
+        else meanwhile, or held by another annotator): the annotator keeps the item they hold."""
+        annotator = parse_annotator(annotator)
+        self.project.ensure_store()
+        cache = self.pool.serving()
+        current = self.models.serving_version()
+        with self.project.lock, self.project.session() as session:
+            store.get_example(example_id, session=session)
+            if not self._claimable(int(example_id), annotator, session):
+                return None
+            held = claims.active_claim(annotator, session=session)
+            mine = held is not None and held.example_id == int(example_id)
+            if not mine:
+                claim = claims.claim_first(
+                    annotator, [int(example_id)], self.project.settings.claim_minutes, session=session
+                )
+                if claim is None:
+                    return None
+                if held is not None:  # the item shown until now goes back to the queue
+                    claims.release_own(held.example_id, annotator, session=session)
+                    session.commit()
+            claim = claims.check_claim(int(example_id), annotator, session=session)
+            expires = claim.expires_at.isoformat(timespec="seconds")
+            return self._item(session, cache, int(example_id), current, None, expires)
+
     def skip(self, example_id: int, annotator: str) -> dict:
         """Give a claimed item back to the queue; this annotator is not offered it again."""
         annotator = parse_annotator(annotator)

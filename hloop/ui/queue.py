@@ -13,13 +13,23 @@ from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 from hloop.ui.common import MAX_RADIO_LABELS, UI, Refresh, annotator_name, user_errors
 
 # Installed once per page: a key press clicks the matching button, but only while the queue tab is showing
-# and the focus is not in a text field (so typing a name or a text never labels anything).
+# and the focus is not in a text field (so typing a name or a text never labels anything). A label or skip key
+# answers the item on screen once: further such keys are ignored until the next item is shown (or, after a
+# refusal that leaves the item on screen, for PENDING_MS); Undo lifts that, as it shows the undone item again.
 SHORTCUTS_JS = """
 () => {
   if (window.__hloopShortcuts) return;
   window.__hloopShortcuts = true;
   const ids = __IDS__;
   const typing = new Set(["text", "search", "number", "password", "email", "url", ""]);
+  const shownId = () => {
+    const field = document.querySelector("#queue-item-id textarea, #queue-item-id input");
+    return field ? field.value : "";
+  };
+  let answered = null;  // {id, at}: the item a label or skip key was last sent for
+  document.addEventListener("click", (event) => {  // Undo (key or mouse) brings an answered item back
+    if (event.target instanceof Element && event.target.closest("#queue-undo")) answered = null;
+  }, true);
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     const target = event.target;
@@ -28,10 +38,16 @@ SHORTCUTS_JS = """
     const button = document.getElementById(ids[event.key.toLowerCase()]);
     if (!button || button.offsetParent === null || button.disabled) return;
     event.preventDefault();
+    if (button.id !== "queue-undo") {
+      const id = shownId();
+      if (answered && answered.id === id && Date.now() - answered.at < __PENDING_MS__) return;
+      answered = {id, at: Date.now()};
+    }
     button.click();
   });
 }
 """
+PENDING_MS = 4000
 
 
 def shortcuts(n_labels: int) -> dict[str, str]:
@@ -42,7 +58,7 @@ def shortcuts(n_labels: int) -> dict[str, str]:
 
 def shortcuts_js(n_labels: int) -> str:
     """The page script that installs the keyboard shortcuts."""
-    return SHORTCUTS_JS.replace("__IDS__", json.dumps(shortcuts(n_labels)))
+    return SHORTCUTS_JS.replace("__IDS__", json.dumps(shortcuts(n_labels))).replace("__PENDING_MS__", str(PENDING_MS))
 
 
 def strategy_choices() -> list[tuple[str, str]]:
@@ -60,16 +76,35 @@ def counters_line(services, session_count: int) -> str:
 
 
 def shown_item(services, item: QueueItem | None, session_count: int, note: str = ""):
-    """Outputs for an item (or the empty queue): state, text, the model's guess, counters."""
+    """Outputs for an item (or the empty queue): state, the id on the page, text, the model's guess, counters."""
     if item is None:
         guess = "The queue is empty: every pool item is labelled or held by someone else. Import more texts."
-        return None, "", f"{note}{guess}", counters_line(services, session_count)
+        return None, "", "", f"{note}{guess}", counters_line(services, session_count)
     until = f"Item {item.example_id}, yours until {(item.claim_expires_at or '').replace('T', ' ')[:19]} UTC."
     if item.prediction is None:
         guess = f"{user_errors(services.readiness)} {until}"
     else:
         guess = f"Model v{item.model_version} guesses **{item.prediction}** ({item.confidence or 0:.0%}). {until}"
-    return item, item.text, f"{note}{guess}", counters_line(services, session_count)
+    return item, str(item.example_id), item.text, f"{note}{guess}", counters_line(services, session_count)
+
+
+SHOWN_OUTPUTS = 5  # what ``shown_item`` returns; the label and skip handlers return the session count too
+
+
+def answered_item(item: QueueItem | None, shown_id: str | int | None) -> QueueItem | None:
+    """The item a label or skip is for: the one the page showed when the key was pressed (``shown_id``, sent by
+    the page), if it is still the one this page holds; None when it was replaced meanwhile (a key pressed before
+    the next item appeared). ``gr.Error`` when no item is shown."""
+    shown = str(shown_id if shown_id is not None else "").strip()
+    if item is None or not shown:
+        raise gr.Error("No item is shown: enter your name and press Next item.")
+    return item if shown == str(item.example_id) else None
+
+
+def ignored(shown_id: str | int | None, session_count: int) -> tuple:
+    """Outputs that change nothing, with a note: the key was for an item no longer on this page."""
+    gr.Info(f"Ignored a key for item {shown_id}: it was already answered and the next item is shown.")
+    return *(gr.skip() for _ in range(SHOWN_OUTPUTS)), session_count
 
 
 def why_line(services, item: QueueItem | None) -> str:
@@ -100,15 +135,18 @@ def next_item(services, typed_name: str, strategy: str, session_count: int, requ
 def submit(
     services,
     item: QueueItem | None,
+    shown_id: str | int | None,
     topic: str,
     typed_name: str,
     strategy: str,
     session_count: int,
     request: gr.Request | None,
 ):
-    """Label the shown item with ``topic`` and show the next one; returns the new session count too."""
+    """Label the item the page showed (``shown_id``) with ``topic`` and show the next one; returns the new session
+    count too. A label for an item this page no longer shows changes nothing."""
+    item = answered_item(item, shown_id)
     if item is None:
-        raise gr.Error("No item is shown: enter your name and press Next item.")
+        return ignored(shown_id, session_count)
     if not topic:
         raise gr.Error("Pick a label first.")
     saved = user_errors(services.submit_label, item.example_id, topic, annotator_name(typed_name, request))
@@ -120,22 +158,35 @@ def submit(
 
 
 def skip(
-    services, item: QueueItem | None, typed_name: str, strategy: str, session_count: int, request: gr.Request | None
+    services,
+    item: QueueItem | None,
+    shown_id: str | int | None,
+    typed_name: str,
+    strategy: str,
+    session_count: int,
+    request: gr.Request | None,
 ):
-    """Give the shown item back and show the next one."""
+    """Give the item the page showed back and show the next one (nothing, for an item no longer shown)."""
+    item = answered_item(item, shown_id)
     if item is None:
-        raise gr.Error("No item is shown: enter your name and press Next item.")
+        return ignored(shown_id, session_count)
     user_errors(services.skip, item.example_id, annotator_name(typed_name, request))
     note = f"Skipped item {item.example_id}. "
     return *next_item(services, typed_name, strategy, session_count, request, note), session_count
 
 
 def undo(services, typed_name: str, session_count: int, request: gr.Request | None):
-    """Undo the annotator's latest label; returns a status line, the counters and the session count."""
-    undone = user_errors(services.undo, annotator_name(typed_name, request)).event
+    """Undo the annotator's latest label; a queue label's item comes back on screen (the item shown until now
+    returns to the queue). Returns the shown outputs and the session count."""
+    name = annotator_name(typed_name, request)
+    undone = user_errors(services.undo, name).event
     count = max(0, session_count - 1) if undone.source == "queue" else session_count
-    line = f"Undid **{undone.label}** on item {undone.example_id} (label #{undone.label_id})."
-    return line, counters_line(services, count), count
+    line = f"Undid **{undone.label}** on item {undone.example_id} (label #{undone.label_id}). "
+    back = user_errors(services.take_back, undone.example_id, name) if undone.source in ("queue", "overlap") else None
+    if back is None:  # a correction, or an item someone else took meanwhile: the item on screen stays
+        gr.Info(line.replace("**", ""))
+        return *(gr.skip() for _ in range(SHOWN_OUTPUTS - 1)), counters_line(services, count), count
+    return *shown_item(services, back, count, f"{line}It is back on screen: label it again. "), count
 
 
 def build(services, annotator: gr.Textbox) -> Refresh:
@@ -149,6 +200,8 @@ def build(services, annotator: gr.Textbox) -> Refresh:
         )
         fetch = gr.Button("Next item", variant="primary", elem_id="queue-next", scale=1)
     text = gr.Textbox(label="Item to label", lines=4, max_lines=12, interactive=False, elem_id="queue-text")
+    # the id of the item on the page, sent with every label and skip (hidden by the page's CSS; scripts read it)
+    shown_id = gr.Textbox(label="Item id", interactive=False, elem_id="queue-item-id", container=False)
     guess = gr.Markdown(elem_id="queue-guess")
     why = gr.Markdown(elem_id="queue-why")
     keyed = names[:MAX_RADIO_LABELS]
@@ -171,8 +224,8 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     def on_next(typed_name: str, strategy_name: str, count: int, request: gr.Request):
         return next_item(services, typed_name, strategy_name, count, request)
 
-    def on_skip(current: QueueItem | None, typed_name: str, strategy_name: str, count: int, request: gr.Request):
-        return skip(services, current, typed_name, strategy_name, count, request)
+    def on_skip(current, shown: str, typed_name: str, strategy_name: str, count: int, request: gr.Request):
+        return skip(services, current, shown, typed_name, strategy_name, count, request)
 
     def on_undo(typed_name: str, count: int, request: gr.Request):
         return undo(services, typed_name, count, request)
@@ -180,33 +233,33 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     def on_show(count: int):
         return counters_line(services, count)
 
-    shown = [item, text, guess, counters]
+    shown = [item, shown_id, text, guess, counters]
     # the explanation follows the item in its own event, so showing the next item never waits for it
     item.change(lambda current: why_line(services, current), inputs=[item], outputs=[why], show_progress="hidden", **UI)
     fetch.click(on_next, inputs=[annotator, strategy, session_count], outputs=shown, api_name="ui_next_item", **UI)
     for i, (button, name) in enumerate(zip(topics, keyed, strict=True)):
         button.click(
             _submitter(services, name),
-            inputs=[item, annotator, strategy, session_count],
+            inputs=[item, shown_id, annotator, strategy, session_count],
             outputs=[*shown, session_count],
             api_name=f"ui_label_{i + 1}",
             **UI,
         )
     if picker is not None:
 
-        def on_pick(current, chosen, typed_name, strategy_name, count, request: gr.Request):
-            return submit(services, current, chosen, typed_name, strategy_name, count, request)
+        def on_pick(current, shown, chosen, typed_name, strategy_name, count, request: gr.Request):
+            return submit(services, current, shown, chosen, typed_name, strategy_name, count, request)
 
         pick_button.click(
             on_pick,
-            inputs=[item, picker, annotator, strategy, session_count],
+            inputs=[item, shown_id, picker, annotator, strategy, session_count],
             outputs=[*shown, session_count],
             api_name="ui_label_picked",
             **UI,
         )
     skip_button.click(
         on_skip,
-        inputs=[item, annotator, strategy, session_count],
+        inputs=[item, shown_id, annotator, strategy, session_count],
         outputs=[*shown, session_count],
         api_name="ui_skip",
         **UI,
@@ -214,7 +267,7 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     undo_button.click(
         on_undo,
         inputs=[annotator, session_count],
-        outputs=[guess, counters, session_count],
+        outputs=[*shown, session_count],
         api_name="ui_undo_queue",
         **UI,
     )
@@ -222,7 +275,7 @@ def build(services, annotator: gr.Textbox) -> Refresh:
 
 
 def _submitter(services, topic: str):
-    def on_topic(current: QueueItem | None, typed_name: str, strategy_name: str, count: int, request: gr.Request):
-        return submit(services, current, topic, typed_name, strategy_name, count, request)
+    def on_topic(current, shown: str, typed_name: str, strategy_name: str, count: int, request: gr.Request):
+        return submit(services, current, shown, topic, typed_name, strategy_name, count, request)
 
     return on_topic

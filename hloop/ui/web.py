@@ -28,6 +28,7 @@ CONCURRENCY = 16
 CSS = """
 #queue-text textarea { font-size: 1.1rem; line-height: 1.5; }
 #queue-shortcuts, #queue-counters { opacity: 0.9; }
+#queue-item-id { display: none !important; }
 """
 INTRO = (
     "A text classifier ({labels}) that learns from you: correct its predictions, label the items it is least "

@@ -22,8 +22,8 @@ PINNED = {
     "is_dev", "keep_label", "label", "label_set", "labels_needed", "legacy_versions", "live_quality",
     "maybe_auto_retrain", "model_notice", "next_item", "predict", "probabilities", "project_summary", "promote",
     "queue_status", "ranked_pool", "readiness", "recent_activity", "relabel", "restore", "retrain", "rollback",
-    "serving_version", "settings", "similar", "skip", "store_problem", "submit_label", "suspects", "train",
-    "trust_legacy", "undo", "version_numbers", "versions", "wait_for_auto_retrain", "wait_for_scoring",
+    "serving_version", "settings", "similar", "skip", "store_problem", "submit_label", "suspects", "take_back",
+    "train", "trust_legacy", "undo", "version_numbers", "versions", "wait_for_auto_retrain", "wait_for_scoring",
     "warm_queue",
 }  # fmt: skip
 

@@ -8,15 +8,21 @@ from hloop.ui import correct, data, predict, queue
 
 
 def test_the_queue_tab_shows_submits_and_undoes_a_claimed_item(trained):
-    item, text, guess, _counters = queue.next_item(trained, "ana", "default", 0, None)
+    item, shown_id, text, guess, _counters = queue.next_item(trained, "ana", "default", 0, None)
     assert isinstance(item, QueueItem) and text == item.text and item.claim_expires_at is not None
+    assert shown_id == str(item.example_id), "the page holds the id of the item it shows"
     assert f"Model v1 guesses **{item.prediction}**" in guess and f"Item {item.example_id}, yours until" in guess
-    *shown, count = queue.submit(trained, item, "beta", "ana", "default", 0, None)
+    *shown, count = queue.submit(trained, item, shown_id, "beta", "ana", "default", 0, None)
     assert count == 1 and shown[0].example_id != item.example_id
-    assert shown[2].startswith(f"Saved **beta** for item {item.example_id}. ")
+    assert shown[3].startswith(f"Saved **beta** for item {item.example_id}. ")
+    # a second key for the item already answered (the page had not shown the next one yet): nothing changes
+    *unchanged, count = queue.submit(trained, shown[0], shown_id, "gamma", "ana", "default", count, None)
+    assert count == 1 and all(isinstance(o, dict) and o.get("__type__") == "update" for o in unchanged)
+    assert [e.label for e in trained.history() if e.source == "queue"] == ["beta"], "no label for the next item"
     assert trained.skip(shown[0].example_id, "ana")["skipped"]
-    line, _counters, count = queue.undo(trained, "ana", count, None)
-    assert count == 0 and line.startswith(f"Undid **beta** on item {item.example_id}")
+    *back, count = queue.undo(trained, "ana", count, None)
+    assert count == 0 and back[0].example_id == item.example_id and back[1] == shown_id, "the undone item is back"
+    assert back[3].startswith(f"Undid **beta** on item {item.example_id}") and "back on screen" in back[3]
 
 
 def test_the_correct_tab_lists_relabels_and_undoes(trained):
