@@ -34,22 +34,83 @@ def _empty(title: str, message: str = "No model versions yet") -> Figure:
     return fig
 
 
+MIN_SPAN = 0.05  # the score axis is never narrower: a 0.002 range makes noise look like a climb
+
+
+def _interval(m: Metrics, name: str) -> tuple[float, float]:
+    value, ci = getattr(m, name), getattr(m, f"{name}_ci95")
+    return (value, value) if ci is None else (float(ci[0]), float(ci[1]))
+
+
+def within_noise(card: ModelCard, by_version: Mapping[int, ModelCard]) -> bool:
+    """Whether ``card``'s accuracy interval overlaps its parent's (so the change may be noise); False without a
+    parent with intervals."""
+    parent = by_version.get(card.parent) if card.parent is not None else None
+    if parent is None or parent.metrics is None or card.metrics is None:
+        return False
+    if card.metrics.accuracy_ci95 is None or parent.metrics.accuracy_ci95 is None:
+        return False
+    low, high = _interval(card.metrics, "accuracy")
+    parent_low, parent_high = _interval(parent.metrics, "accuracy")
+    return low <= parent_high and parent_low <= high
+
+
+def _score_axis(ax, lows: list[float], highs: list[float]) -> None:
+    """The y-axis over every point and interval, at least ``MIN_SPAN`` wide, with room for the version labels."""
+    low, high = min(lows), max(highs)
+    if high - low < MIN_SPAN:
+        middle = (low + high) / 2
+        low, high = middle - MIN_SPAN / 2, middle + MIN_SPAN / 2
+    pad = (high - low) * 0.15
+    low, high = max(0.0, low - pad), min(1.0, high + pad)
+    if high - low < MIN_SPAN:  # pressed against 0 or 1
+        low, high = (0.0, MIN_SPAN) if low == 0.0 else (1.0 - MIN_SPAN, 1.0)
+    ax.set_ylim(low, high)
+
+
 def _score_lines(cards: list[ModelCard], x: list[float], xlabel: str, title: str) -> Figure:
     scored = [(xi, card, card.metrics) for xi, card in zip(x, cards, strict=True) if card.metrics]
     if not scored:
         return _empty(title, "No version has enough eval labels for a score yet")
     x = [xi for xi, _, _ in scored]
+    by_version = {card.version: card for card in cards}
     fig = Figure(figsize=SIZE, layout="constrained")
     ax = fig.add_subplot()
-    ax.plot(x, [m.accuracy for _, _, m in scored], "-o", label="accuracy", markersize=5)
-    ax.plot(x, [m.f1_macro for _, _, m in scored], "--s", label="macro-F1", markersize=5)
-    ax.margins(x=0.08, y=0.2)  # room for the version labels above the points
+    lows, highs = [], []
+    for name, style, label in (("accuracy", "-o", "accuracy"), ("f1_macro", "--s", "macro-F1")):
+        values = [getattr(m, name) for _, _, m in scored]
+        bands = [_interval(m, name) for _, _, m in scored]
+        (line,) = ax.plot(x, values, style, label=f"{label} (95% band)", markersize=5)
+        ax.fill_between(x, [b[0] for b in bands], [b[1] for b in bands], color=line.get_color(), alpha=0.15, lw=0)
+        if len(x) == 1:  # a band needs two points: an error bar instead
+            ax.errorbar(
+                x,
+                values,
+                yerr=[[values[0] - bands[0][0]], [bands[0][1] - values[0]]],
+                fmt="none",
+                ecolor=line.get_color(),
+                capsize=4,
+            )
+        lows += [b[0] for b in bands] + values
+        highs += [b[1] for b in bands] + values
+    noisy = [(xi, m.accuracy) for xi, card, m in scored if within_noise(card, by_version)]
+    if noisy:
+        ax.plot(
+            *zip(*noisy, strict=True),
+            "o",
+            ms=11,
+            mfc="none",
+            mec="0.45",
+            label="within noise of its parent (intervals overlap)",
+        )
+    ax.margins(x=0.08)
+    _score_axis(ax, lows, highs)
     for xi, card, m in scored:
         ax.annotate(
             f"v{card.version}",
             (xi, m.accuracy),
             textcoords="offset points",
-            xytext=(0, 6),
+            xytext=(0, 7),
             ha="center",
             fontsize=8,
             fontweight="bold" if card.is_current else "normal",
@@ -59,7 +120,7 @@ def _score_lines(cards: list[ModelCard], x: list[float], xlabel: str, title: str
     ax.set_ylabel("score on the held-out eval split")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right", fontsize=8)
     return fig
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from hloop.cli.output import (
     dataset_line,
     print_before_after,
@@ -88,7 +91,27 @@ def promote(args, services) -> int:
 def metrics(args, services) -> int:
     card = services.card(args.version)
     print_json(card.to_dict()) if args.json else print_card(card)
+    if args.plot is not None:
+        for path in save_trend_plots(services.versions(), args.plot):
+            print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def save_trend_plots(cards, target: Path) -> list[Path]:
+    """The Model tab's two trend figures (by version, by human labels; 95% bands) as ``target`` and
+    ``<target stem>-by-labels<suffix>``; the format follows the suffix (png, svg, pdf)."""
+    from hloop import plots
+
+    by_labels = target.with_name(f"{target.stem}-by-labels{target.suffix}")
+    written = []
+    for figure, path in ((plots.scores_by_version(cards), target), (plots.scores_by_human_labels(cards), by_labels)):
+        try:
+            figure.savefig(path, dpi=120)
+        except (OSError, ValueError) as exc:
+            message = f"Cannot write the plot {path}: {exc}. Give a writable .png, .svg or .pdf path."
+            raise InvalidInputError(message) from exc
+        written.append(path)
+    return written
 
 
 @command("rollback", "Make an earlier (or any) version current again.")
@@ -150,6 +173,9 @@ def add_arguments(p: dict) -> None:
         )
     p["retrain"].add_argument("--force", action="store_true", help="retrain even without new human labels")
     p["metrics"].add_argument("--version", type=VERSION, default=None, help="version number (default: current)")
+    p["metrics"].add_argument(
+        "--plot", type=Path, default=None, metavar="FILE", help="also write the trend plots (95%% bands) to FILE"
+    )
     p["rollback"].add_argument("version", type=VERSION)
     p["promote"].add_argument("version", type=VERSION)
     p["predict"].add_argument("text")

@@ -53,6 +53,10 @@ def test_the_loop_from_the_command_line(cli_env, capsys, tmp_path):
     assert card["version"] == 1 and {"accuracy", "f1_macro", "f1_weighted", "per_class", "confusion_matrix"} <= set(
         card["metrics"]
     )
+    code, out, _ = run(capsys, "metrics", "--plot", str(tmp_path / "trend.png"))
+    assert code == 0 and f"wrote {tmp_path / 'trend.png'}" in out
+    for name in ("trend.png", "trend-by-labels.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert run(capsys, "rollback", "1")[0] == 0
     assert json.loads(run(capsys, "status", "--json")[1])[0]["current"]
     code, out, _ = run(capsys, "export", str(tmp_path / "labels.jsonl"))
@@ -68,6 +72,7 @@ def test_the_loop_from_the_command_line(cli_env, capsys, tmp_path):
         (["label", "--example", "999999", "--label", "alpha"], "No example with id 999999"),
         (["label", "--example", "1", "--label", "Politics"], "Unknown label"),
         (["metrics", "--version", "9"], "No model version 9"),
+        (["metrics", "--plot", "no/such/folder/trend.png"], "Cannot write the plot"),
         (["rollback", "9"], "No model version 9"),
         (["import", "missing.csv"], "No such file"),
         (["retrain"], "No new human labels"),
