@@ -113,7 +113,10 @@ def gate_lines(card: ModelCard) -> list[str]:
         return ["Gate: none recorded (made before the promotion gate).", ""]
     lines = [f"Gate on dev ({gate.decision.n_dev:,} texts): **{status}** · {gate.reason}"]
     if card.held_back and not card.is_current:
-        lines.append(f"v{card.version} is held back; the current version keeps serving. Promote it anyway below.")
+        lines.append(
+            f"v{card.version} is held back; the current version keeps serving. **Promote anyway** (beside the "
+            "version list above) makes it current, recorded as a manual override."
+        )
     if card.overridden:
         lines.append(f"Made current by a manual override at {card.override_at or '?'}.")
     return [*lines, ""]
@@ -135,29 +138,47 @@ def auto_retrain_text(services) -> str:
 def promote(services, version: str | None) -> str:
     """Promote a held-back version anyway (a recorded manual override); returns a status line."""
     if not version:
-        raise gr.Error("Pick a held-back version first.")
-    card = user_errors(services.promote, int(version.lstrip("v")))
+        raise gr.Error("Pick a held-back version in the Version list first.")
+    card = user_errors(services.card, int(version.lstrip("v")))
+    if not card.held_back or card.is_current:
+        raise gr.Error(
+            f"v{card.version} is not held back (status: {card.promotion_status}), so there is nothing to promote. "
+            "Pick a held-back version in the Version list; to serve an earlier version again, use "
+            "Make this version current."
+        )
+    card = user_errors(services.promote, card.version)
     return f"**v{card.version}** is current: a manual override of the gate is recorded on its card."
 
 
+def promotable(card: ModelCard | None) -> dict:
+    """The Promote anyway button: enabled only for a held-back version that is not current."""
+    return gr.update(interactive=card is not None and card.held_back and not card.is_current)
+
+
 def version_view(services, version: str | None):
-    """Metrics, confusion matrix and per-label F1 against the parent, of ``version`` (None = current)."""
+    """Metrics, confusion matrix, per-label F1 against the parent, and the Promote button, of ``version`` (None =
+    current)."""
     notice = f"**Warning:** {services.model_notice}\n\n" if services.model_notice else ""
     if not services.version_numbers() or services.current_version() is None and not version:
-        return notice + metrics_text(None), plots.confusion_heatmap(None), plots.per_class_f1(None, None)
+        empty = (plots.confusion_heatmap(None), plots.per_class_f1(None, None), promotable(None))
+        return notice + metrics_text(None), *empty
     card = user_errors(services.card, int(version.lstrip("v")) if version else None)
     parent = None
     if card.parent is not None and card.parent in services.version_numbers():
         parent = user_errors(services.card, card.parent)
-    return notice + metrics_text(card), plots.confusion_heatmap(card), plots.per_class_f1(card, parent)
+    heatmap, per_class = plots.confusion_heatmap(card), plots.per_class_f1(card, parent)
+    return notice + metrics_text(card), heatmap, per_class, promotable(card)
 
 
-def overview(services, version: str | None = None):
-    """The versions table, the version picker, the two trend plots and the picked version's view."""
+def overview(services, version: str | None = None, newest: bool = False):
+    """The versions table, the version picker, the two trend plots and the picked version's view; the picker
+    keeps ``version`` when it exists, else shows the newest version (``newest``: after a retrain, so a held-back
+    one can be promoted at once) or the current one."""
     cards = user_errors(services.versions)
     names = [f"v{card.version}" for card in cards]
     current = next((f"v{card.version}" for card in cards if card.is_current), None)
-    picked = version if version in names else current
+    latest = f"v{max(card.version for card in cards)}" if cards else None
+    picked = version if version in names else (latest if newest else current)
     return (
         version_rows(cards, services.serving_version()),
         gr.Dropdown(choices=names, value=picked),
@@ -205,7 +226,7 @@ def build(services) -> Refresh:
     with gr.Row(equal_height=True):
         picked = gr.Dropdown(label="Version", choices=[], scale=3, elem_id="model-picked")
         rollback_button = gr.Button("Make this version current (rollback)", scale=1, elem_id="model-rollback")
-        promote_button = gr.Button("Promote anyway", scale=1, elem_id="model-promote")
+        promote_button = gr.Button("Promote anyway", scale=1, elem_id="model-promote", interactive=False)
     auto = gr.Markdown(elem_id="model-auto-retrain")
     metrics = gr.Markdown(elem_id="model-metrics")
     with gr.Row():
@@ -217,6 +238,9 @@ def build(services) -> Refresh:
 
     def on_overview(version: str | None):
         return (*overview(services, version), auto_retrain_text(services))
+
+    def on_retrained():
+        return (*overview(services, None, newest=True), auto_retrain_text(services))
 
     def on_pick(version: str | None):
         return version_view(services, version)
@@ -234,7 +258,8 @@ def build(services) -> Refresh:
         services.maybe_auto_retrain()  # a retrain due before a restart starts here
         return auto_retrain_text(services)
 
-    shown = [table, picked, by_version, by_labels, metrics, confusion, per_class, auto]
+    shown = [table, picked, by_version, by_labels, metrics, confusion, per_class, promote_button, auto]
+    in_place = {"show_progress": "minimal"}  # panels keep their content while they update (no blanking)
     retrain_button.click(
         on_retrain,
         inputs=weight,
@@ -243,13 +268,20 @@ def build(services) -> Refresh:
         concurrency_id="training",
         concurrency_limit=1,
         **UI,
-    ).success(lambda: on_overview(None), outputs=shown, api_name="ui_versions_after_retrain", **UI)
-    picked.input(on_pick, inputs=picked, outputs=[metrics, confusion, per_class], api_name="ui_pick_version", **UI)
+    ).success(on_retrained, outputs=shown, api_name="ui_versions_after_retrain", **in_place, **UI)
+    picked.input(
+        on_pick,
+        inputs=picked,
+        outputs=[metrics, confusion, per_class, promote_button],
+        api_name="ui_pick_version",
+        **in_place,
+        **UI,
+    )
     rollback_button.click(on_rollback, inputs=picked, outputs=status, api_name="ui_rollback", **UI).success(
-        on_overview, inputs=picked, outputs=shown, api_name="ui_versions_after_rollback", **UI
+        on_overview, inputs=picked, outputs=shown, api_name="ui_versions_after_rollback", **in_place, **UI
     )
     promote_button.click(on_promote, inputs=picked, outputs=status, api_name="promote", **UI).success(
-        on_overview, inputs=picked, outputs=shown, api_name="ui_versions_after_promote", **UI
+        on_overview, inputs=picked, outputs=shown, api_name="ui_versions_after_promote", **in_place, **UI
     )
     ticker = gr.Timer(3.0, active=bool(services.settings.auto_retrain_every))
     ticker.tick(on_auto, outputs=auto, api_name="ui_auto_retrain", show_progress="hidden", **UI)

@@ -30,9 +30,11 @@ def test_a_held_back_version_is_shown_and_promoted_anyway(launch, ag_news_dir, t
     versions = page.locator("#model-versions")
     expect(versions.locator("[role=gridcell][data-row='0'][data-col='0']")).to_have_text("v2")
     expect(versions.locator("[role=gridcell][data-row='0']", has_text="held back")).to_have_count(1)
+    expect(page.locator("#model-promote")).to_be_disabled()  # v1 (current) is picked: nothing to promote
     page.locator("#model-picked input").click()
     page.get_by_role("option", name="v2").click()
     page.locator("#model-metrics").get_by_text("held back", exact=False).first.wait_for()
-    page.locator("#model-promote").click()
+    expect(page.locator("#model-promote")).to_be_enabled()
+    page.locator("#model-promote").click()  # one click is enough
     page.locator("#model-status").get_by_text("manual override", exact=False).wait_for()
     assert services.project.registry.current_version() == 2 and services.card(2).status == "override"
