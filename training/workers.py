@@ -71,11 +71,24 @@ def end_worker_processes() -> None:
 def _start_worker(lifeline, niceness: int, initializer: Callable | None, initargs: tuple) -> None:
     """In a new worker: the watch that ends it with its parent, its CPU priority, then ``initializer``."""
     threading.Thread(target=_exit_at_end_of_file, args=(lifeline,), daemon=True, name="hloop-parent-watch").start()
+    _thread_lock_for_progress_bars()
     if niceness:
         with contextlib.suppress(OSError):  # a platform or sandbox without nice: the same work, at equal priority
             os.nice(niceness)
     if initializer is not None:
         initializer(*initargs)
+
+
+def _thread_lock_for_progress_bars() -> None:
+    """tqdm (which datasets and the embedders use) makes a multiprocessing lock on its first bar: a semaphore the
+    resource tracker would report as leaked ("There appear to be N leaked semaphore objects") when this worker
+    ends with its parent (``os._exit``, no clean-up). A worker's bars never share a terminal with another process's
+    lock holder, so a thread lock does."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return
+    tqdm.set_lock(threading.RLock())
 
 
 def _exit_at_end_of_file(lifeline) -> None:

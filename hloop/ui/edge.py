@@ -140,5 +140,7 @@ def install(app: FastAPI, settings: Settings, login: Login | None) -> None:
 
 
 def server_options() -> dict:
-    """uvicorn's options for this app: never believe forwarded headers itself (``install`` does, when told)."""
-    return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    """uvicorn's options for this app: never believe forwarded headers itself (``install`` does, when told), and
+    no access log: the page polls the queue, so a session printed about 1,400 request lines that drowned what
+    matters (start-up, warnings, errors); a proxy in front keeps its own access log."""
+    return {"proxy_headers": False, "forwarded_allow_ips": "", "access_log": False}

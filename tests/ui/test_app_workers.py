@@ -89,6 +89,10 @@ def test_the_app_leaves_no_worker_behind_when_stopped_by_sigterm(tmp_path, momen
         app.wait(timeout=BOUND_SECONDS)
         gone = _wait(lambda: not any(process_alive(pid) for pid in seen), BOUND_SECONDS)
         assert gone, f"processes {seen} outlived the stopped app"
+        said = app.stderr.read()
+        assert "Uvicorn running on" in said or moment == "starting", "the address is still printed"
+        assert '"GET /health' not in said, "no access log line per request"
+        assert "leaked semaphore" not in said and "Traceback" not in said, said[-2000:]
     finally:
         if app.poll() is None:
             app.kill()
