@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from hloop.core.metrics import MIN_EVAL
 from hloop.services.project import Project
 from labeling import store
 
@@ -47,9 +50,27 @@ class ColdStart:
             return "Enough labels for v1: it trains with the next label (or press Retrain)."
         shown = ", ".join(f"{n} more {name}" for name, n in list(needed.items())[:8])
         more = f" and {len(needed) - 8} more labels" if len(needed) > 8 else ""
-        return (
+        said = (
             f"No model yet: v1 trains by itself once every label has {self.project.settings.min_per_label} human "
-            f"labels (still needed: {shown}{more}). Label queue items (served in random order until then)."
+            f"training labels (still needed: {shown}{more}). Label queue items (served in random order until then)."
+        )
+        return f"{said} {self.metrics_note()}".strip()
+
+    def metrics_note(self) -> str:
+        """Without gold eval labels: how many human labels are held out (never trained on, so they do not count
+        toward v1) and how many more labels it takes, about, before a version has metrics; empty otherwise."""
+        if not self.project.held_out_by_humans():
+            return ""
+        _train, held = self.training_rows()
+        n_eval = sum(1 for r in held if not self.project.is_dev(r.text))
+        if n_eval >= MIN_EVAL:
+            return ""
+        kept = f"{len(held)} of your labels are held out to measure the model, so they do not count toward v1. "
+        about = math.ceil((MIN_EVAL - n_eval) / self.project.settings.eval_share)
+        return (
+            f"{kept if held else ''}Metrics appear once {MIN_EVAL} labels are held out for evaluation "
+            f"({n_eval} so far: about {about:,} more labels, as 1 in {round(1 / self.project.settings.eval_share)} "
+            "is held out)."
         )
 
     def dev_set(self, up_to_id: int | None = None) -> tuple[list[str], list[int]] | None:

@@ -59,7 +59,7 @@ def _interval(pair: tuple[float, float] | None) -> str:
 def metrics_text(card: ModelCard | None) -> str:
     """The version's headline scores (with 95% intervals) and its per-label table, as Markdown."""
     if card is None:
-        return "No model yet: retrain (or start the app with `python app.py`) to create v1."
+        return "No model yet: press **Retrain** to train v1 from the labels there are."
     m, t, e = card.metrics, card.training, card.evaluation
     where = {"human": "held-out human labels", "carved": "texts carved from train"}.get(e and e.origin, "eval texts")
     trained = (
@@ -161,7 +161,7 @@ def version_view(services, version: str | None):
     notice = f"**Warning:** {services.model_notice}\n\n" if services.model_notice else ""
     if not services.version_numbers() or services.current_version() is None and not version:
         empty = (plots.confusion_heatmap(None), plots.per_class_f1(None, None), promotable(None))
-        return notice + metrics_text(None), *empty
+        return notice + (services.readiness() or metrics_text(None)), *empty
     card = user_errors(services.card, int(version.lstrip("v")) if version else None)
     parent = None
     if card.parent is not None and card.parent in services.version_numbers():

@@ -51,10 +51,11 @@ def save_correction(services, text: str, label: str | None, typed_name: str, req
     if not label:
         raise gr.Error("Pick the right label first, then save the correction.")
     saved = user_errors(services.feedback, text, label, annotator_name(typed_name, request))
-    guess = saved.event.model_prediction or "no model"
+    said = saved.event.model_prediction
+    guess = f"the model said {said}" if said else "no model yet to compare with"
     trained = f" Enough labels: **v{saved.trained_version}** was trained." if saved.trained_version else ""
     return (
-        f"Saved **{saved.event.label}** (label #{saved.event.label_id}; the model said {guess}). "
+        f"Saved **{saved.event.label}** (label #{saved.event.label_id}; {guess}). "
         f"{saved.labels_since_retrain} human labels since the last retrain.{trained}"
     )
 

@@ -214,14 +214,16 @@ def api_router(services, user) -> APIRouter:
 
 
 def health_router(services) -> APIRouter:
-    """``GET /health``: 200 with the current version when a model exists and the store answers, else 503."""
+    """``GET /health``: 200 with the current version when a model exists and the store answers (200 with status
+    ``cold_start`` before v1 when there are no seed labels: the app serves labelling), else 503."""
     router = APIRouter(tags=["health"], default_response_class=SafeJSONResponse)
 
     @router.get("/health")
     def health() -> JSONResponse:
         """Whether the app can serve: a current model and a label store that answers and takes writes."""
         version = services.serving_version()  # a damaged current version is served around: report who serves
-        if not version:
+        cold = not version and not services.model_notice and not services.has_seed_labels()
+        if not version and not cold:
             return _unavailable(
                 services.model_notice
                 or "No model yet: the app trains v1 when it starts (or run `python -m hloop train`)."
@@ -236,6 +238,9 @@ def health_router(services) -> APIRouter:
         except Exception as exc:  # noqa: BLE001 - any failure to reach the store makes the app unhealthy
             log.warning("health check: label store unreachable: %s", exc)
             return _unavailable(f"The label store is unreachable: {str(exc)[:200]}")
+        if cold:  # a cold start serves: annotators label, and v1 trains by itself once there are enough labels
+            return SafeJSONResponse({"status": "cold_start", "model_version": None, **counters,
+                                     "detail": services.readiness()})  # fmt: skip
         notice = {"notice": services.model_notice} if services.model_notice else {}
         return SafeJSONResponse({"status": "ok", "model_version": version, **counters, **notice})
 
