@@ -43,6 +43,14 @@ def progress_callback(progress: gr.Progress) -> Callable[[float, str], None]:
     return report
 
 
+def shown_number(value: object, digits: int = 3) -> object:
+    """A score as the tables show it: rounded to ``digits`` (never a raw float like 0.8303947368421053); empty for
+    None; anything else as it is."""
+    if value is None:
+        return ""
+    return round(value, digits) if isinstance(value, float) else value
+
+
 class Refresh(NamedTuple):
     """What a tab re-reads when the page loads or the tab is selected: ``fn(*inputs) -> outputs``."""
 

@@ -40,8 +40,8 @@ def version_row(card: ModelCard, serving: int = 0) -> list:
         (card.created_at or "").replace("T", " ")[:19],
         "" if card.parent is None else f"v{card.parent}",
         *(("", "", "") if t is None else (t.seed_labels, t.human_labels, t.feedback_weight)),
-        round(m.accuracy, 4) if m else "too few eval labels",
-        round(m.f1_macro, 4) if m else "",
+        round(m.accuracy, 3) if m else "too few eval labels",
+        round(m.f1_macro, 3) if m else "",
         card.promotion_status,
         current_mark(card, serving),
     ]
@@ -101,8 +101,10 @@ def metrics_text(card: ModelCard | None) -> str:
         "| label | precision | recall | F1 | support |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for name, c in m.per_class.items():
-        lines.append(f"| {name} | {c.precision:.3f} | {c.recall:.3f} | {c.f1:.3f} | {c.support} |")
+    order = list(m.confusion_matrix.labels)  # the confusion matrix's order (the label set's), then any others
+    for name in order + [n for n in m.per_class if n not in order]:
+        if (c := m.per_class.get(name)) is not None:
+            lines.append(f"| {name} | {c.precision:.3f} | {c.recall:.3f} | {c.f1:.3f} | {c.support} |")
     return "\n".join(lines)
 
 

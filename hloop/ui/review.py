@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from hloop.ui.common import UI, Refresh, annotator_name, label_picker, user_errors
+from hloop.ui.common import UI, Refresh, annotator_name, label_picker, shown_number, user_errors
 
 # Installed when the tab is first shown: K keeps, A relabels to the suggestion, while the Review tab is showing and
 # the focus is not in a text field.
@@ -31,7 +31,15 @@ SHOWN = 20
 def suspect_rows(suspects: list[dict]) -> list[list]:
     """Rows of the review list table."""
     return [
-        [s["example_id"], s["label"], s["annotator"], s["suggestion"], s["score"], s["reason"], s["text"][:200]]
+        [
+            s["example_id"],
+            s["label"],
+            s["annotator"],
+            s["suggestion"],
+            shown_number(s["score"]),
+            s["reason"],
+            s["text"][:200],
+        ]  # fmt: skip
         for s in suspects
     ]
 
@@ -111,8 +119,10 @@ def build(services, annotator: gr.Textbox) -> Refresh:
 def agreement_tables(services) -> tuple[list[list], list[list]]:
     """(pairs of annotators, annotators vs consensus) as table rows."""
     result = user_errors(services.agreement)
-    pairs = [[p["annotators"], p["items"], p["agreement"], p["kappa"]] for p in result["pairs"]]
-    people = [[a["annotator"], a["items"], a["agreement_with_consensus"]] for a in result["annotators"]]
+    pairs = [
+        [p["annotators"], p["items"], shown_number(p["agreement"]), shown_number(p["kappa"])] for p in result["pairs"]
+    ]
+    people = [[a["annotator"], a["items"], shown_number(a["agreement_with_consensus"])] for a in result["annotators"]]
     return pairs, people
 
 
@@ -134,8 +144,11 @@ def agreement_panel(services) -> None:
 def live_quality_tables(services) -> tuple[list[list], list[list]]:
     """(per version, per annotator for the current version) rows of the live-quality panel."""
     result = user_errors(services.live_quality)
-    versions = [[f"v{v['version']}", v["eval_accuracy"], v["labels"], v["agreement"]] for v in result["versions"]]
-    people = [[a["annotator"], a["labels"], a["agreement"]] for a in result["annotators"]]
+    versions = [
+        [f"v{v['version']}", shown_number(v["eval_accuracy"]), v["labels"], shown_number(v["agreement"])]
+        for v in result["versions"]
+    ]
+    people = [[a["annotator"], a["labels"], shown_number(a["agreement"])] for a in result["annotators"]]
     return versions, people
 
 

@@ -63,3 +63,13 @@ def test_wilson_interval_matches_a_known_value():
 def test_macro_f1_interval_is_deterministic():
     matrix = np.array([[40, 10], [5, 45]])
     assert macro_f1_interval(matrix) == macro_f1_interval(matrix)
+
+
+def test_a_perfect_score_on_few_texts_has_an_interval_that_is_not_zero_wide():
+    matrix = np.diag([13, 13, 13])  # 39 eval texts, none wrong
+    low, high = macro_f1_interval(matrix)
+    assert high == 1.0 and low < 0.95, "39 texts cannot prove macro-F1 is exactly 1"
+    assert low == wilson_interval(39, 39)[0]
+    noisy = np.array([[12, 1, 0], [0, 13, 0], [0, 0, 13]])
+    low, high = macro_f1_interval(noisy)
+    assert low < high < 1.0 + 1e-12

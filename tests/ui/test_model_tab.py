@@ -35,3 +35,19 @@ def test_promoting_a_version_that_is_not_held_back_says_what_to_use_instead(trai
         model.promote(trained, "v1")
     assert "python -m hloop" not in str(caught.value)
     assert "above" in " ".join(model.gate_lines(replace(trained.card(), status="held back", version=9, current=False)))
+
+
+def test_the_per_label_table_follows_the_confusion_matrix_order_and_tables_round(trained):
+    card = trained.card()
+    rows = [
+        line.split("|")[1].strip()
+        for line in model.metrics_text(card).splitlines()
+        if line.startswith("| ") and not line.startswith(("| label", "| ---"))
+    ]
+    assert rows == list(card.metrics.confusion_matrix.labels) == list(trained.label_set.names)
+    from hloop.ui import review
+
+    row = review.suspect_rows([{"example_id": 1, "label": "alpha", "annotator": "ana", "suggestion": "beta",
+                                "score": 0.8303947368421053, "reason": "model", "text": "t"}])[0]  # fmt: skip
+    assert row[4] == 0.83
+    assert model.version_row(card)[model.COLUMNS.index("accuracy")] == round(card.metrics.accuracy, 3)
