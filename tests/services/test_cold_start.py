@@ -109,4 +109,3 @@ def test_the_cold_start_says_what_held_out_labels_are_for_and_when_metrics_appea
             pytest.skip("v1 trained before any label was held out")  # the hash order decides; not with seed 0
     said = services.readiness()
     assert f"{held} of your labels are held out to measure the model, so they do not count toward v1" in said
-
