@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     eval_share: float = 0.2  # share carved for eval, or of human labels held out when there are no gold labels
     min_per_label: int = 3  # cold start: human labels per label before v1 trains by itself
     title: str = "HumanLoopML"
+    label_descriptions: Path | None = None  # JSON or YAML: label -> sentence, or {description, examples}
+    guidelines: Path | None = None  # Markdown shown on the Label queue tab (key H)
     database_url: str = "sqlite:///data/hloop.db"
     models_dir: Path = Path("models")
     seed_size: int | str = 1000

@@ -3,62 +3,13 @@ nine; a searchable dropdown for the rest), Skip and Undo."""
 
 from __future__ import annotations
 
-import json
-
 import gradio as gr
 
 from hloop.core.errors import HLoopError
 from hloop.core.records import QueueItem
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
+from hloop.data.guidance import LabelGuide, read_descriptions, read_guidelines
 from hloop.ui.common import MAX_RADIO_LABELS, UI, Refresh, annotator_name, user_errors
-
-# Installed once per page: a key press clicks the matching button, but only while the queue tab is showing
-# and the focus is not in a text field (so typing a name or a text never labels anything). A label or skip key
-# answers the item on screen once: further such keys are ignored until the next item is shown (or, after a
-# refusal that leaves the item on screen, for PENDING_MS); Undo lifts that, as it shows the undone item again.
-SHORTCUTS_JS = """
-() => {
-  if (window.__hloopShortcuts) return;
-  window.__hloopShortcuts = true;
-  const ids = __IDS__;
-  const typing = new Set(["text", "search", "number", "password", "email", "url", ""]);
-  const shownId = () => {
-    const field = document.querySelector("#queue-item-id textarea, #queue-item-id input");
-    return field ? field.value : "";
-  };
-  let answered = null;  // {id, at}: the item a label or skip key was last sent for
-  document.addEventListener("click", (event) => {  // Undo (key or mouse) brings an answered item back
-    if (event.target instanceof Element && event.target.closest("#queue-undo")) answered = null;
-  }, true);
-  document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-    const target = event.target;
-    if (target && (target.isContentEditable || target.tagName === "TEXTAREA" || target.tagName === "SELECT"
-        || (target.tagName === "INPUT" && typing.has(target.type)))) return;
-    const button = document.getElementById(ids[event.key.toLowerCase()]);
-    if (!button || button.offsetParent === null || button.disabled) return;
-    event.preventDefault();
-    if (button.id !== "queue-undo") {
-      const id = shownId();
-      if (answered && answered.id === id && Date.now() - answered.at < __PENDING_MS__) return;
-      answered = {id, at: Date.now()};
-    }
-    button.click();
-  });
-}
-"""
-PENDING_MS = 4000
-
-
-def shortcuts(n_labels: int) -> dict[str, str]:
-    """Key -> button id: 1-9 for the first nine labels, S to skip, U to undo."""
-    keys = {str(i + 1): f"queue-topic-{i + 1}" for i in range(min(n_labels, MAX_RADIO_LABELS))}
-    return {**keys, "s": "queue-skip", "u": "queue-undo"}
-
-
-def shortcuts_js(n_labels: int) -> str:
-    """The page script that installs the keyboard shortcuts."""
-    return SHORTCUTS_JS.replace("__IDS__", json.dumps(shortcuts(n_labels))).replace("__PENDING_MS__", str(PENDING_MS))
 
 
 def strategy_choices() -> list[tuple[str, str]]:
@@ -203,6 +154,27 @@ def show_tab(services, item: QueueItem | None, typed_name: str, strategy: str, s
         return None, "", "", str(exc.message), counters_line(services, session_count)
 
 
+def guidance(services) -> tuple[dict[str, LabelGuide], str | None]:
+    """(label descriptions, guidelines) of ``HLOOP_LABEL_DESCRIPTIONS`` and ``HLOOP_GUIDELINES``, read and checked
+    (InvalidInputError saying what to fix); empty when unset."""
+    s, names = services.settings, services.label_set.names
+    guides = read_descriptions(s.label_descriptions, names) if s.label_descriptions else {}
+    return guides, read_guidelines(s.guidelines) if s.guidelines else None
+
+
+def label_legend(names: list[str], guides: dict[str, LabelGuide]) -> str:
+    """What each label means (``HLOOP_LABEL_DESCRIPTIONS``), with its key for the first nine, as Markdown."""
+    lines = []
+    for i, name in enumerate(names):
+        guide = guides.get(name)
+        if guide is None:
+            continue
+        key = f"{i + 1} · " if i < MAX_RADIO_LABELS else ""
+        examples = "; ".join(f"“{e}”" for e in guide.examples)
+        lines.append(f"- **{key}{name}**: {guide.description}" + (f" (e.g. {examples})" if examples else ""))
+    return "\n".join(lines)
+
+
 def build(services, annotator: gr.Textbox) -> Refresh:
     """Render the Label queue tab; returns what the app re-reads when the tab is shown."""
     names = services.label_set.to_list()
@@ -228,11 +200,24 @@ def build(services, annotator: gr.Textbox) -> Refresh:
         with gr.Row(equal_height=True):
             picker = gr.Dropdown(names, label="Any label (type to search)", filterable=True, elem_id="queue-picker")
             pick_button = gr.Button("Save this label", elem_id="queue-pick-save")
+    guides, rules = guidance(services)
+    if guides:
+        gr.Markdown(label_legend(names, guides), elem_id="queue-descriptions")
     gr.Markdown(
-        f"Keyboard: **1–{len(keyed)}** pick a label · **S** skip · **U** undo your last label "
-        "(while the focus is not in a text field).",
+        f"Keyboard: **1–{len(keyed)}** pick a label · **S** skip · **U** undo your last label"
+        + (" · **H** guidelines (Esc closes)" if rules else "")
+        + " (while the focus is not in a text field).",
         elem_id="queue-shortcuts",
     )
+    if rules:
+        gr.Button("Guidelines (H)", size="sm", elem_id="queue-guidelines-open").click(
+            None, js="() => window.__hloopGuidelines(true)"
+        )
+        with gr.Column(elem_id="queue-guidelines", elem_classes=["hloop-guidelines"]):
+            gr.Markdown(rules, elem_id="queue-guidelines-text")
+            gr.Button("Close (Esc)", size="sm", elem_id="queue-guidelines-close").click(
+                None, js="() => window.__hloopGuidelines(false)"
+            )
     counters = gr.Markdown(elem_id="queue-counters")
 
     def on_next(typed_name: str, strategy_name: str, count: int, request: gr.Request):

@@ -17,7 +17,7 @@ from hloop.config import Settings, failure_line, server_address, space_storage
 from hloop.core.errors import HLoopError
 from hloop.core.values import MAX_NAME_CHARS, parse_annotator
 from hloop.services import Services
-from hloop.ui import api, correct, data, edge, model, predict, queue, rest, review
+from hloop.ui import api, correct, data, edge, model, predict, queue, queue_keys, rest, review
 from hloop.ui.auth import Login, LoginBrake
 from hloop.ui.serving import Served, serve_on_free_port
 
@@ -30,6 +30,9 @@ CSS = """
 #queue-text textarea { font-size: 1.1rem; line-height: 1.5; }
 #queue-shortcuts, #queue-counters { opacity: 0.9; }
 #queue-item-id { display: none !important; }
+.hloop-guidelines { display: none !important; }
+.hloop-guidelines.open { display: flex !important; max-height: 60vh; overflow-y: auto; border: 1px solid #ccc;
+  border-radius: 8px; padding: 0.5rem 1rem; }
 """
 INTRO = (
     "A text classifier ({labels}) that learns from you: correct its predictions, label the items it is least "
@@ -142,7 +145,7 @@ def build_demo(services: Services) -> gr.Blocks:
                 api_visibility="undocumented",
             )
         demo.load(logged_in_annotator, outputs=annotator, api_name="ui_whoami", api_visibility="undocumented")
-        demo.load(None, js=queue.shortcuts_js(len(names)))
+        demo.load(None, js=queue_keys.shortcuts_js(len(names)))
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 
@@ -180,6 +183,7 @@ def prepare() -> tuple[Settings, Services, FastAPI]:
     settings = app_settings()
     auth_pairs(settings.auth)  # a malformed HLOOP_AUTH stops the start before any work
     services = Services(settings)
+    queue.guidance(services)  # a bad descriptions or guidelines file stops the start before v1 trains
     notice = services.check_current()  # a damaged current version: say so, serve the newest intact one
     if notice:
         print(f"warning: {notice}", file=sys.stderr, flush=True)

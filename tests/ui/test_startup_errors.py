@@ -38,6 +38,8 @@ def tickets(tmp_path) -> Path:
         ({"HLOOP_AUTH": "ana"}, "not user:password"),
         ({"HLOOP_TEXT_COLUMN": "body"}, "no text column 'body'"),
         ({"HLOOP_DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/none"}, "unreachable"),
+        ({"HLOOP_LABEL_DESCRIPTIONS": "/nowhere/labels.yaml"}, "HLOOP_LABEL_DESCRIPTIONS) /nowhere/labels.yaml does"),
+        ({"HLOOP_GUIDELINES": "/nowhere/guide.md"}, "HLOOP_GUIDELINES) /nowhere/guide.md does not exist"),
     ],
 )
 def test_known_start_failures_are_one_line_and_exit_2(tmp_path, tickets, env, message):
