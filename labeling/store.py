@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -174,6 +175,17 @@ def count_human_labels(*, session: Session, after_id: int = 0) -> int:
         .where(Label.source != "seed", col(Label.undone_at).is_(None), Label.id > after_id)
     )
     return session.exec(stmt).one()
+
+
+def human_labels_by_annotator(*, session: Session, since: datetime) -> dict[str, int]:
+    """Live human label events given at or after ``since`` (UTC), counted per annotator, most first."""
+    stmt = (
+        select(Label.annotator, func.count())
+        .where(Label.source != "seed", col(Label.undone_at).is_(None), col(Label.created_at) >= since)
+        .group_by(Label.annotator)
+        .order_by(func.count().desc(), Label.annotator)
+    )
+    return {name: int(n) for name, n in session.exec(stmt).all()}
 
 
 def last_label_id(*, session: Session) -> int:

@@ -9,6 +9,7 @@ from typing import ClassVar
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hloop.config import checks
 from hloop.config.checks import EmbeddingsSetting, ModelSetting, entries, needs_embeddings, origin, proxy, within
 from hloop.core.models import AUTO, DEFAULT_EMBEDDINGS
 from hloop.core.values import MAX_WEIGHT, MIN_WEIGHT
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     title: str = "HumanLoopML"
     label_descriptions: Path | None = None  # JSON or YAML: label -> sentence, or {description, examples}
     guidelines: Path | None = None  # Markdown shown on the Label queue tab (key H)
+    session_goal: checks.SessionGoal = 0  # labels an annotator aims for in a session (0: no goal)
     database_url: str = "sqlite:///data/hloop.db"
     models_dir: Path = Path("models")
     seed_size: int | str = 1000

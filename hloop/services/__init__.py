@@ -78,6 +78,7 @@ class Services:
     # project
     settings = _Forward("project")
     label_set = _Forward("project")
+    guidance = _Forward("project")
     corpus = _Forward("project")
     hygiene = _Forward("project")
     ensure_store = _Forward("project")
@@ -119,6 +120,7 @@ class Services:
     history = _Forward("labels")
     recent_activity = _Forward("labels")
     counters = _Forward("labels")
+    progress = _Forward("labels")
     # queue
     next_item = _Forward("queue")
     submit_label = _Forward("queue")

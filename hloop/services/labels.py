@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlmodel import Session
 
@@ -16,12 +17,14 @@ from hloop.services.predictions import Predictions
 from hloop.services.project import Project
 from hloop.services.records import label_record, prediction_record
 from labeling import claims, store
+from labeling.tables import utcnow
 
 HELD_OUT = {  # the splits a human label may never reach, and why
     "eval": "the held-out eval split, which is never trained on",
     "dev": "the dev split, which chooses between model versions and is never trained on",
 }
 NOT_STORED = "its label was not stored. Try another text."
+PACE_MINUTES = 10  # the window an annotator's pace (labels per minute) is measured over
 
 
 class Labels:
@@ -47,6 +50,24 @@ class Labels:
         """Human labels in total and since the newest version was trained."""
         with self.project.session() as session:
             return self._counters(session)
+
+    def progress(self, annotator: str = "") -> dict:
+        """An annotator's day: labels today (UTC) by them and by everyone, per annotator, their pace over the last
+        ``PACE_MINUTES`` minutes (labels per minute), and the session goal (``HLOOP_SESSION_GOAL``, 0 = none)."""
+        now = utcnow()
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        with self.project.session() as session:
+            today = store.human_labels_by_annotator(session=session, since=midnight)
+            recent = store.human_labels_by_annotator(session=session, since=now - timedelta(minutes=PACE_MINUTES))
+        name = annotator.strip()
+        return {
+            "annotator": name,
+            "today": today.get(name, 0),
+            "today_all": sum(today.values()),
+            "today_by_annotator": today,
+            "per_minute": round(recent.get(name, 0) / PACE_MINUTES, 2),
+            "goal": self.project.settings.session_goal,
+        }
 
     def after_label(self, result: LabelResult) -> LabelResult:
         """After a label is stored: train v1 by itself when the cold start is over (says so in the result)."""

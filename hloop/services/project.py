@@ -16,6 +16,7 @@ from hloop.config import Settings
 from hloop.core.errors import StoreBrokenError, StoreBusyError, StoreFillError, StoreMismatchError
 from hloop.core.labels import LabelSet, held_out
 from hloop.data.corpus import Corpus, load_corpus
+from hloop.data.guidance import read_descriptions, read_guidelines
 from hloop.data.hygiene import Hygiene, KeptRows
 from hloop.data.splits import Split, carve_dev, split_train
 from hloop.services.dataset import dataset_rows, dataset_spec, first_conflict, train_rows
@@ -158,6 +159,14 @@ class Project:
     def is_held_out(self, text: str) -> bool:
         """Whether a human label on ``text`` is never trained on (eval or dev): only without gold eval labels."""
         return self.held_out_by_humans() and held_out(text, self.settings.eval_share + self.settings.dev_share)
+
+    def guidance(self) -> tuple[dict, str | None]:
+        """(what each label means, the labelling guidelines): ``HLOOP_LABEL_DESCRIPTIONS`` as ``LabelGuide``s by
+        label name and ``HLOOP_GUIDELINES`` as Markdown, read and checked (InvalidInputError saying what to fix);
+        empty when unset."""
+        s = self.settings
+        guides = read_descriptions(s.label_descriptions, self.label_set.names) if s.label_descriptions else {}
+        return guides, read_guidelines(s.guidelines) if s.guidelines else None
 
     def is_dev(self, text: str) -> bool:
         """Whether a held-out human label is a dev label: the texts whose hash lies just above the eval share

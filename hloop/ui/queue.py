@@ -8,7 +8,6 @@ import gradio as gr
 from hloop.core.errors import HLoopError
 from hloop.core.records import QueueItem
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
-from hloop.data.guidance import LabelGuide, read_descriptions, read_guidelines
 from hloop.ui.common import MAX_RADIO_LABELS, UI, Refresh, annotator_name, user_errors
 
 
@@ -17,26 +16,36 @@ def strategy_choices() -> list[tuple[str, str]]:
     return [(name.replace("_", " "), name) for name in STRATEGIES]
 
 
-def counters_line(services, session_count: int) -> str:
-    """Labelled this session, human labels in total and since the last retrain."""
+def counters_line(services, session_count: int, name: str = "") -> str:
+    """This session (against the goal, when ``HLOOP_SESSION_GOAL`` sets one), today's labels by the annotator and
+    by everyone, their pace, human labels in total and since the last retrain, and the queue's ranking."""
     counts = user_errors(services.counters)
+    day = user_errors(services.progress, name)
+    goal = day["goal"]
+    session = f"Labelled this session: **{session_count}**"
+    if goal:
+        reached = " · goal reached" if session_count >= goal else ""
+        session += f" of {goal:,} ({min(session_count / goal, 1):.0%}){reached}"
+    others = ", ".join(f"{who} {n}" for who, n in list(day["today_by_annotator"].items())[:5])
+    today = f"Today: **{day['today']}** by you, {day['today_all']} in all" if name else f"Today: {day['today_all']}"
     return (
-        f"Labelled this session: **{session_count}** · Human labels total: **{counts['labels_total']}** · "
-        f"Since last retrain: **{counts['labels_since_retrain']}** · Queue: {services.queue_status()['message']}"
+        f"{session} · {today}{f' ({others})' if others else ''} · Pace: {day['per_minute']:g}/min (last 10 min)"
+        f" · Human labels total: **{counts['labels_total']}** · Since last retrain: "
+        f"**{counts['labels_since_retrain']}** · Queue: {services.queue_status()['message']}"
     )
 
 
-def shown_item(services, item: QueueItem | None, session_count: int, note: str = ""):
+def shown_item(services, item: QueueItem | None, session_count: int, note: str = "", name: str = ""):
     """Outputs for an item (or the empty queue): state, the id on the page, text, the model's guess, counters."""
     if item is None:
         guess = "The queue is empty: every pool item is labelled or held by someone else. Import more texts."
-        return None, "", "", f"{note}{guess}", counters_line(services, session_count)
+        return None, "", "", f"{note}{guess}", counters_line(services, session_count, name)
     until = f"Item {item.example_id}, yours until {(item.claim_expires_at or '').replace('T', ' ')[:19]} UTC."
     if item.prediction is None:
         guess = f"{user_errors(services.readiness)} {until}"
     else:
         guess = f"Model v{item.model_version} guesses **{item.prediction}** ({item.confidence or 0:.0%}). {until}"
-    return item, str(item.example_id), item.text, f"{note}{guess}", counters_line(services, session_count)
+    return item, str(item.example_id), item.text, f"{note}{guess}", counters_line(services, session_count, name)
 
 
 SHOWN_OUTPUTS = 5  # what ``shown_item`` returns; the label and skip handlers return the session count too
@@ -79,8 +88,9 @@ def why_line(services, item: QueueItem | None) -> str:
 
 def next_item(services, typed_name: str, strategy: str, session_count: int, request: gr.Request | None, note=""):
     """Claim the next item for the annotator and show it."""
-    item = user_errors(services.next_item, annotator_name(typed_name, request), strategy)
-    return shown_item(services, item, session_count, note)
+    name = annotator_name(typed_name, request)
+    item = user_errors(services.next_item, name, strategy)
+    return shown_item(services, item, session_count, note, name)
 
 
 def submit(
@@ -136,34 +146,28 @@ def undo(services, typed_name: str, session_count: int, request: gr.Request | No
     back = user_errors(services.take_back, undone.example_id, name) if undone.source in ("queue", "overlap") else None
     if back is None:  # a correction, or an item someone else took meanwhile: the item on screen stays
         gr.Info(line.replace("**", ""))
-        return *(gr.skip() for _ in range(SHOWN_OUTPUTS - 1)), counters_line(services, count), count
-    return *shown_item(services, back, count, f"{line}It is back on screen: label it again. "), count
+        return *(gr.skip() for _ in range(SHOWN_OUTPUTS - 1)), counters_line(services, count, name), count
+    return *shown_item(services, back, count, f"{line}It is back on screen: label it again. ", name), count
 
 
 def show_tab(services, item: QueueItem | None, typed_name: str, strategy: str, session_count: int, request):
     """When the tab is shown: the first item at once (no click) once the annotator has a name; the item on screen
     stays when there is one."""
+    name = annotator_name(typed_name, request)
     if item is not None:
-        return *(gr.skip() for _ in range(SHOWN_OUTPUTS - 1)), counters_line(services, session_count)
-    if not annotator_name(typed_name, request).strip():
+        return *(gr.skip() for _ in range(SHOWN_OUTPUTS - 1)), counters_line(services, session_count, name)
+    if not name.strip():
         note = "Type your name in **Annotator** above, then press **Next item** (or come back to this tab)."
         return None, "", "", note, counters_line(services, session_count)
     try:
         return next_item(services, typed_name, strategy, session_count, request)
     except gr.Error as exc:  # said on the page rather than as a pop-up, as nobody pressed anything
-        return None, "", "", str(exc.message), counters_line(services, session_count)
+        return None, "", "", str(exc.message), counters_line(services, session_count, name)
 
 
-def guidance(services) -> tuple[dict[str, LabelGuide], str | None]:
-    """(label descriptions, guidelines) of ``HLOOP_LABEL_DESCRIPTIONS`` and ``HLOOP_GUIDELINES``, read and checked
-    (InvalidInputError saying what to fix); empty when unset."""
-    s, names = services.settings, services.label_set.names
-    guides = read_descriptions(s.label_descriptions, names) if s.label_descriptions else {}
-    return guides, read_guidelines(s.guidelines) if s.guidelines else None
-
-
-def label_legend(names: list[str], guides: dict[str, LabelGuide]) -> str:
-    """What each label means (``HLOOP_LABEL_DESCRIPTIONS``), with its key for the first nine, as Markdown."""
+def label_legend(names: list[str], guides: dict) -> str:
+    """What each label means (``HLOOP_LABEL_DESCRIPTIONS``, ``LabelGuide``s by name), with its key for the first
+    nine, as Markdown."""
     lines = []
     for i, name in enumerate(names):
         guide = guides.get(name)
@@ -200,7 +204,7 @@ def build(services, annotator: gr.Textbox) -> Refresh:
         with gr.Row(equal_height=True):
             picker = gr.Dropdown(names, label="Any label (type to search)", filterable=True, elem_id="queue-picker")
             pick_button = gr.Button("Save this label", elem_id="queue-pick-save")
-    guides, rules = guidance(services)
+    guides, rules = services.guidance()
     if guides:
         gr.Markdown(label_legend(names, guides), elem_id="queue-descriptions")
     gr.Markdown(

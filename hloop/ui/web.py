@@ -183,7 +183,7 @@ def prepare() -> tuple[Settings, Services, FastAPI]:
     settings = app_settings()
     auth_pairs(settings.auth)  # a malformed HLOOP_AUTH stops the start before any work
     services = Services(settings)
-    queue.guidance(services)  # a bad descriptions or guidelines file stops the start before v1 trains
+    services.guidance()  # a bad descriptions or guidelines file stops the start before v1 trains
     notice = services.check_current()  # a damaged current version: say so, serve the newest intact one
     if notice:
         print(f"warning: {notice}", file=sys.stderr, flush=True)
