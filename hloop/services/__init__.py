@@ -138,6 +138,7 @@ class Services:
     restore = _Forward("backups")
     # review
     suspects = _Forward("review")
+    annotators = _Forward("review")
     keep_label = _Forward("review")
     relabel = _Forward("review")
     disagreements = _Forward("review")

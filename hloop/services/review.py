@@ -67,22 +67,36 @@ class Review:
             "reason": reason,
         }
 
-    def suspects(self, n: int = 50) -> list[dict]:
-        """Labels most likely wrong, not yet reviewed: disagreements between annotators first, then the model's."""
+    def suspects(self, n: int = 50, annotator: str | None = None) -> list[dict]:
+        """Labels most likely wrong, not yet reviewed: disagreements between annotators first, then the model's;
+        with ``annotator``, only the labels that person gave (the ``n`` most suspect of theirs)."""
         rows, scores, suggestions = self._suspect_table()
+        who = (annotator or "").strip()
         position = {r.example_id: i for i, r in enumerate(rows)}
         out, seen = [], set()
         for eid in self.disagreements():
             i = position.get(eid)
-            if i is not None and rows[i].source != "review":
+            if i is not None and rows[i].source != "review" and (not who or rows[i].annotator == who):
                 out.append(self._review_item(rows[i], scores[i], suggestions[i], "disagreement"))
                 seen.add(eid)
         for i in np.argsort(-scores, kind="stable"):
             if len(out) >= n:
                 break
-            if rows[i].source != "review" and rows[i].example_id not in seen and scores[i] > 0:
+            if rows[i].source == "review" or rows[i].example_id in seen or scores[i] <= 0:
+                continue
+            if not who or rows[i].annotator == who:
                 out.append(self._review_item(rows[i], scores[i], suggestions[i], "model"))
         return out[:n]
+
+    def annotators(self) -> list[str]:
+        """Everyone who gave a live human label (not a review), most labels first: the Review tab's filter."""
+        with self.project.session() as session:
+            events = label_queries.live_human_labels(session=session)
+        counts: dict[str, int] = {}
+        for e in events:
+            if e.source != "review":
+                counts[e.annotator] = counts.get(e.annotator, 0) + 1
+        return sorted(counts, key=lambda name: (-counts[name], name))
 
     def keep_label(self, example_id: int, annotator: str) -> LabelResult:
         """A reviewer confirms an example's counting label (stored as a ``review`` event of the same label)."""

@@ -10,10 +10,19 @@ from hloop.core.records import QueueItem
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 from hloop.ui.common import MAX_RADIO_LABELS, UI, Refresh, annotator_name, user_errors
 
+STRATEGY_NAMES = {  # what the dropdown says for each registered strategy (the registry's names are for scripts)
+    "warmup_margin": "Most uncertain (random for the first labels) · recommended",
+    "margin": "Most uncertain: the two top labels closest",
+    "least_confidence": "Least confident top label",
+    "entropy": "Most spread-out guess (entropy)",
+    "random": "Random order",
+}
+
 
 def strategy_choices() -> list[tuple[str, str]]:
-    """(shown name, registry name) of every registered strategy."""
-    return [(name.replace("_", " "), name) for name in STRATEGIES]
+    """(shown name, registry name) of every registered strategy, the default first."""
+    names = sorted(STRATEGIES, key=lambda name: name != DEFAULT_STRATEGY)
+    return [(STRATEGY_NAMES.get(name, name.replace("_", " ")), name) for name in names]
 
 
 def counters_line(services, session_count: int, name: str = "") -> str:
@@ -196,9 +205,12 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     why = gr.Markdown(elem_id="queue-why")
     keyed = names[:MAX_RADIO_LABELS]
     with gr.Row():
-        topics = [gr.Button(f"{i + 1} · {name}", elem_id=f"queue-topic-{i + 1}") for i, name in enumerate(keyed)]
-        skip_button = gr.Button("Skip (S)", elem_id="queue-skip", variant="secondary")
-        undo_button = gr.Button("Undo (U)", elem_id="queue-undo", variant="stop")
+        narrow = {"min_width": 90}  # nine labels, Skip and Undo on one row of a laptop screen
+        topics = [
+            gr.Button(f"{i + 1} · {name}", elem_id=f"queue-topic-{i + 1}", **narrow) for i, name in enumerate(keyed)
+        ]
+        skip_button = gr.Button("Skip (S)", elem_id="queue-skip", variant="secondary", **narrow)
+        undo_button = gr.Button("Undo (U)", elem_id="queue-undo", variant="stop", **narrow)
     picker = None
     if len(names) > MAX_RADIO_LABELS:  # more labels than keys: every label in a searchable dropdown
         with gr.Row(equal_height=True):

@@ -44,11 +44,17 @@ def suspect_rows(suspects: list[dict]) -> list[list]:
     ]
 
 
-def show(services, note: str = ""):
-    """The first suspect (state, text, description), the list, and a status line."""
-    suspects = user_errors(services.suspects, SHOWN)
+EVERYONE = "everyone"
+
+
+def show(services, note: str = "", given_by: str | None = None):
+    """The first suspect (state, text, description), the list, and a status line; with ``given_by``, only that
+    annotator's labels."""
+    who = None if given_by in (None, "", EVERYONE) else given_by
+    suspects = user_errors(services.suspects, SHOWN, annotator=who)
     if not suspects:
-        return None, "", "No suspect labels left to review.", [], note
+        left = "No suspect labels left to review" + (f" among {who}'s labels." if who else ".")
+        return None, "", left, [], note
     first = suspects[0]
     why = "two annotators disagreed" if first["reason"] == "disagreement" else f"score {first['score']:.3f}"
     info = (
@@ -58,7 +64,7 @@ def show(services, note: str = ""):
     return first, first["text"], info, suspect_rows(suspects), note
 
 
-def decide(services, item: dict | None, label: str | None, typed_name: str, request: gr.Request | None):
+def decide(services, item: dict | None, label: str | None, typed_name: str, request: gr.Request | None, given_by=None):
     """Keep the shown label (``label`` None) or relabel it; then show the next suspect."""
     if item is None:
         raise gr.Error("No suspect is shown: press Refresh.")
@@ -69,7 +75,7 @@ def decide(services, item: dict | None, label: str | None, typed_name: str, requ
     else:
         user_errors(services.relabel, item["example_id"], label, who)
         note = f"Relabelled item {item['example_id']}: {item['label']} → **{label}**."
-    return show(services, note)
+    return show(services, note, given_by)
 
 
 def build(services, annotator: gr.Textbox) -> Refresh:
@@ -80,7 +86,9 @@ def build(services, annotator: gr.Textbox) -> Refresh:
         "labelled differently come first. Nothing is relabelled automatically: keep the label or change it "
         "(the history is kept, and a reviewed item leaves the list)."
     )
-    refresh = gr.Button("Refresh", elem_id="review-refresh")
+    with gr.Row(equal_height=True):
+        given_by = gr.Dropdown([EVERYONE], value=EVERYONE, label="Labels given by", scale=3, elem_id="review-given-by")
+        refresh = gr.Button("Refresh", elem_id="review-refresh", scale=1)
     text = gr.Textbox(label="Labelled text", lines=3, interactive=False, elem_id="review-text")
     info = gr.Markdown(elem_id="review-info")
     with gr.Row():
@@ -92,28 +100,38 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     status = gr.Markdown(elem_id="review-status")
     keys_line = "Keyboard: <b>K</b> keep · <b>A</b> relabel to the suggestion"
     gr.HTML(keys_line, js_on_load=SHORTCUTS_JS, elem_id="review-keys")
-    table = gr.Dataframe(headers=LIST_COLUMNS, label="Review list", interactive=False, elem_id="review-list")
+    table = gr.Dataframe(headers=LIST_COLUMNS, label="Review list", interactive=False, wrap=True, elem_id="review-list")
 
-    def on_show():
-        return show(services)
+    def on_show(who: str | None):
+        return show(services, "", who)
 
-    def on_keep(current, typed_name: str, request: gr.Request):
-        return decide(services, current, None, typed_name, request)
+    def on_tab(who: str | None):  # the filter lists everyone who has labelled so far
+        choices = [EVERYONE, *user_errors(services.annotators)]
+        kept = who if who in choices else EVERYONE
+        return *show(services, "", kept), gr.Dropdown(choices=choices, value=kept)
 
-    def on_accept(current, typed_name: str, request: gr.Request):
-        return decide(services, current, None if current is None else current["suggestion"], typed_name, request)
+    def on_keep(current, who, typed_name: str, request: gr.Request):
+        return decide(services, current, None, typed_name, request, who)
 
-    def on_relabel(current, chosen: str | None, typed_name: str, request: gr.Request):
+    def on_accept(current, who, typed_name: str, request: gr.Request):
+        suggestion = None if current is None else current["suggestion"]
+        return decide(services, current, suggestion, typed_name, request, who)
+
+    def on_relabel(current, chosen: str | None, who, typed_name: str, request: gr.Request):
         if not chosen:
             raise gr.Error("Pick a label first.")
-        return decide(services, current, chosen, typed_name, request)
+        return decide(services, current, chosen, typed_name, request, who)
 
     shown = [item, text, info, table, status]
-    refresh.click(on_show, outputs=shown, api_name="ui_review_list", **UI)
-    keep.click(on_keep, inputs=[item, annotator], outputs=shown, api_name="ui_review_keep", **UI)
-    accept.click(on_accept, inputs=[item, annotator], outputs=shown, api_name="ui_review_accept", **UI)
-    relabel.click(on_relabel, inputs=[item, picker, annotator], outputs=shown, api_name="ui_review_relabel", **UI)
-    return Refresh(on_show, [], shown)
+    in_place = {"show_progress": "minimal", **UI}  # the list keeps its rows while it updates
+    refresh.click(on_show, inputs=given_by, outputs=shown, api_name="ui_review_list", **in_place)
+    given_by.input(on_show, inputs=given_by, outputs=shown, api_name="ui_review_given_by", **in_place)
+    keep.click(on_keep, inputs=[item, given_by, annotator], outputs=shown, api_name="ui_review_keep", **in_place)
+    accept.click(on_accept, inputs=[item, given_by, annotator], outputs=shown, api_name="ui_review_accept", **in_place)
+    relabel.click(
+        on_relabel, inputs=[item, picker, given_by, annotator], outputs=shown, api_name="ui_review_relabel", **in_place
+    )
+    return Refresh(on_tab, [given_by], [*shown, given_by])
 
 
 def agreement_tables(services) -> tuple[list[list], list[list]]:

@@ -29,6 +29,7 @@ def test_review_in_a_browser(launch, ag_news_dir, tmp_path, browser_page):
     assert second["example_id"] != first["example_id"]
     page.locator("#review-accept").click()
     page.locator("#review-status").get_by_text(f"Relabelled item {second['example_id']}", exact=False).wait_for()
+    expect(page.locator("#review-given-by input")).to_have_value("everyone")  # the filter (seed labels only here)
 
     page.get_by_role("tab", name="Data").click()
     page.locator("#data-agreement").click()

@@ -53,3 +53,12 @@ def test_the_queue_tab_shows_the_first_item_by_itself_once_there_is_a_name(train
     assert all(o == {"__type__": "update"} for o in again[:4]), "the item on screen stays"
     bad = queue.show_tab(trained, None, "x" * 101, "default", 0, None)
     assert bad[0] is None and bad[3], "a refused name is said on the page"
+
+
+def test_the_strategy_list_says_what_each_strategy_does_and_starts_with_the_default():
+    from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
+
+    choices = queue.strategy_choices()
+    assert [value for _, value in choices][0] == DEFAULT_STRATEGY
+    assert {value for _, value in choices} == set(STRATEGIES)
+    assert all("_" not in shown for shown, _ in choices), "no internal names on the page"
