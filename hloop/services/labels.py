@@ -149,15 +149,18 @@ class Labels:
             return [label_record(lab, ex, self.project.label_set) for lab, ex in events]
 
     def recent_activity(self, limit: int = 50) -> list[LabelEvent]:
-        """Predictions shown in the app (not yet labelled) and human label events, newest first."""
+        """Predictions shown in the app (not yet labelled; none of an eval or dev text) and human label events,
+        newest first."""
         labels = self.project.label_set
         with self.project.session() as session:
             events = [
                 (lab.created_at, label_record(lab, ex, labels))
                 for lab, ex in store.label_history(session=session, limit=limit)
             ]
-            events += [
-                (p.created_at, prediction_record(p, labels)) for p in store.recent_predictions(limit, session=session)
+            events += [  # a prediction of an eval or dev text can never be saved as a correction: not listed
+                (p.created_at, prediction_record(p, labels))
+                for p in store.recent_predictions(limit, session=session)
+                if not self.project.guarded_split(p.text)
             ]
         events.sort(key=lambda pair: pair[0], reverse=True)
         return [record for _when, record in events[:limit]]

@@ -12,21 +12,34 @@ HISTORY_ROWS = 50
 
 
 def history_rows(services) -> list[list]:
-    """The newest predictions shown in the app and label events as table rows (undone ones marked)."""
-    return [
-        [
-            event.label_id or "",
-            event.example_id or "",
-            event.text,
-            event.model_prediction or "",
-            event.label or "",
-            event.annotator,
-            event.created_at.replace("T", " ")[:19],
-            "" if event.model_version is None else f"v{event.model_version}",
-            "undone" if event.undone else event.source,
-        ]
-        for event in user_errors(services.recent_activity, HISTORY_ROWS)
-    ]
+    """The newest predictions shown in the app and label events as table rows: an undone label is marked
+    ``undone``, and one a newer label of the same example replaced ``replaced by #N``."""
+    rows, newest = [], {}  # example id -> its newest live label's id (events come newest first)
+    for event in user_errors(services.recent_activity, HISTORY_ROWS):
+        status = "undone" if event.undone else event.source
+        if event.label_id and not event.undone and event.example_id:
+            later = newest.setdefault(event.example_id, event.label_id)
+            status = status if later == event.label_id else f"replaced by #{later}"
+        rows.append(
+            [
+                event.label_id or "",
+                event.example_id or "",
+                event.text,
+                event.model_prediction or "",
+                event.label or "",
+                event.annotator,
+                event.created_at.replace("T", " ")[:19],
+                "" if event.model_version is None else f"v{event.model_version}",
+                status,
+            ]
+        )
+    return rows
+
+
+def refused(message: str) -> tuple:
+    """A refused change: said in the status line (and a pop-up), the table left as it is (not an error panel)."""
+    gr.Warning(message)
+    return f"**Not changed:** {message}", gr.skip()
 
 
 def relabel(services, example_id: float | None, text: str, topic: str | None, typed_name: str, request: gr.Request):
@@ -80,10 +93,16 @@ def build(services, annotator: gr.Textbox) -> Refresh:
         return row[1] or None, row[4] or None, row[TEXT_COLUMN]
 
     def on_change(example_id: float | None, text: str, topic_name: str | None, typed_name: str, request: gr.Request):
-        return relabel(services, example_id, text, topic_name, typed_name, request)
+        try:
+            return relabel(services, example_id, text, topic_name, typed_name, request)
+        except gr.Error as exc:
+            return refused(str(exc.message))
 
     def on_undo(typed_name: str, request: gr.Request):
-        return undo_last(services, typed_name, request)
+        try:
+            return undo_last(services, typed_name, request)
+        except gr.Error as exc:
+            return refused(str(exc.message))
 
     refresh.click(on_refresh, outputs=table, api_name="ui_history", **UI)
     table.select(on_select, outputs=[example, topic, picked_text], api_name="ui_pick_row", **UI)

@@ -77,6 +77,7 @@ def test_the_loop_in_a_browser(launch, real, tmp_path, browser_page):
     page.locator("#queue-shortcuts").click()  # focus away from text fields
     page.keyboard.press("2")
     guess.get_by_text(f"Saved {names[1]}", exact=False).wait_for()
+    page.locator("#queue-why").get_by_text("Words behind the guess", exact=False).wait_for()  # a person reads it
     page.keyboard.press(str(len(names)))
     guess.get_by_text(f"Saved {names[-1]}", exact=False).wait_for()
     page.locator("#queue-counters").get_by_text(re.compile(r"Labelled this session: 2")).wait_for()

@@ -3,6 +3,8 @@ label result, the Correct tab's events and the import report."""
 
 from __future__ import annotations
 
+import pytest
+
 from hloop.core.records import QueueItem
 from hloop.ui import correct, data, predict, queue
 
@@ -62,3 +64,21 @@ def test_the_strategy_list_says_what_each_strategy_does_and_starts_with_the_defa
     assert [value for _, value in choices][0] == DEFAULT_STRATEGY
     assert {value for _, value in choices} == set(STRATEGIES)
     assert all("_" not in shown for shown, _ in choices), "no internal names on the page"
+
+
+def test_the_correct_tab_marks_replaced_labels_and_hides_predictions_it_could_never_save(trained):
+    eval_text = trained.corpus().eval_texts[0]
+    trained.predict(eval_text, record_for="ana")
+    trained.predict("a text shown to ana", record_for="ana")
+    texts = [row[2] for row in correct.history_rows(trained)]
+    assert "a text shown to ana" in texts and eval_text not in texts, "an eval text can never be a correction"
+    correct.relabel(trained, None, "a text shown to ana", "gamma", "ana", None)
+    _status, rows = correct.relabel(trained, None, "a text shown to ana", "beta", "ana", None)
+    mine = [row for row in rows if row[2] == "a text shown to ana" and row[0]]
+    assert mine[0][-1] == "correction" and mine[1][-1] == f"replaced by #{mine[0][0]}"
+
+
+def test_a_refused_change_keeps_the_table(trained):
+    with pytest.warns(UserWarning, match="does not exist"):  # a pop-up in the app; a warning outside it
+        status, table = correct.refused("Example 999 does not exist.")
+    assert status == "**Not changed:** Example 999 does not exist." and table == {"__type__": "update"}
