@@ -45,19 +45,22 @@ def counters_line(services, session_count: int, name: str = "") -> str:
 
 
 def shown_item(services, item: QueueItem | None, session_count: int, note: str = "", name: str = ""):
-    """Outputs for an item (or the empty queue): state, the id on the page, text, the model's guess, counters."""
+    """Outputs for an item (or the empty queue): state, the id on the page, text, the model's guess, why it
+    guesses so, counters. (The why line was once an event of its own on the item's change; a label key pressed
+    while it ran could stay queued for good in Gradio, so it is made here, a few milliseconds.)"""
     if item is None:
         guess = "The queue is empty: every pool item is labelled or held by someone else. Import more texts."
-        return None, "", "", f"{note}{guess}", counters_line(services, session_count, name)
+        return None, "", "", f"{note}{guess}", "", counters_line(services, session_count, name)
     until = f"Item {item.example_id}, yours until {(item.claim_expires_at or '').replace('T', ' ')[:19]} UTC."
     if item.prediction is None:
         guess = f"{user_errors(services.readiness)} {until}"
     else:
         guess = f"Model v{item.model_version} guesses **{item.prediction}** ({item.confidence or 0:.0%}). {until}"
-    return item, str(item.example_id), item.text, f"{note}{guess}", counters_line(services, session_count, name)
+    why = why_line(services, item)
+    return item, str(item.example_id), item.text, f"{note}{guess}", why, counters_line(services, session_count, name)
 
 
-SHOWN_OUTPUTS = 5  # what ``shown_item`` returns; the label and skip handlers return the session count too
+SHOWN_OUTPUTS = 6  # what ``shown_item`` returns; the label and skip handlers return the session count too
 
 
 def answered_item(item: QueueItem | None, shown_id: str | int | None) -> QueueItem | None:
@@ -233,9 +236,7 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     def on_show(count: int, typed_name: str, request: gr.Request):
         return counters_line(services, count, annotator_name(typed_name, request))
 
-    shown = [item, shown_id, text, guess, counters]
-    # the explanation follows the item in its own event, so showing the next item never waits for it
-    item.change(lambda current: why_line(services, current), inputs=[item], outputs=[why], show_progress="hidden", **UI)
+    shown = [item, shown_id, text, guess, why, counters]
     fetch.click(on_next, inputs=[annotator, strategy, session_count], outputs=shown, api_name="ui_next_item", **UI)
     for i, (button, name) in enumerate(zip(topics, keyed, strict=True)):
         button.click(

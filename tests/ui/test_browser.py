@@ -78,13 +78,8 @@ def test_the_loop_in_a_browser(launch, real, tmp_path, browser_page):
     page.locator("#queue-shortcuts").click()  # focus away from text fields
     page.keyboard.press("2")
     guess.get_by_text(f"Saved {names[1]}", exact=False).wait_for()
-    page.locator("#queue-why").get_by_text("Words behind the guess", exact=False).wait_for()  # a person reads it
     page.keyboard.press(str(len(names)))
-    try:  # KNOWN: about 1 request in 30 stays pending in Gradio (the server idle); a person presses again
-        guess.get_by_text(f"Saved {names[-1]}", exact=False).wait_for(timeout=9000)
-    except Exception:
-        page.keyboard.press(str(len(names)))  # the page's 4 s guard is over: sent again, for the item on screen
-        guess.get_by_text(f"Saved {names[-1]}", exact=False).wait_for()
+    guess.get_by_text(f"Saved {names[-1]}", exact=False).wait_for()
     page.locator("#queue-counters").get_by_text(re.compile(r"Labelled this session: 2")).wait_for()
     shoot(page, shots, "3-queue")
 

@@ -10,7 +10,8 @@ from hloop.ui import correct, data, predict, queue
 
 
 def test_the_queue_tab_shows_submits_and_undoes_a_claimed_item(trained):
-    item, shown_id, text, guess, _counters = queue.next_item(trained, "ana", "default", 0, None)
+    item, shown_id, text, guess, why, _counters = queue.next_item(trained, "ana", "default", 0, None)
+    assert why.startswith("Words behind the guess:"), "why the model guesses so comes with the item"
     assert isinstance(item, QueueItem) and text == item.text and item.claim_expires_at is not None
     assert shown_id == str(item.example_id), "the page holds the id of the item it shows"
     assert f"Model v1 guesses **{item.prediction}**" in guess and f"Item {item.example_id}, yours until" in guess
