@@ -162,6 +162,21 @@ def undo(services, typed_name: str, session_count: int, request: gr.Request | No
     return *shown_item(services, back, count, f"{line}It is back on screen: label it again. ", name), count
 
 
+def show_tab(services, item: QueueItem | None, typed_name: str, strategy: str, session_count: int, request):
+    """When the tab is shown: the first item at once (no click) once the annotator has a name; the item on screen
+    stays when there is one."""
+    name = annotator_name(typed_name, request)
+    if item is not None:
+        return *(gr.skip() for _ in range(SHOWN_OUTPUTS - 1)), counters_line(services, session_count, name)
+    if not name.strip():
+        note = "Type your name in **Annotator** above, then press **Next item** (or come back to this tab)."
+        return None, "", "", note, "", counters_line(services, session_count)
+    try:
+        return next_item(services, typed_name, strategy, session_count, request)
+    except gr.Error as exc:  # said on the page rather than as a pop-up, as nobody pressed anything
+        return None, "", "", str(exc.message), "", counters_line(services, session_count, name)
+
+
 def label_legend(names: list[str], guides: dict) -> str:
     """What each label means (``HLOOP_LABEL_DESCRIPTIONS``, ``LabelGuide``s by name), with its key for the first
     nine, as Markdown."""
@@ -233,8 +248,8 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     def on_undo(typed_name: str, count: int, request: gr.Request):
         return undo(services, typed_name, count, request)
 
-    def on_show(count: int, typed_name: str, request: gr.Request):
-        return counters_line(services, count, annotator_name(typed_name, request))
+    def on_show(current, typed_name: str, strategy_name: str, count: int, request: gr.Request):
+        return show_tab(services, current, typed_name, strategy_name, count, request)
 
     shown = [item, shown_id, text, guess, why, counters]
     fetch.click(on_next, inputs=[annotator, strategy, session_count], outputs=shown, api_name="ui_next_item", **UI)
@@ -272,7 +287,7 @@ def build(services, annotator: gr.Textbox) -> Refresh:
         api_name="ui_undo_queue",
         **UI,
     )
-    return Refresh(on_show, [session_count, annotator], [counters])
+    return Refresh(on_show, [item, annotator, strategy, session_count], shown)
 
 
 def _submitter(services, topic: str):

@@ -47,6 +47,18 @@ def test_a_correction_and_an_import_are_reported(trained, tmp_path):
     assert [row for row, _reason in rejected] == [4]
 
 
+def test_the_queue_tab_shows_the_first_item_by_itself_once_there_is_a_name(trained):
+    nameless = queue.show_tab(trained, None, "", "default", 0, None)
+    assert nameless[0] is None and "Type your name" in nameless[3]
+    item, shown_id, text, guess, why, _counters = queue.show_tab(trained, None, "ana", "default", 0, None)
+    assert item is not None and shown_id == str(item.example_id) and text == item.text and "guesses" in guess
+    assert why.startswith("Words behind the guess:")
+    again = queue.show_tab(trained, item, "ana", "default", 0, None)
+    assert all(o == {"__type__": "update"} for o in again[:5]), "the item on screen stays"
+    bad = queue.show_tab(trained, None, "x" * 101, "default", 0, None)
+    assert bad[0] is None and bad[3], "a refused name is said on the page"
+
+
 def test_the_strategy_list_says_what_each_strategy_does_and_starts_with_the_default():
     from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 
