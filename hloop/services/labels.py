@@ -58,14 +58,19 @@ class Labels:
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         with self.project.session() as session:
             today = store.human_labels_by_annotator(session=session, since=midnight)
-            recent = store.human_labels_by_annotator(session=session, since=now - timedelta(minutes=PACE_MINUTES))
-        name = annotator.strip()
+            window = now - timedelta(minutes=PACE_MINUTES)
+            recent = store.human_labels_by_annotator(session=session, since=window)
+            name = annotator.strip()
+            first = store.first_label_at(name, session=session, since=window) if name else None
+        # the pace over the time since their first label in the window (at least a minute): 4 labels in the first
+        # 30 seconds are 4/min, not 0.4/min
+        minutes = PACE_MINUTES if first is None else max(1.0, (now - first).total_seconds() / 60)
         return {
             "annotator": name,
             "today": today.get(name, 0),
             "today_all": sum(today.values()),
             "today_by_annotator": today,
-            "per_minute": round(recent.get(name, 0) / PACE_MINUTES, 2),
+            "per_minute": round(recent.get(name, 0) / minutes, 1),
             "goal": self.project.settings.session_goal,
         }
 
