@@ -31,6 +31,8 @@ CSS = """
 #queue-shortcuts, #queue-counters { opacity: 0.9; }
 #queue-item-id { display: none !important; }
 .hloop-guidelines { display: none !important; }
+#annotator textarea:disabled, #annotator input:disabled { background: var(--background-fill-secondary);
+  color: var(--body-text-color-subdued); cursor: not-allowed; box-shadow: none; }
 .hloop-guidelines.open { display: flex !important; max-height: 60vh; overflow-y: auto; border: 1px solid #ccc;
   border-radius: 8px; padding: 0.5rem 1rem; }
 """
@@ -80,7 +82,8 @@ def launch_options(login: Login | None, settings: Settings | None = None) -> dic
         "theme": gr.themes.Soft(),
         "css": CSS,
         "auth": login.gradio_auth if login else None,
-        "auth_message": "Log in; your user name is recorded with every label you give.",
+        "auth_message": f"{settings.title if settings else 'HumanLoopML'}: log in. Your user name is recorded with "
+        "every label you give.",
         "ssr_mode": False,
     }
 
@@ -115,12 +118,14 @@ def build_demo(services: Services) -> gr.Blocks:
     shown = ", ".join(names[:12]) + (f", … ({len(names)} labels)" if len(names) > 12 else "")
     with gr.Blocks(title=services.settings.title) as demo:
         gr.Markdown(f"# {services.settings.title}\n{INTRO.format(labels=shown)}")
-        annotator = gr.Textbox(
-            label="Annotator (your name, saved with every label)",
-            max_length=MAX_NAME_CHARS,
-            placeholder="e.g. ana",
-            elem_id="annotator",
-        )
+        with gr.Row(equal_height=True):
+            annotator = gr.Textbox(
+                label="Annotator (your name, saved with every label)",
+                max_length=MAX_NAME_CHARS,
+                placeholder="e.g. ana",
+                elem_id="annotator",
+            )
+            logout = gr.Button("Log out", link="logout", visible=False, scale=0, min_width=120, elem_id="logout")
         with gr.Tabs():
             with gr.Tab("Predict", id="predict"):
                 predict.build(services, annotator)
@@ -144,17 +149,19 @@ def build_demo(services: Services) -> gr.Blocks:
                 api_name=f"ui_show_{name}",
                 api_visibility="undocumented",
             )
-        demo.load(logged_in_annotator, outputs=annotator, api_name="ui_whoami", api_visibility="undocumented")
+        demo.load(logged_in_annotator, outputs=[annotator, logout], api_name="ui_whoami", api_visibility="undocumented")
         demo.load(None, js=queue_keys.shortcuts_js(len(names)))
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 
 
 def logged_in_annotator(request: gr.Request):
-    """With login on, the annotator is the logged-in user and cannot be changed on the page."""
+    """With login on, the annotator is the logged-in user and cannot be changed on the page (it says so, and a
+    Log out button shows)."""
     if request is not None and request.username:
-        return gr.Textbox(value=request.username, interactive=False)
-    return gr.skip()
+        label = f"Annotator: logged in as {request.username} (log out to label as someone else)"
+        return gr.Textbox(value=request.username, label=label, interactive=False), gr.Button(visible=True)
+    return gr.skip(), gr.skip()
 
 
 def ensure_model(services: Services) -> None:

@@ -36,6 +36,7 @@ def test_the_loop_in_a_browser(launch, real, tmp_path, browser_page):
     page = browser_page
     page.goto(launch(trained))
     page.locator("#annotator input, #annotator textarea").first.fill("ana")
+    expect(page.locator("#logout")).to_be_hidden()  # no login, no Log out
 
     # Predict, then save a correction
     page.locator("#predict-text textarea").fill(first_text)
