@@ -51,22 +51,29 @@ class Quality:
 
     def live_quality(self) -> dict:
         """Per version, how often human labels given after it was trained agreed with its guess; per annotator
-        for the current version: the first sign of drift or of an annotator who struggles."""
+        for the current version, or, until it has fresh labels of its own (just after a retrain or rollback), for
+        the newest version that has (``annotators_version``; None when no version has any): the first sign of
+        drift or of an annotator who struggles."""
         versions = self.project.registry.versions()
         current = self.project.registry.current_version()
         with self.project.session() as session:
             events = label_queries.live_human_labels(session=session)
-        out = {"current": current, "versions": [], "annotators": []}
+        out = {"current": current, "versions": [], "annotators": [], "annotators_version": None}
+        fresh_by_version = {}
         for v in versions:
             card = self.project.registry.card(v)
             since = card.last_label_id
             fresh = [e for e in events if e.id > since and e.model_version == v and e.model_prediction is not None]
             accuracy = None if card.metrics is None else card.metrics.accuracy
             out["versions"].append({"version": v, "eval_accuracy": accuracy, **_agree(fresh)})
-            if v == current:
-                for who in sorted({e.annotator for e in fresh}):
-                    mine = [e for e in fresh if e.annotator == who]
-                    out["annotators"].append({"annotator": who, **_agree(mine)})
+            if fresh:
+                fresh_by_version[v] = fresh
+        shown = current if current in fresh_by_version else max(fresh_by_version, default=None)
+        if shown is not None:
+            out["annotators_version"] = shown
+            for who in sorted({e.annotator for e in fresh_by_version[shown]}):
+                mine = [e for e in fresh_by_version[shown] if e.annotator == who]
+                out["annotators"].append({"annotator": who, **_agree(mine)})
         return out
 
 

@@ -97,7 +97,8 @@ def build(services) -> None:
         )
         history = gr.Checkbox(label="Full history (undone and replaced labels too)", elem_id="data-history")
         export_button = gr.Button("Export labels", variant="primary", elem_id="data-export")
-    download = gr.File(label="Download", interactive=False, elem_id="data-download")
+    # the download boxes and the rejections table show once they have something (no empty panels)
+    download = gr.File(label="Download", interactive=False, visible=False, elem_id="data-download")
     gr.Markdown(
         "### Import unlabelled texts\nA CSV with a `text` column or JSONL with a `text` field per line; "
         "new texts join the label queue's pool."
@@ -106,7 +107,7 @@ def build(services) -> None:
     import_button = gr.Button("Import", elem_id="data-import")
     report = gr.Markdown(elem_id="data-report")
     rejected = gr.Dataframe(
-        headers=["row", "reason"], label="Rejected rows", interactive=False, elem_id="data-rejected"
+        headers=["row", "reason"], label="Rejected rows", interactive=False, visible=False, elem_id="data-rejected"
     )
 
     gr.Markdown(
@@ -114,14 +115,18 @@ def build(services) -> None:
         "sha256s; restore it with `python -m hloop restore FILE` into an empty store."
     )
     backup_button = gr.Button("Download backup", elem_id="data-backup")
-    backup = gr.File(label="Backup", interactive=False, elem_id="data-backup-file")
+    backup = gr.File(label="Backup", interactive=False, visible=False, elem_id="data-backup-file")
     review.agreement_panel(services)
 
     def on_export(fmt_key: str, full_history: bool):
-        return export_file(services, fmt_key, full_history)
+        return gr.File(export_file(services, fmt_key, full_history), visible=True)
 
     def on_import(path: str | None, progress=gr.Progress()):  # noqa: B008 (Gradio injects the tracker)
-        return import_report(services, path, progress)
+        line, rows = import_report(services, path, progress)
+        return line, gr.Dataframe(rows, visible=bool(rows))
+
+    def on_backup():
+        return gr.File(backup_download(services), visible=True)
 
     export_button.click(on_export, inputs=[fmt, history], outputs=download, api_name="ui_export", **UI)
     import_button.click(
@@ -133,4 +138,4 @@ def build(services) -> None:
         concurrency_limit=2,
         **UI,
     )
-    backup_button.click(lambda: backup_download(services), outputs=backup, api_name="ui_backup", **UI)
+    backup_button.click(on_backup, outputs=backup, api_name="ui_backup", **UI)

@@ -134,14 +134,20 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     return Refresh(on_tab, [given_by], [*shown, given_by])
 
 
-def agreement_tables(services) -> tuple[list[list], list[list]]:
-    """(pairs of annotators, annotators vs consensus) as table rows."""
+def agreement_tables(services) -> tuple[list[list], list[list], str]:
+    """(pairs of annotators, annotators vs consensus) as table rows, and a line saying what they cover."""
     result = user_errors(services.agreement)
     pairs = [
         [p["annotators"], p["items"], shown_number(p["agreement"]), shown_number(p["kappa"])] for p in result["pairs"]
     ]
     people = [[a["annotator"], a["items"], shown_number(a["agreement_with_consensus"])] for a in result["annotators"]]
-    return pairs, people
+    if pairs:
+        line = f"{result['items']} items labelled by two or more people."
+    elif services.settings.overlap > 0:
+        line = "No item has been labelled by two people yet: the queue offers a share of items to a second annotator."
+    else:
+        line = "No item has been labelled by two people: set HLOOP_OVERLAP (e.g. 0.1) to offer some to a second one."
+    return pairs, people, line
 
 
 def agreement_panel(services) -> None:
@@ -152,22 +158,31 @@ def agreement_panel(services) -> None:
         "and reviewers). Disagreements join the Review tab's list."
     )
     button = gr.Button("Show agreement", elem_id="data-agreement")
+    line = gr.Markdown(elem_id="data-agreement-status")
     pairs = gr.Dataframe(headers=["annotators", "items", "agreement", "kappa"], interactive=False, label="Pairs")
     people = gr.Dataframe(
         headers=["annotator", "items", "agreement with consensus"], interactive=False, label="Annotators"
     )
-    button.click(lambda: agreement_tables(services), outputs=[pairs, people], api_name="ui_agreement", **UI)
+    button.click(lambda: agreement_tables(services), outputs=[pairs, people, line], api_name="ui_agreement", **UI)
 
 
-def live_quality_tables(services) -> tuple[list[list], list[list]]:
-    """(per version, per annotator for the current version) rows of the live-quality panel."""
+def live_quality_tables(services) -> tuple[list[list], list[list], str]:
+    """(per version, per annotator) rows of the live-quality panel, and a line saying which version the
+    per-annotator rows are for."""
     result = user_errors(services.live_quality)
     versions = [
         [f"v{v['version']}", shown_number(v["eval_accuracy"]), v["labels"], shown_number(v["agreement"])]
         for v in result["versions"]
     ]
     people = [[a["annotator"], a["labels"], shown_number(a["agreement"])] for a in result["annotators"]]
-    return versions, people
+    shown, current = result["annotators_version"], result["current"]
+    if shown is None:
+        line = "No human label has been given against a model's guess yet: label in the queue, then look again."
+    elif shown == current:
+        line = f"By annotator: the labels given since v{current} (current) was trained."
+    else:
+        line = f"By annotator: v{current} (current) has no fresh labels yet, so these are v{shown}'s."
+    return versions, people, line
 
 
 def live_quality_panel(services) -> None:
@@ -177,9 +192,10 @@ def live_quality_panel(services) -> None:
         versions = gr.Dataframe(
             headers=["version", "eval accuracy", "fresh labels", "agreement"], interactive=False, label="Versions"
         )
+        line = gr.Markdown(elem_id="model-live-quality-status")
         people = gr.Dataframe(
-            headers=["annotator", "fresh labels", "agreement"], interactive=False, label="Current version by annotator"
+            headers=["annotator", "fresh labels", "agreement"], interactive=False, label="By annotator"
         )
         button.click(
-            lambda: live_quality_tables(services), outputs=[versions, people], api_name="ui_live_quality", **UI
+            lambda: live_quality_tables(services), outputs=[versions, people, line], api_name="ui_live_quality", **UI
         )

@@ -66,3 +66,9 @@ def test_live_quality_compares_fresh_labels_with_the_model(tmp_path):
     assert quality["versions"][0]["labels"] == 3
     by_name = {a["annotator"]: a for a in quality["annotators"]}
     assert by_name["ann"]["agreement"] == 1.0 and by_name["bob"]["agreement"] == 0.0
+    assert quality["annotators_version"] == 1
+
+    services.retrain()  # v2 has no fresh labels yet: the per-annotator rows stay v1's, and say so
+    after = services.live_quality()
+    assert after["current"] == 2 and after["versions"][1]["labels"] == 0
+    assert after["annotators_version"] == 1 and after["annotators"] == quality["annotators"]

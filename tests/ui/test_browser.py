@@ -88,9 +88,18 @@ def test_the_loop_in_a_browser(launch, real, tmp_path, browser_page):
     page.locator("#model-retrain").click()
     page.locator("#model-status").get_by_text("Trained v2", exact=False).wait_for(timeout=60_000)
     expect(page.locator("#model-versions [role=gridcell][data-row='0'][data-col='0']")).to_have_text("v2")
+    # live quality per annotator just after a retrain: v2 has no fresh labels, so v1's are shown, and said so
+    page.get_by_text("Live quality", exact=False).first.click()
+    page.locator("#model-live-quality").click()
+    status = page.locator("#model-live-quality-status")
+    status.get_by_text("v2 (current) has no fresh labels yet, so these are v1's", exact=False).wait_for()
     shoot(page, shots, "4-model")
 
     page.get_by_role("tab", name="Data").click()
+    expect(page.locator("#data-download")).to_be_hidden()  # no empty download box before an export
+    page.locator("#data-agreement").click()
+    agreement = page.locator("#data-agreement-status")
+    agreement.get_by_text("No item has been labelled by two people", exact=False).wait_for()
     page.locator("#data-export").click()
     page.locator("#data-download").get_by_text(".csv", exact=False).first.wait_for()
     shoot(page, shots, "5-data")

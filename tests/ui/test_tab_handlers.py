@@ -84,3 +84,16 @@ def test_a_refused_change_keeps_the_table(trained):
     with pytest.warns(UserWarning, match="does not exist"):  # a pop-up in the app; a warning outside it
         status, table = correct.refused("Example 999 does not exist.")
     assert status == "**Not changed:** Example 999 does not exist." and table == {"__type__": "update"}
+
+
+def test_empty_agreement_and_live_quality_panels_say_why_they_are_empty(trained):
+    from hloop.ui import review
+
+    pairs, people, line = review.agreement_tables(trained)
+    assert (pairs, people) == ([], []) and "set HLOOP_OVERLAP" in line
+    versions, people, line = review.live_quality_tables(trained)
+    assert versions[0][0] == "v1" and people == [] and line.startswith("No human label has been given")
+    item = trained.next_item("ana")
+    trained.submit_label(item.example_id, item.prediction, "ana")
+    _versions, people, line = review.live_quality_tables(trained)
+    assert people == [["ana", 1, 1.0]] and line == "By annotator: the labels given since v1 (current) was trained."
