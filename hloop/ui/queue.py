@@ -5,43 +5,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from hloop.core.errors import HLoopError
 from hloop.core.records import QueueItem
-from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
+from hloop.core.strategies import DEFAULT_STRATEGY
 from hloop.ui.common import MAX_RADIO_LABELS, UI, Refresh, annotator_name, user_errors
-
-STRATEGY_NAMES = {  # what the dropdown says for each registered strategy (the registry's names are for scripts)
-    "warmup_margin": "Most uncertain (random for the first labels) · recommended",
-    "margin": "Most uncertain: the two top labels closest",
-    "least_confidence": "Least confident top label",
-    "entropy": "Most spread-out guess (entropy)",
-    "random": "Random order",
-}
-
-
-def strategy_choices() -> list[tuple[str, str]]:
-    """(shown name, registry name) of every registered strategy, the default first."""
-    names = sorted(STRATEGIES, key=lambda name: name != DEFAULT_STRATEGY)
-    return [(STRATEGY_NAMES.get(name, name.replace("_", " ")), name) for name in names]
-
-
-def counters_line(services, session_count: int, name: str = "") -> str:
-    """This session (against the goal, when ``HLOOP_SESSION_GOAL`` sets one), today's labels by the annotator and
-    by everyone, their pace, human labels in total and since the last retrain, and the queue's ranking."""
-    counts = user_errors(services.counters)
-    day = user_errors(services.progress, name)
-    goal = day["goal"]
-    session = f"Labelled this session: **{session_count}**"
-    if goal:
-        reached = " · goal reached" if session_count >= goal else ""
-        session += f" of {goal:,} ({min(session_count / goal, 1):.0%}){reached}"
-    others = ", ".join(f"{who} {n}" for who, n in list(day["today_by_annotator"].items())[:5])
-    today = f"Today: **{day['today']}** by you, {day['today_all']} in all" if name else f"Today: {day['today_all']}"
-    return (
-        f"{session} · {today}{f' ({others})' if others else ''} · Pace: {day['per_minute']:g}/min (last 10 min)"
-        f" · Human labels total: **{counts['labels_total']}** · Since last retrain: "
-        f"**{counts['labels_since_retrain']}** · Queue: {services.queue_status()['message']}"
-    )
+from hloop.ui.queue_lines import counters_line, label_legend, picker_update, strategy_choices, why_line
 
 
 def shown_item(services, item: QueueItem | None, session_count: int, note: str = "", name: str = ""):
@@ -77,25 +44,6 @@ def ignored(shown_id: str | int | None, session_count: int) -> tuple:
     """Outputs that change nothing, with a note: the key was for an item no longer on this page."""
     gr.Info(f"Ignored a key for item {shown_id}: it was already answered and the next item is shown.")
     return *(gr.skip() for _ in range(SHOWN_OUTPUTS)), session_count
-
-
-def why_line(services, item: QueueItem | None) -> str:
-    """Why the model guesses what it does for the shown item: its strongest words and, for a model that decides
-    by embeddings, the nearest labelled text; empty without an item, a guess or a model that serves."""
-    if item is None or item.prediction is None:
-        return ""
-    try:
-        why = services.explain(item.text, top=5)
-    except HLoopError:
-        return ""
-    parts = []
-    if why["contributions"]:
-        words = ", ".join(f"{c['feature']} ({c['weight']:+.2f})" for c in why["contributions"])
-        parts.append(f"Words behind the guess: {words}")
-    if why["neighbours"]:
-        n = why["neighbours"][0]
-        parts.append(f"Most like a labelled **{n['label']}** text ({n['similarity']:.2f}): {n['text'][:120]}")
-    return " · ".join(parts)
 
 
 def next_item(services, typed_name: str, strategy: str, session_count: int, request: gr.Request | None, note=""):
@@ -177,20 +125,6 @@ def show_tab(services, item: QueueItem | None, typed_name: str, strategy: str, s
         return None, "", "", str(exc.message), "", counters_line(services, session_count, name)
 
 
-def label_legend(names: list[str], guides: dict) -> str:
-    """What each label means (``HLOOP_LABEL_DESCRIPTIONS``, ``LabelGuide``s by name), with its key for the first
-    nine, as Markdown."""
-    lines = []
-    for i, name in enumerate(names):
-        guide = guides.get(name)
-        if guide is None:
-            continue
-        key = f"{i + 1} · " if i < MAX_RADIO_LABELS else ""
-        examples = "; ".join(f"“{e}”" for e in guide.examples)
-        lines.append(f"- **{key}{name}**: {guide.description}" + (f" (e.g. {examples})" if examples else ""))
-    return "\n".join(lines)
-
-
 def build(services, annotator: gr.Textbox) -> Refresh:
     """Render the Label queue tab; returns what the app re-reads when the tab is shown."""
     names = services.label_set.to_list()
@@ -239,59 +173,59 @@ def build(services, annotator: gr.Textbox) -> Refresh:
             )
     counters = gr.Markdown(elem_id="queue-counters")
 
+    def with_picker(outputs: tuple) -> tuple:  # with many labels, the dropdown follows the shown item
+        return outputs if picker is None else (*outputs, picker_update(services, outputs[0]))
+
     def on_next(typed_name: str, strategy_name: str, count: int, request: gr.Request):
-        return next_item(services, typed_name, strategy_name, count, request)
+        return with_picker(next_item(services, typed_name, strategy_name, count, request))
+
+    def on_topic(topic: str):
+        def on_key(current, shown: str, typed_name: str, strategy_name: str, count: int, request: gr.Request):
+            return with_picker(submit(services, current, shown, topic, typed_name, strategy_name, count, request))
+
+        return on_key
 
     def on_skip(current, shown: str, typed_name: str, strategy_name: str, count: int, request: gr.Request):
-        return skip(services, current, shown, typed_name, strategy_name, count, request)
+        return with_picker(skip(services, current, shown, typed_name, strategy_name, count, request))
 
     def on_undo(typed_name: str, count: int, request: gr.Request):
-        return undo(services, typed_name, count, request)
+        return with_picker(undo(services, typed_name, count, request))
 
     def on_show(current, typed_name: str, strategy_name: str, count: int, request: gr.Request):
-        return show_tab(services, current, typed_name, strategy_name, count, request)
+        return with_picker(show_tab(services, current, typed_name, strategy_name, count, request))
 
+    extra = [] if picker is None else [picker]
     shown = [item, shown_id, text, guess, why, counters]
-    fetch.click(on_next, inputs=[annotator, strategy, session_count], outputs=shown, api_name="ui_next_item", **UI)
+    answered = [*shown, session_count, *extra]
+    fetch.click(
+        on_next, inputs=[annotator, strategy, session_count], outputs=[*shown, *extra], api_name="ui_next_item", **UI
+    )
     for i, (button, name) in enumerate(zip(topics, keyed, strict=True)):
         button.click(
-            _submitter(services, name),
+            on_topic(name),
             inputs=[item, shown_id, annotator, strategy, session_count],
-            outputs=[*shown, session_count],
+            outputs=answered,
             api_name=f"ui_label_{i + 1}",
             **UI,
         )
     if picker is not None:
 
         def on_pick(current, shown, chosen, typed_name, strategy_name, count, request: gr.Request):
-            return submit(services, current, shown, chosen, typed_name, strategy_name, count, request)
+            return with_picker(submit(services, current, shown, chosen, typed_name, strategy_name, count, request))
 
         pick_button.click(
             on_pick,
             inputs=[item, shown_id, picker, annotator, strategy, session_count],
-            outputs=[*shown, session_count],
+            outputs=answered,
             api_name="ui_label_picked",
             **UI,
         )
     skip_button.click(
         on_skip,
         inputs=[item, shown_id, annotator, strategy, session_count],
-        outputs=[*shown, session_count],
+        outputs=answered,
         api_name="ui_skip",
         **UI,
     )
-    undo_button.click(
-        on_undo,
-        inputs=[annotator, session_count],
-        outputs=[*shown, session_count],
-        api_name="ui_undo_queue",
-        **UI,
-    )
-    return Refresh(on_show, [item, annotator, strategy, session_count], shown)
-
-
-def _submitter(services, topic: str):
-    def on_topic(current, shown: str, typed_name: str, strategy_name: str, count: int, request: gr.Request):
-        return submit(services, current, shown, topic, typed_name, strategy_name, count, request)
-
-    return on_topic
+    undo_button.click(on_undo, inputs=[annotator, session_count], outputs=answered, api_name="ui_undo_queue", **UI)
+    return Refresh(on_show, [item, annotator, strategy, session_count], [*shown, *extra])

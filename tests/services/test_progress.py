@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from hloop.services import Services
-from hloop.ui import queue
+from hloop.ui import queue_lines
 from labeling.tables import Label, utcnow
 from tests.conftest import corpus_of, settings_in
 
@@ -29,13 +29,12 @@ def test_progress_counts_today_per_annotator_and_the_pace(tmp_path):
     assert day["today_by_annotator"] == {"ana": 2, "bob": 1}
     assert day["per_minute"] == 2.0, "2 labels within the first minute: the pace counts from the first label"
     assert services.progress()["today"] == 0 and services.progress()["today_all"] == 3
-    line = queue.counters_line(services, 2, "ana")
+    line = queue_lines.counters_line(services, 2, "ana")
     assert "Labelled this session: **2** of 5 (40%)" in line and "Today: **2** by you, 3 in all (ana 2, bob 1)" in line
     assert "Pace: 2/min" in line
-    assert "goal reached" in queue.counters_line(services, 5, "ana")
-    assert (
-        " of " not in queue.counters_line(Services(settings_in(tmp_path), corpus=corpus_of(20)), 2, "ana").split("·")[0]
-    )
+    assert "goal reached" in queue_lines.counters_line(services, 5, "ana")
+    no_goal = Services(settings_in(tmp_path), corpus=corpus_of(20))
+    assert " of " not in queue_lines.counters_line(no_goal, 2, "ana").split("·")[0]
 
 
 def test_the_pace_counts_the_minutes_since_the_first_label_in_the_last_ten(tmp_path):

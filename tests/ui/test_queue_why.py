@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hloop.services import Services
-from hloop.ui.queue import why_line
+from hloop.ui.queue_lines import why_line
 from tests.conftest import corpus_of, settings_in
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hloop.core.records import QueueItem
-from hloop.ui import correct, data, predict, queue
+from hloop.ui import correct, data, predict, queue, queue_lines
 
 
 def test_the_queue_tab_shows_submits_and_undoes_a_claimed_item(trained):
@@ -62,7 +62,7 @@ def test_the_queue_tab_shows_the_first_item_by_itself_once_there_is_a_name(train
 def test_the_strategy_list_says_what_each_strategy_does_and_starts_with_the_default():
     from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 
-    choices = queue.strategy_choices()
+    choices = queue_lines.strategy_choices()
     assert [value for _, value in choices][0] == DEFAULT_STRATEGY
     assert {value for _, value in choices} == set(STRATEGIES)
     assert all("_" not in shown for shown, _ in choices), "no internal names on the page"
