@@ -27,6 +27,15 @@ def predict_text(services, text: str, who: str = ""):
     return result["confidences"], version + why_text(explanation), scaled_spans(explanation["highlights"])
 
 
+def model_line(services) -> str:
+    """What the Predict tab says before anything is pressed: which version answers or, in a cold start, how many
+    labels v1 still waits for."""
+    version = services.current_version()
+    if version is None:
+        return user_errors(services.readiness)
+    return f"Model **v{version}** answers: paste a text and press **Predict**."
+
+
 def why_text(explanation: dict) -> str:
     """What else explains the prediction: the share the highlighted words carry when embeddings decide too, and
     the most similar labelled texts."""
@@ -78,7 +87,7 @@ def build(services, annotator: gr.Textbox) -> None:
             confidences = gr.Label(
                 num_top_classes=min(len(names), 10), label="Predicted label", elem_id="predict-label"
             )
-            version = gr.Markdown(elem_id="predict-version")
+            version = gr.Markdown(value=lambda: model_line(services), elem_id="predict-version")
             words = gr.HighlightedText(
                 label="Words that drove it (red: towards the label, blue: away)", elem_id="predict-words"
             )

@@ -16,5 +16,7 @@ def test_health_and_the_model_tab_before_v1_in_a_cold_start(tickets, launch):  #
     assert health.status_code == 200 and body["status"] == "cold_start" and body["model_version"] is None
     assert "still needed" in body["detail"]
     assert model.version_view(services, None)[0].startswith("No model yet: v1 trains by itself")
+    assert predict.model_line(services) == services.readiness(), "Predict says what v1 waits for before a press"
+    assert "still needed" in predict.model_line(services)
     saved = predict.save_correction(services, "refund my card please", "billing", "ana", None)
     assert "no model yet to compare with" in saved and "no model)" not in saved

@@ -38,6 +38,7 @@ def test_the_correct_tab_lists_relabels_and_undoes(trained):
 
 
 def test_a_correction_and_an_import_are_reported(trained, tmp_path):
+    assert predict.model_line(trained) == "Model **v1** answers: paste a text and press **Predict**."
     saved = predict.save_correction(trained, "a brand new text about goals", "beta", "bo", None)
     assert saved.startswith("Saved **beta** (label #") and "1 human labels since the last retrain." in saved
     upload = tmp_path / "in.csv"
