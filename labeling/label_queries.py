@@ -1,9 +1,11 @@
-"""Store functions for reviewing labels: the counting label with who gave it, and every live human label."""
+"""Store functions for reviewing labels: the counting label with who gave it, every live human label, and when an
+annotator's first recent label was given."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -52,3 +54,12 @@ def review_state(*, session: Session) -> tuple[int, int]:
     newest = session.exec(select(func.max(Label.id)).where(Label.source != "review")).one() or 0
     reviews = session.exec(select(func.count()).select_from(Label).where(Label.source == "review")).one()
     return int(newest), int(reviews)
+
+
+def first_label_at(annotator: str, *, session: Session, since: datetime) -> datetime | None:
+    """When the annotator's first live human label at or after ``since`` (UTC) was given; None without one."""
+    stmt = select(func.min(Label.created_at)).where(
+        Label.annotator == annotator, Label.source != "seed", col(Label.undone_at).is_(None), Label.created_at >= since
+    )
+    first = session.exec(stmt).one()
+    return first.replace(tzinfo=first.tzinfo or UTC) if first else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -186,15 +186,6 @@ def human_labels_by_annotator(*, session: Session, since: datetime) -> dict[str,
         .order_by(func.count().desc(), Label.annotator)
     )
     return {name: int(n) for name, n in session.exec(stmt).all()}
-
-
-def first_label_at(annotator: str, *, session: Session, since: datetime) -> datetime | None:
-    """When the annotator's first live human label at or after ``since`` (UTC) was given; None without one."""
-    stmt = select(func.min(Label.created_at)).where(
-        Label.annotator == annotator, Label.source != "seed", col(Label.undone_at).is_(None), Label.created_at >= since
-    )
-    first = session.exec(stmt).one()
-    return None if first is None else first if first.tzinfo else first.replace(tzinfo=UTC)
 
 
 def last_label_id(*, session: Session) -> int:

@@ -16,7 +16,7 @@ from hloop.services.models import Models
 from hloop.services.predictions import Predictions
 from hloop.services.project import Project
 from hloop.services.records import label_record, prediction_record
-from labeling import claims, store
+from labeling import claims, label_queries, store
 from labeling.tables import utcnow
 
 HELD_OUT = {  # the splits a human label may never reach, and why
@@ -61,7 +61,7 @@ class Labels:
             window = now - timedelta(minutes=PACE_MINUTES)
             recent = store.human_labels_by_annotator(session=session, since=window)
             name = annotator.strip()
-            first = store.first_label_at(name, session=session, since=window) if name else None
+            first = label_queries.first_label_at(name, session=session, since=window) if name else None
         # the pace over the time since their first label in the window (at least a minute): 4 labels in the first
         # 30 seconds are 4/min, not 0.4/min
         minutes = PACE_MINUTES if first is None else max(1.0, (now - first).total_seconds() / 60)

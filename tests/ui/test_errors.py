@@ -69,4 +69,5 @@ def test_upload_report_counts_added_duplicate_and_rejected_rows(client, tmp_path
     )
     report, rejected = client.predict(handle_file(str(upload)), api_name="/ui_import")
     assert "**1** added" in report and "**1** duplicates" in report and "**2** rejected" in report
-    assert [row[0] for row in rejected["data"]] == [3, 4]
+    assert rejected["visible"] is True, "the rejections table shows once there are rejections"
+    assert [row[0] for row in rejected["value"]["data"]] == [3, 4]
