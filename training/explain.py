@@ -20,7 +20,7 @@ from sklearn.pipeline import Pipeline
 
 from hloop.core.models import LEGACY_FAMILY
 from training.families import ENSEMBLE_MEMBERS, AveragedProbabilities
-from training.pipeline import Contribution, class_rows, explain
+from training.pipeline import Contribution, class_rows, explain, feature_names
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,17 @@ def _relative_words(vectorizer, weights: np.ndarray, classes: np.ndarray, predic
     relative = weights[row] - weights.mean(axis=0) if weights.shape[0] > 1 else weights[0]
     contrib = x.data * relative[x.indices]
     order = np.argsort(-np.abs(contrib))[:top]
-    names = vectorizer.get_feature_names_out()
+    names = feature_names(vectorizer)
     return [Contribution(str(names[x.indices[i]]), float(contrib[i])) for i in order], float(contrib.sum())
 
 
-def explain_family(pipeline: Pipeline, family: str, text: str, top: int = 10) -> FamilyExplanation:
-    """The explanation of ``text``'s prediction by a fitted ``family`` pipeline."""
-    probabilities = pipeline.predict_proba([text])[0]
+def explain_family(
+    pipeline: Pipeline, family: str, text: str, top: int = 10, probabilities: np.ndarray | None = None
+) -> FamilyExplanation:
+    """The explanation of ``text``'s prediction by a fitted ``family`` pipeline (``probabilities``: its
+    ``predict_proba`` row for ``text`` when the caller has it already)."""
+    if probabilities is None:
+        probabilities = pipeline.predict_proba([text])[0]
     classes = np.asarray(pipeline.classes_)
     predicted = int(classes[int(np.argmax(probabilities))])
     if family == LEGACY_FAMILY:

@@ -69,6 +69,7 @@ class Registry:
                 "HLOOP_MODELS_DIR at a folder (it is created when missing)."
             )
         self._verified: dict[int, Verified] = {}  # what each version's files were verified to hold
+        self._cards: dict[int, tuple[str, ModelCard]] = {}  # each version's card.json text and its parsed card
 
     def versions(self) -> list[int]:
         """Every complete version, ascending."""
@@ -103,7 +104,11 @@ class Registry:
             known = ", ".join(str(v) for v in self.versions()) or "none"
             raise NotFoundError(f"No model version {version}; versions: {known}.")
         try:
-            return read_card(path.read_text())
+            text = path.read_text()
+            kept = self._cards.get(version)
+            if kept is None or kept[0] != text:  # parsed again only when the file changed (cards are frozen)
+                kept = self._cards[version] = (text, read_card(text))
+            return kept[1]
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelIntegrityError(f"Card of v{version} is unreadable ({exc}); retrain or restore {path}.") from exc
         except ModelIntegrityError as exc:

@@ -64,7 +64,9 @@ _ADAPTERS: dict[Any, TypeAdapter] = {}
 
 
 def _parse(kind: Any, value: object, what: str, rule: str) -> Any:
-    adapter = _ADAPTERS.setdefault(kind, TypeAdapter(kind))
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:  # built once per type (a TypeAdapter costs about a millisecond)
+        adapter = _ADAPTERS.setdefault(kind, TypeAdapter(kind))
     try:
         return adapter.validate_python(value)
     except ValidationError:

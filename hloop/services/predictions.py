@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -16,6 +18,7 @@ from training.explain import explain_family
 from training.pipeline import full_probabilities, highlight
 
 NEIGHBOURS = 3  # the labelled texts shown beside a prediction that rests on embeddings
+RECENT_TEXTS = 64  # single texts whose probabilities are kept: the queue explains an item, then stores its guess
 
 
 class Predictions:
@@ -27,11 +30,36 @@ class Predictions:
         # (text, k) -> the k most similar labelled texts ({"text", "label", "similarity", ...}); ``Services`` sets the
         # embeddings part's; without one, no neighbours are shown
         self.neighbours: Callable[[str, int], list[dict]] = lambda _text, _k: []
+        # (version, text) -> (the model, its probabilities of the text)
+        self._recent: OrderedDict[tuple[int, str], tuple[object, np.ndarray]] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def probabilities(self, texts: list[str]) -> tuple[int, np.ndarray]:
         """(version, one row of label probabilities per text) from the current model."""
         version, model = self.models.current_model()
         return version, full_probabilities(model, texts, len(self.project.label_set))
+
+    def probabilities_of(self, text: str) -> tuple[int, np.ndarray]:
+        """(version, label probabilities) of one text by the current model."""
+        version, model = self.models.current_model()
+        return version, self._row(version, model, text)
+
+    def _row(self, version: int, model, text: str) -> np.ndarray:
+        """The label probabilities of ``text`` by ``model`` (``version``); the last ``RECENT_TEXTS`` texts' are
+        kept per version (a version's model never changes), so explaining a queue item and then storing the
+        model's guess with its label run the model once."""
+        with self._recent_lock:
+            kept = self._recent.get((version, text))
+            if kept is not None and kept[0] is model:  # the same loaded model, not only the same number
+                self._recent.move_to_end((version, text))
+                return kept[1]
+        row = full_probabilities(model, [text], len(self.project.label_set))[0]
+        row.setflags(write=False)
+        with self._recent_lock:
+            self._recent[(version, text)] = (model, row)
+            while len(self._recent) > RECENT_TEXTS:
+                self._recent.popitem(last=False)
+        return row
 
     def predict(self, text: str, *, record_for: str | None = None) -> dict:
         """The label, the confidence of every label and the model version for ``text``.
@@ -41,7 +69,8 @@ class Predictions:
         project, names = self.project, self.project.label_set.names
         cleaned = clean_text(text)
         record_for = None if record_for is None else parse_annotator(record_for, optional=True)
-        version, probs = self.probabilities([cleaned])
+        version, row = self.probabilities_of(cleaned)
+        probs = row[None, :]
         confidences = {name: float(p) for name, p in zip(names, probs[0], strict=True)}
         best = int(np.argmax(probs[0]))
         if record_for is not None:
@@ -69,8 +98,9 @@ class Predictions:
         ``NEIGHBOURS`` most similar labelled texts too, with their labels and similarity."""
         cleaned = clean_text(text)
         version, model = self.models.current_model()
+        row = self._row(version, model, cleaned)
         family = self.project.registry.card(version).model_family
-        why = explain_family(model, family, cleaned, top=top)
+        why = explain_family(model, family, cleaned, top=top, probabilities=row[np.asarray(model.classes_)])
         neighbours = self.neighbours(cleaned, NEIGHBOURS) if why.by_neighbours else []
         return {
             "label": self.project.label_set.names[why.predicted],
@@ -87,11 +117,11 @@ class Predictions:
         if self.project.registry.current_version() is None:
             return None, None, None
         try:
-            version, probs = self.probabilities([text])
+            version, row = self.probabilities_of(text)
         except HLoopError:  # no model that loads: the label is stored, with the model's guess unknown
             return None, None, None
-        best = int(np.argmax(probs[0]))
-        return version, best, float(probs[0][best])
+        best = int(np.argmax(row))
+        return version, best, float(row[best])
 
     def example_texts(self, n: int = 4) -> list[str]:
         """A few texts of this dataset for the Predict tab (eval texts, else train texts), one per label first."""

@@ -27,6 +27,9 @@ def shown_item(services, item: QueueItem | None, session_count: int, note: str =
     return item, str(item.example_id), item.text, f"{note}{guess}", why, counters_line(services, session_count, name)
 
 
+# The queue's events show a small spinner, not Gradio's overlay over every output: drawing the overlay and taking
+# it down again was about a fifth of key -> next item in Chromium (benchmarks/bench_keys.py)
+QUICK = {**UI, "show_progress": "minimal"}
 SHOWN_OUTPUTS = 6  # what ``shown_item`` returns; the label and skip handlers return the session count too
 
 
@@ -198,7 +201,7 @@ def build(services, annotator: gr.Textbox) -> Refresh:
     shown = [item, shown_id, text, guess, why, counters]
     answered = [*shown, session_count, *extra]
     fetch.click(
-        on_next, inputs=[annotator, strategy, session_count], outputs=[*shown, *extra], api_name="ui_next_item", **UI
+        on_next, inputs=[annotator, strategy, session_count], outputs=[*shown, *extra], api_name="ui_next_item", **QUICK
     )
     for i, (button, name) in enumerate(zip(topics, keyed, strict=True)):
         button.click(
@@ -206,7 +209,7 @@ def build(services, annotator: gr.Textbox) -> Refresh:
             inputs=[item, shown_id, annotator, strategy, session_count],
             outputs=answered,
             api_name=f"ui_label_{i + 1}",
-            **UI,
+            **QUICK,
         )
     if picker is not None:
 
@@ -218,14 +221,14 @@ def build(services, annotator: gr.Textbox) -> Refresh:
             inputs=[item, shown_id, picker, annotator, strategy, session_count],
             outputs=answered,
             api_name="ui_label_picked",
-            **UI,
+            **QUICK,
         )
     skip_button.click(
         on_skip,
         inputs=[item, shown_id, annotator, strategy, session_count],
         outputs=answered,
         api_name="ui_skip",
-        **UI,
+        **QUICK,
     )
-    undo_button.click(on_undo, inputs=[annotator, session_count], outputs=answered, api_name="ui_undo_queue", **UI)
+    undo_button.click(on_undo, inputs=[annotator, session_count], outputs=answered, api_name="ui_undo_queue", **QUICK)
     return Refresh(on_show, [item, annotator, strategy, session_count], [*shown, *extra])
