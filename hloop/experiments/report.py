@@ -74,12 +74,15 @@ def gaps_to(curve: Curve, baseline: Curve) -> tuple[np.ndarray, np.ndarray, np.n
     return shared[later], gap[later], spread[later]
 
 
-def summary(results: dict, target: float = 0.85, budgets: tuple[int, ...] = (300, 500, 1000, 2000)) -> list[dict]:
-    """One row per strategy: labels to ``target`` accuracy, AUC, accuracy at ``budgets``, all against random.
+def summary(
+    results: dict, target: float = 0.85, budgets: tuple[int, ...] = (300, 500, 1000, 2000), by: str = "labels"
+) -> list[dict]:
+    """One row per strategy: labels to ``target`` accuracy, AUC, accuracy at ``budgets``, all against random, with
+    labels counted as ``by`` says (``labels`` = seed + human, or ``human_labels``, as the app's panel plots them).
 
     Budgets outside every curve's label range are dropped; if none is left, the range's ends are used.
     """
-    acc, f1 = curves(results, "accuracy"), curves(results, "f1_macro")
+    acc, f1 = curves(results, "accuracy", by), curves(results, "f1_macro", by)
     lo = max((int(c.labels[0]) for c in acc.values()), default=0)
     hi = min((int(c.labels[-1]) for c in acc.values()), default=0)
     budgets = tuple(b for b in budgets if lo <= b <= hi) or (lo, hi)

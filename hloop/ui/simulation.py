@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from hloop.experiments import curves_figure, latest_simulation, run_simulation
+from hloop.experiments import curves_figure, format_table, latest_simulation, run_simulation, summary
 from hloop.ui.common import UI, progress_callback, user_errors
 
 
@@ -37,7 +37,9 @@ def run_small_simulation(services, progress: gr.Progress):
     """Run the small simulation; returns the new figure and its table."""
     run = user_errors(run_simulation, services, progress=progress_callback(progress))
     results = {**run["results"], "out_dir": run["out_dir"]}
-    return curves_figure(results, real_run(services), by="human_labels"), describe(results, run["table"])
+    # the table counts human labels, as the plot beside it does (the CLI's table.md counts seed + human labels)
+    table = format_table(summary(results, run["target"], by="human_labels"), run["target"])
+    return curves_figure(results, real_run(services), by="human_labels"), describe(results, table)
 
 
 def build(services) -> None:

@@ -45,3 +45,14 @@ def test_the_queue_ranks_with_the_models_training_size(trained, monkeypatch):
     assert np.all(np.diff([i.score for i in ranked]) <= 0)
     item = trained.next_item("ana")
     assert item.example_id == ranked[0].example_id, "next_item uses the default strategy"
+
+
+def test_the_simulate_button_tables_human_labels_as_its_plot_does(trained):
+    from hloop.experiments import format_table, summary
+
+    _figure, text = panel.run_small_simulation(trained, lambda *a, **k: None)
+    results = latest_simulation(trained.settings.runs_dir)
+    target = results["target"]
+    assert format_table(summary(results, target, by="human_labels"), target) in text
+    assert format_table(summary(results, target), target) not in text, "not the seed + human count"
+    assert "Both panels count human labels only" in text

@@ -51,6 +51,15 @@ def test_labels_to_target_area_and_interpolation():
     assert value_at(acc["random"], 250) is None
 
 
+def test_the_summary_counts_labels_as_asked():
+    by_all = {r["strategy"]: r for r in summary(RESULTS, target=0.85, budgets=(150,))}
+    by_human = {r["strategy"]: r for r in summary(RESULTS, target=0.85, budgets=(50,), by="human_labels")}
+    default = next(name for name in by_all if name != "random" and by_all[name]["labels_to_target"] == 200)
+    assert by_human[default]["labels_to_target"] == 100, "the seed's 100 labels are not counted"
+    assert by_human[default]["max_labels"] == 100 and by_all[default]["max_labels"] == 200
+    assert list(by_human[default]["accuracy_at"]) == [50]
+
+
 def test_summary_compares_with_random_and_finds_the_dip():
     rows = {r["strategy"]: r for r in summary(RESULTS, target=0.83, budgets=(150,))}
     assert rows["default (warmup_margin)"]["labels_to_target"] == 200
