@@ -112,6 +112,7 @@ class Services:
     predict = _Forward("predictions")
     explain = _Forward("predictions")
     probabilities = _Forward("predictions")
+    probabilities_of = _Forward("predictions")
     example_texts = _Forward("predictions")
     # labels
     feedback = _Forward("labels")

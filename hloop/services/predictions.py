@@ -70,15 +70,14 @@ class Predictions:
         cleaned = clean_text(text)
         record_for = None if record_for is None else parse_annotator(record_for, optional=True)
         version, row = self.probabilities_of(cleaned)
-        probs = row[None, :]
-        confidences = {name: float(p) for name, p in zip(names, probs[0], strict=True)}
-        best = int(np.argmax(probs[0]))
+        confidences = {name: float(p) for name, p in zip(names, row, strict=True)}
+        best = int(np.argmax(row))
         if record_for is not None:
             with project.lock, project.session() as session:
                 store.add_prediction(
                     cleaned,
                     best,
-                    float(probs[0][best]),
+                    float(row[best]),
                     version,
                     session=session,
                     annotator=record_for,
@@ -87,7 +86,7 @@ class Predictions:
                 session.commit()
         return {
             "label": names[best],
-            "confidence": float(probs[0][best]),
+            "confidence": float(row[best]),
             "confidences": confidences,
             "model_version": version,
         }

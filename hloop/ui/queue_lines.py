@@ -86,8 +86,8 @@ def picker_update(services, item: QueueItem | dict | None):
     if item is None or item.prediction is None:
         return gr.Dropdown(choices=names, value=None)
     try:
-        _version, rows = services.probabilities([item.text])
+        _version, row = services.probabilities_of(item.text)  # kept from the why line: no second model run
     except HLoopError:
         return gr.Dropdown(choices=names, value=None)
-    order = sorted(range(len(names)), key=lambda i: -rows[0][i])
-    return gr.Dropdown(choices=[(f"{names[i]} · {rows[0][i]:.0%}", names[i]) for i in order], value=None)
+    order = sorted(range(len(names)), key=lambda i: -row[i])
+    return gr.Dropdown(choices=[(f"{names[i]} · {row[i]:.0%}", names[i]) for i in order], value=None)

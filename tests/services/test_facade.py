@@ -20,9 +20,9 @@ PINNED = {
     "current_model", "current_version", "dev_set", "disagreements", "embed_texts", "embedding_status", "end_workers",
     "ensure_store", "example_texts", "explain", "export", "feedback", "guidance", "has_seed_labels", "history",
     "hygiene", "import_texts", "is_dev", "keep_label", "label", "label_set", "labels_needed", "legacy_versions",
-    "live_quality", "maybe_auto_retrain", "model_notice", "next_item", "predict", "probabilities", "progress",
-    "project_summary", "promote", "queue_status", "ranked_pool", "readiness", "recent_activity", "relabel", "restore",
-    "retrain", "rollback", "serving_version", "settings", "similar", "skip", "store_problem", "submit_label",
+    "live_quality", "maybe_auto_retrain", "model_notice", "next_item", "predict", "probabilities", "probabilities_of",
+    "progress", "project_summary", "promote", "queue_status", "ranked_pool", "readiness", "recent_activity", "relabel",
+    "restore", "retrain", "rollback", "serving_version", "settings", "similar", "skip", "store_problem", "submit_label",
     "suspects", "take_back", "train", "trust_legacy", "undo", "version_numbers", "versions", "wait_for_auto_retrain",
     "wait_for_scoring", "warm_queue",
 }  # fmt: skip
