@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from hloop.core.errors import InvalidInputError
+from training import linear_parts
 from training.embeddings import as_input
 
 HYPERPARAMETERS: dict = {
@@ -146,7 +147,7 @@ def full_probabilities(pipeline: Pipeline, texts: Sequence[str], n_labels: int) 
     """predict_proba with one column per label of the project (a label the model never saw gets 0)."""
     out = np.zeros((len(texts), n_labels))
     if len(texts):
-        out[:, pipeline.classes_] = pipeline.predict_proba(as_input(texts))
+        out[:, pipeline.classes_] = linear_parts.predict_proba(pipeline, as_input(texts))
     return out
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from training import linear_parts
 from training.embedding_store import StoredEmbeddings, folder_beside, read_stored
 from training.embeddings import Embedder, EmbedderIdentity, shared_embedder
 from training.families import EmbeddedTexts, embedding_steps
@@ -95,7 +96,7 @@ def probabilities(model, inputs: Sequence[str], n_labels: int) -> np.ndarray:
     """predict_proba with one column per project label, for texts or ``EmbeddedTexts`` (kept as they are)."""
     out = np.zeros((len(inputs), n_labels))
     if len(inputs):
-        out[:, model.classes_] = model.predict_proba(inputs)
+        out[:, model.classes_] = linear_parts.predict_proba(model, inputs)
     return out
 
 
