@@ -63,13 +63,17 @@ def id_bounds(origins: Sequence[str], *, session: Session) -> tuple[int, int, in
 
 
 def texts_in_id_range(origins: Sequence[str], first: int, last: int, *, session: Session) -> list[tuple[int, str]]:
-    """(id, text) of the examples of the given origins with ``first <= id <= last``, by id."""
+    """(id, text) of the examples of the given origins with ``first <= id <= last``, by id.
+
+    The origin is compared as an expression (``origin || ''``), so the database walks the id range in order
+    instead of the origin index, whose rows then need sorting (SQLite: half the time of a pool chunk's read);
+    the rows come back as plain tuples, without the ORM's result objects."""
     stmt = (
         select(Example.id, Example.text)
-        .where(col(Example.origin).in_(origins), Example.id >= first, Example.id <= last)
+        .where(col(Example.origin).concat("").in_(origins), Example.id >= first, Example.id <= last)
         .order_by(Example.id)
     )
-    return list(session.exec(stmt).all())
+    return [tuple(row) for row in session.connection().execute(stmt)]
 
 
 def find_example_by_text(text: str, *, session: Session) -> Example | None:

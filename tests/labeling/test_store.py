@@ -98,3 +98,16 @@ def test_counters_after_an_id(session):
     assert store.count_human_labels(session=session) == 2
     assert store.count_human_labels(session=session, after_id=first.id) == 1
     assert store.last_label_id(session=session) > first.id
+
+
+def test_texts_in_an_id_range_are_those_of_the_origins_by_id(session):
+    for i, origin in enumerate(["pool", "eval", "import", "seed", "pool", "dev"]):
+        store.add_example(f"range text {i}", origin, session=session)
+    session.commit()
+    rows = store.texts_in_id_range(("pool", "import"), 0, 10**12, session=session)
+    origins = dict(store.examples_by_origin(("pool", "import"), session=session))
+    assert [i for i, _ in rows] == sorted(origins) and all(isinstance(t, str) for _, t in rows)
+    assert {t for _, t in rows} >= {"range text 0", "range text 2", "range text 4"}
+    assert not {"range text 1", "range text 3", "range text 5"} & {t for _, t in rows}
+    ids = [i for i, _ in rows]
+    assert store.texts_in_id_range(("pool", "import"), ids[1], ids[-2], session=session) == rows[1:-1]
