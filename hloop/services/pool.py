@@ -50,6 +50,7 @@ class PoolRanking:
         self._cache: PoolCache | None = None  # the scored pool of one version, replaced whole
         self._job: ScoringJob | None = None  # the background scoring of a version's pool, if one runs
         self._build_lock = threading.Lock()  # one first build of the cache at a time (not held by others)
+        self._workers_kept = None  # the scoring worker processes, made on the first big scoring and kept
 
     def warm(self) -> None:
         """Build the first ranking now (the app does at start, in a thread), so no request waits for it."""
@@ -126,9 +127,13 @@ class PoolRanking:
                 for first, last in spans
             ]
             keeper = TokenKeeper(*tokens)
-            with workers:
+            try:
                 scored = score_in_workers(workers, tasks, on_chunk, keeper.add)
-            keeper.flush()
+            except BaseException:  # a dead worker, or a chunk that failed: its queued chunks are dropped with it
+                self._drop_workers(workers)
+                raise
+            finally:
+                keeper.flush()
             return scored
         return score_chunks(spans, self._read_range, self.chunk_scorer(version), self.project.is_held_out, on_chunk)
 
@@ -140,13 +145,25 @@ class PoolRanking:
         return spans_between(first, last, self.project.settings.scoring_chunk_rows), count
 
     def _workers(self):
-        """Worker processes for one background scoring job (None: score in a thread of this process); they
-        exit with the job, so no idle process outlives it or holds up the app's exit."""
+        """The worker processes of background scoring (None: score in a thread of this process). Made on the
+        first big scoring (the app's first ranking at start) and kept: a new version's rescoring then starts at
+        once, not after a new process's 2-3 s of imports. They end with the app (``end_workers``), or with its
+        process however it ends (``training.workers``); a pool whose worker died is replaced on the next job."""
         url = self.project.settings.database_url
         local = self.project.settings.compute == "local"  # with Modal, the chunks go there from a thread here
         if self.project.settings.scoring_processes == 0 or not local or url in ("sqlite://", "sqlite:///:memory:"):
             return None
-        return background_processes(self.project.settings.scoring_processes)
+        with self._lock:
+            if self._workers_kept is None:
+                self._workers_kept = background_processes(self.project.settings.scoring_processes)
+            return self._workers_kept
+
+    def _drop_workers(self, workers) -> None:
+        """End ``workers`` (broken, or their job stopped by an error) so the next job makes new ones."""
+        with self._lock:
+            if self._workers_kept is workers:
+                self._workers_kept = None
+        workers.end()
 
     def serving(self) -> PoolCache:
         """The cache the queue serves now; starts (or finishes inline) the work that brings it up to date."""

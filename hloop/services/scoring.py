@@ -115,7 +115,7 @@ class RangeTask:
     tokens: tuple[str, str] | None = None  # (folder, owner key) of the kept tokens (``training.token_store``)
 
 
-_WORKER: dict = {}  # per worker process: its engine and loaded versions, made on first use
+_WORKER: dict = {}  # per worker process: its engine and the one version it has loaded, made on first use
 
 
 def score_range(task: RangeTask) -> tuple[np.ndarray, np.ndarray, np.ndarray, NewTokens | None]:
@@ -130,8 +130,12 @@ def score_range(task: RangeTask) -> tuple[np.ndarray, np.ndarray, np.ndarray, Ne
     from training.registry import Registry
 
     if _WORKER.get("url") != task.database_url:
-        _WORKER.update(url=task.database_url, engine=make_engine(task.database_url), registries={})
-    registry = _WORKER["registries"].setdefault(task.models_dir, Registry(task.models_dir))
+        if "engine" in _WORKER:
+            _WORKER["engine"].dispose()
+        _WORKER.update(url=task.database_url, engine=make_engine(task.database_url))
+    if _WORKER.get("version") != (task.models_dir, task.version):  # a kept worker holds one version, not all
+        _WORKER.update(version=(task.models_dir, task.version), registry=Registry(task.models_dir))
+    registry = _WORKER["registry"]
     with Session(_WORKER["engine"]) as session:
         rows = store.texts_in_id_range(task.origins, task.first, task.last, session=session)
     texts = [text for _, text in rows]

@@ -3,7 +3,9 @@ until they are ready, then switches whole; no item is offered twice across the s
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -59,6 +61,26 @@ def test_background_scores_rank_like_a_full_scoring_of_the_same_version(tmp_path
     assert np.allclose([i.score for i in background], [i.score for i in whole])
     assert {i.model_version for i in background} == {2}
     assert chunked.queue_status()["message"] == "ranking by v2"
+
+
+@pytest.mark.slow
+def test_the_scoring_worker_is_kept_for_the_next_version_and_ends_with_the_app(tmp_path):
+    settings = settings_in(tmp_path, scoring_chunk_rows=7, inline_scoring_rows=0, fit_in_worker=False)
+    services = Services(settings, corpus=corpus_of(30))
+    services.train()
+    services.wait_for_scoring()  # v1's ranking, scored in a worker process
+    kept = {child.pid for child in multiprocessing.active_children()}
+    assert len(kept) == settings.scoring_processes, "the worker is kept after its job"
+    _label(services, 5)
+    assert services.retrain().version == 2
+    services.next_item("bob")
+    assert services.wait_for_scoring().version == 2
+    assert {child.pid for child in multiprocessing.active_children()} == kept, "v2 scored by the same worker"
+    services.end_workers()
+    deadline = time.monotonic() + 20
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not multiprocessing.active_children(), "the kept worker ends with the app"
 
 
 def test_the_queue_serves_the_old_ranking_while_the_new_version_scores(tmp_path):
