@@ -64,7 +64,11 @@ def fill_pool(services: Services, size: int, chunk: int = 20_000) -> int:
 
 def rss_mb(pid: int | str = "self") -> float:
     """A process's resident memory now (MB), from /proc (this process's by default)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:  # the process ended meanwhile
+        return float("nan")
+    for line in lines:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
@@ -74,7 +78,8 @@ def workers_rss_mb() -> float:
     """The resident memory of this process's worker processes now (MB; the kept scoring worker, the fit worker)."""
     import multiprocessing
 
-    return sum(rss_mb(child.pid) for child in multiprocessing.active_children())
+    sizes = [rss_mb(child.pid) for child in multiprocessing.active_children()]
+    return float(sum(size for size in sizes if size == size))  # a worker ending meanwhile has no VmRSS (NaN)
 
 
 def next_item_seconds(services: Services) -> float:

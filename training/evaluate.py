@@ -9,6 +9,7 @@ from sklearn.pipeline import Pipeline
 
 from hloop.core.labels import LabelSet
 from hloop.core.metrics import MIN_EVAL, classification_metrics
+from training import linear_parts
 from training.embeddings import as_input
 
 
@@ -17,5 +18,5 @@ def evaluate(pipeline: Pipeline, texts: Sequence[str], labels: Sequence[int], la
     too few for a score worth showing."""
     if len(texts) < MIN_EVAL:
         return None
-    predicted = pipeline.predict(as_input(texts))
+    predicted = linear_parts.predict(pipeline, as_input(texts))
     return classification_metrics(np.asarray(labels), predicted, label_set)

@@ -49,6 +49,13 @@ def predict_proba(model: object, X: Sequence[str]) -> np.ndarray:
     return probs
 
 
+def predict(model: object, X: Sequence[str]) -> np.ndarray:
+    """``model.predict(X)``; for a ``Pipeline(FeatureUnion, LogisticRegression)``, from ``predict_proba`` above."""
+    if _union_and_linear(model) is None or not len(X):
+        return np.asarray(model.predict(X))  # type: ignore[attr-defined]
+    return np.asarray(model.classes_[np.argmax(predict_proba(model, X), axis=1)])  # type: ignore[attr-defined]
+
+
 def _union_and_linear(model: object) -> tuple[FeatureUnion, LogisticRegression] | None:
     if not isinstance(model, Pipeline) or len(model.steps) != 2:
         return None

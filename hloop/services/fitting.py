@@ -18,6 +18,7 @@ from hloop.services.models import Models
 from hloop.services.project import Progress, Project, no_progress
 from hloop.services.retraining import AutoRetrainer
 from labeling import store
+from training import linear_parts
 from training.choice import FamilyChoice, calibration_error, needs_new_choice
 from training.compute import LocalCompute, ModalCompute, background_processes, compute_backend
 from training.families import embedding_steps
@@ -190,7 +191,7 @@ class Fitting:
             return GateDecision(True, reason, margin=s.gate_margin, alpha=s.gate_alpha), current, calibration
         if served is None:
             return GateDecision(True, f"current v{current} is unusable ({unusable}); promoted"), current, calibration
-        right_now = (np.asarray(served.predict(texts)) == truth).tolist() if texts else []
+        right_now = (linear_parts.predict(served, texts) == truth).tolist() if texts else []
         decision = paired_gate(right_now, right_new, margin=s.gate_margin, alpha=s.gate_alpha)
         return decision, serving, calibration
 

@@ -39,6 +39,7 @@ def test_the_union_is_never_joined(data, monkeypatch):
 
     monkeypatch.setattr(union, "transform", joined)
     np.testing.assert_allclose(linear_parts.predict_proba(model, test_texts), expected, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(linear_parts.predict(model, test_texts), model.classes_[expected.argmax(axis=1)])
     assert full_probabilities(model, test_texts, 5).shape == (len(test_texts), 5)  # the eval path takes it too
 
 
@@ -47,6 +48,7 @@ def test_other_models_keep_their_own_predict_proba(data):
     for family in ("tfidf-lr", "embed-lr", "ensemble"):
         model = fit_family(family, texts, labels)
         np.testing.assert_array_equal(linear_parts.predict_proba(model, test_texts), model.predict_proba(test_texts))
+        np.testing.assert_array_equal(linear_parts.predict(model, test_texts), model.predict(test_texts))
 
 
 class OneVersusRest(LogisticRegression):
