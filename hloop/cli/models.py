@@ -121,8 +121,12 @@ def rollback(args, services) -> int:
     return 0
 
 
-@command("predict", "Predict the label of a text, with the words that drove the prediction.")
+@command("predict", "Predict the label of a text (with the words that drove it), or of every row of a file (--file).")
 def predict(args, services) -> int:
+    if (args.text is None) == (args.file is None):
+        raise InvalidInputError("Give a text, or --file FILE --out FILE (not both).")
+    if args.file is not None:
+        return predict_file(args, services)
     result = services.predict(args.text)
     if args.json:
         why = services.explain(args.text)
@@ -143,6 +147,24 @@ def predict(args, services) -> int:
         print(f"  {c['weight']:+.3f}  {c['feature']}")
     for n in why["neighbours"]:
         print(f"  similar labelled text ({n['similarity']:.2f}, {n['label']}): {n['text'][:100]}")
+    return 0
+
+
+def predict_file(args, services) -> int:
+    """``hloop predict --file``: every row of the file predicted into ``--out``, with a progress bar."""
+    if args.out is None:
+        raise InvalidInputError("--file needs --out FILE (.csv or .jsonl) for the predictions.")
+    with progress_bar() as bar:
+        report = services.predict_file(args.file, args.out, args.text_column, progress=bar)
+    if args.json:
+        print_json(report.to_dict())
+        return 0
+    print(
+        f"{report.rows:,} rows by v{report.model_version} into {report.out}: {report.predicted:,} predicted, "
+        f"{report.errors:,} without a usable text ({report.rows_per_second:,.0f} rows/s)"
+    )
+    for r in report.rejections[:10]:
+        print(f"  row {r.row}: {r.reason}")
     return 0
 
 
@@ -178,7 +200,12 @@ def add_arguments(p: dict) -> None:
     )
     p["rollback"].add_argument("version", type=VERSION)
     p["promote"].add_argument("version", type=VERSION)
-    p["predict"].add_argument("text")
+    p["predict"].add_argument("text", nargs="?", default=None, help="one text (or --file)")
+    p["predict"].add_argument("--file", type=Path, default=None, help="a CSV or JSONL file of texts to predict")
+    p["predict"].add_argument("--out", type=Path, default=None, help="where the predictions go (.csv or .jsonl)")
+    p["predict"].add_argument(
+        "--text-column", default=None, help="the file's text column (default: the project's, HLOOP_TEXT_COLUMN)"
+    )
     p["trust-legacy"].add_argument("versions", type=VERSION, nargs="*", help="version numbers to convert")
     p["trust-legacy"].add_argument("--all", action="store_true", help="every version still in the pickle format")
     for name in ("train", "retrain", "status", "metrics", "predict"):

@@ -156,3 +156,35 @@ class ImportReport:
         if self.stopped:
             out |= {"stopped_at_row": self.stopped_at_row, "error": self.error}
         return out
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What a batch prediction did: rows read and predicted, rows that could not be (the first ones listed; each is
+    in the output with its error), the one model version used, the output file and the speed."""
+
+    rows: int
+    predicted: int
+    errors: int
+    model_version: int
+    out: str
+    seconds: float
+    rejections: tuple[Rejection, ...] = ()
+
+    @property
+    def rows_per_second(self) -> float:
+        """Rows read per second of the whole run (reading, predicting and writing)."""
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's dict: counts, version, file, seconds, rows per second and the listed errors."""
+        return {
+            "rows": self.rows,
+            "predicted": self.predicted,
+            "errors": self.errors,
+            "model_version": self.model_version,
+            "out": self.out,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows_per_second, 1),
+            "rejections": [r.to_dict() for r in self.rejections],
+        }

@@ -6,6 +6,7 @@ Gradio app and the REST routes receive:
 - ``models`` (``Models``): which version serves, cards, rollback, promotion;
 - ``fitting`` (``Fitting``): training a version, the gate on dev, automatic retraining;
 - ``predictions`` (``Predictions``): predict, explain, the model's guess on a label;
+- ``batch`` (``BatchPredictions``): predicting many texts, and files of them;
 - ``labels`` (``Labels``): corrections, relabelling, undo, history, counters;
 - ``pool`` (``PoolRanking``) and ``queue`` (``Queue``): the ranked pool, claims, submit and skip;
 - ``transfer`` (``Transfer``): imports and exports;  ``backups`` (``Backups``): one archive and back;
@@ -22,6 +23,7 @@ from hloop.config import Settings
 from hloop.core.models import AUTO, EMBEDDING_FAMILIES
 from hloop.data.corpus import Corpus
 from hloop.services.backups import Backups
+from hloop.services.batch import BatchPredictions
 from hloop.services.coldstart import ColdStart
 from hloop.services.dataset import dataset_rows, dataset_spec
 from hloop.services.embeddings import Embeddings
@@ -65,6 +67,7 @@ class Services:
         self.models = Models(project, self.cold_start)
         self.fitting = Fitting(project, self.cold_start, self.models)
         self.predictions = Predictions(project, self.models)
+        self.batch = BatchPredictions(project, self.models)
         self.labels = Labels(project, self.models, self.predictions, self.fitting)
         self.pool = PoolRanking(project, self.models, self.embeddings)
         self.queue = Queue(project, self.models, self.pool, self.predictions, self.labels)
@@ -114,6 +117,10 @@ class Services:
     probabilities = _Forward("predictions")
     probabilities_of = _Forward("predictions")
     example_texts = _Forward("predictions")
+    # batch
+    predict_texts = _Forward("batch")
+    predict_file = _Forward("batch")
+    prediction_columns = _Forward("batch")
     # labels
     feedback = _Forward("labels")
     label = _Forward("labels")

@@ -161,8 +161,23 @@ def api_router(services, user) -> APIRouter:
     router = APIRouter(tags=["api"], dependencies=[Depends(user)], default_response_class=SafeJSONResponse)
 
     @router.post("/predict")
-    def predict(text: Annotated[str, Body(embed=True)]) -> dict:
-        """The model's topic for ``text``, its confidence, every topic's confidence and the model version."""
+    def predict(
+        text: Annotated[str | None, Body(description="one text")] = None,
+        texts: Annotated[list[str] | None, Body(description="or a list of texts (at most 1,000)")] = None,
+    ) -> dict:
+        """The model's topic for ``text``, its confidence, every topic's confidence and the model version; for a
+        list of ``texts``, ``predictions`` (one per text, in order) by one ``model_version``."""
+        if (text is None) == (texts is None):
+            raise InvalidInputError('Send {"text": "..."} or {"texts": ["...", ...]}, one of the two.')
+        if texts is not None:
+            batch = services.predict_texts(texts)
+            return {
+                "model_version": batch["model_version"],
+                "predictions": [
+                    {"prediction": p["label"], "confidence": p["confidence"], "confidences": p["confidences"]}
+                    for p in batch["predictions"]
+                ],
+            }
         result = services.predict(text)
         return {
             "prediction": result["label"],

@@ -21,6 +21,10 @@ def test_every_route_answers_json(url, trained):
         assert set(body) == {"prediction", "confidence", "confidences", "model_version"}
         assert body["prediction"] == max(body["confidences"], key=body["confidences"].get)
         assert body["model_version"] == 1
+        many = http.post("/api/predict", json={"texts": ["the coach said the team won the league match", "stocks"]})
+        assert many.status_code == 200 and many.json()["model_version"] == 1
+        assert [set(p) for p in many.json()["predictions"]] == [{"prediction", "confidence", "confidences"}] * 2
+        assert many.json()["predictions"][0]["prediction"] == body["prediction"]
 
         saved = http.post(
             "/api/feedback",
@@ -47,6 +51,9 @@ def test_every_route_answers_json(url, trained):
     [
         ("post", "/api/predict", {"text": "   "}, 422, "Text is empty"),
         ("post", "/api/predict", {}, 422, "text"),
+        ("post", "/api/predict", {"text": "a", "texts": ["b"]}, 422, "one of the two"),
+        ("post", "/api/predict", {"texts": ["fine", " "]}, 422, "Text 1 (counting from 0): Text is empty"),
+        ("post", "/api/predict", {"texts": []}, 422, "non-empty list"),
         ("post", "/api/predict", {"text": ["not", "a", "string"]}, 422, "text"),
         ("post", "/api/feedback", {"text": "new text", "human_label": "Cooking", "annotator": "ana"}, 422, "Cooking"),
         ("post", "/api/feedback", {"text": "new text", "human_label": "alpha", "annotator": "  "}, 422, "Annotator"),

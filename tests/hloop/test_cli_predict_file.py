@@ -1,0 +1,54 @@
+"""`hloop predict --file F --out O`: every row of a file predicted, a summary line or JSON; bad calls exit 2."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from hloop.cli import main
+from tests.conftest import set_project_environment, write_tiny_dataset
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    data = write_tiny_dataset(tmp_path / "data")
+    return set_project_environment(monkeypatch, tmp_path, dataset=data, labels="alpha,beta,gamma,delta")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_predict_a_file_then_read_its_report(cli_env, tmp_path, capsys):
+    assert run(capsys, "train")[0] == 0
+    source, out = tmp_path / "texts.csv", tmp_path / "predictions.csv"
+    source.write_text("body,id\nthe coach said the team won the match,1\n,2\n", encoding="utf-8")
+    code, printed, _ = run(capsys, "predict", "--file", str(source), "--out", str(out), "--text-column", "body")
+    assert code == 0 and printed.startswith(f"2 rows by v1 into {out}: 1 predicted, 1 without a usable text")
+    assert "row 3: Text is empty" in printed
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["id"] for r in rows] == ["1", "2"] and rows[0]["predicted_label"] in ("alpha", "beta", "gamma", "delta")
+    code, printed, _ = run(capsys, "predict", "--file", str(source), "--out", str(tmp_path / "p.jsonl"),
+                           "--text-column", "body", "--json")  # fmt: skip
+    report = json.loads(printed)
+    assert code == 0 and report["rows"] == 2 and report["model_version"] == 1 and report["rejections"][0]["row"] == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["predict"], "Give a text, or --file FILE --out FILE"),
+        (["predict", "some text", "--file", "x.csv"], "Give a text, or --file FILE --out FILE"),
+        (["predict", "--file", "x.csv"], "--file needs --out FILE"),
+        (["predict", "--file", "missing.csv", "--out", "o.csv"], "No such file"),
+    ],
+)
+def test_bad_calls_say_what_to_do(cli_env, capsys, argv, message):
+    assert run(capsys, "train")[0] == 0
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
