@@ -12,6 +12,7 @@ from hloop.core import values
 from hloop.core.strategies import DEFAULT_STRATEGY
 from hloop.ui.common import annotator_name, user_errors
 from hloop.ui.data import export_file
+from hloop.ui.predict import predict_upload
 
 
 def build(services) -> None:
@@ -27,6 +28,10 @@ def build(services) -> None:
     def predict(text: str) -> dict:
         """The label of ``text``, the confidence of every label and the model version."""
         return user_errors(lambda: services.predict(values.parse_text(text)))
+
+    def predict_texts(texts: list[str]) -> dict:
+        """Every text's label and confidences by one model version (at most 1,000 texts a call)."""
+        return user_errors(lambda: services.predict_texts(texts))
 
     def explain(text: str) -> dict:
         """The words that drove the prediction for ``text`` (signed weights and highlight spans)."""
@@ -121,6 +126,7 @@ def build(services) -> None:
 
     for fn in (
         predict,
+        predict_texts,
         explain,
         feedback,
         next_item,
@@ -152,3 +158,20 @@ def build(services) -> None:
         return export_file(services, fmt, full)
 
     trigger.click(export, inputs=[fmt, full_history], outputs=exported, api_name="export")
+
+    with gr.Column(visible=False):
+        texts_file = gr.File(label="texts", type="filepath")
+        text_column = gr.Textbox(value="", label="text column")
+        predicted = gr.File(label="predictions")
+        predict_trigger = gr.Button("predict file")
+
+    def predict_file(file: str, text_column: str = "", progress=gr.Progress()) -> str:  # noqa: B008 (Gradio's)
+        """Predict every row of a CSV or JSONL file (``text_column``: empty for the project's); the client receives
+        a file of the same kind with every input column plus the predicted label, its confidence, each label's
+        probability, the model version and, for a row without a usable text, its error."""
+        column = user_errors(lambda: values.parse_name(text_column, "Text column"))
+        return predict_upload(services, file, column, progress)[0]
+
+    predict_trigger.click(
+        predict_file, inputs=[texts_file, text_column], outputs=predicted, api_name="predict_file", concurrency_limit=1
+    )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+import time
+from pathlib import Path
+
 import gradio as gr
 
-from hloop.ui.common import UI, annotator_name, label_picker, user_errors
+from hloop.ui.common import UI, annotator_name, label_picker, progress_callback, user_errors
+from hloop.ui.data import UPLOAD_TYPES, export_dir, prune_exports
 
 
 def scaled_spans(spans: list) -> list[tuple[str, float | None]]:
@@ -69,6 +74,27 @@ def save_correction(services, text: str, label: str | None, typed_name: str, req
     )
 
 
+def predict_upload(services, path: str | None, text_column: str, progress) -> tuple[str | None, str]:
+    """Predict every row of an uploaded CSV/JSONL file into a new file of the same kind in the export folder:
+    (its path for download, or None; a report line)."""
+    if not path:
+        raise gr.Error("Choose a CSV or JSONL file of texts first.")
+    suffix = Path(path).suffix.lower()
+    kind = suffix if suffix in (".csv", ".tsv") else ".jsonl"
+    out = export_dir() / f"hloop-predictions-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}{kind}"
+    column = text_column.strip() or None
+    report = user_errors(services.predict_file, path, out, column, progress=progress_callback(progress))
+    prune_exports(export_dir())
+    line = (
+        f"**{report.rows:,} rows** predicted by **v{report.model_version}** "
+        f"({report.rows_per_second:,.0f} rows/s): {report.predicted:,} with a label"
+    )
+    if report.errors:
+        shown = "; ".join(f"row {r.row}: {r.reason}" for r in report.rejections[:3])
+        line += f", **{report.errors:,} without a usable text** (their error is in `prediction_error`; {shown})"
+    return str(out), line + "."
+
+
 def build(services, annotator: gr.Textbox) -> None:
     """Render the Predict tab inside the current Blocks context."""
     names = services.label_set.to_list()
@@ -97,6 +123,34 @@ def build(services, annotator: gr.Textbox) -> None:
             topic = label_picker(names, "Right label", "predict-topic", scale=3)
             save = gr.Button("Save correction", elem_id="predict-save", scale=1)
         status = gr.Markdown(elem_id="predict-status")
+
+    with gr.Accordion("Predict a file", open=False, elem_id="predict-file-panel"):
+        gr.Markdown(
+            "A CSV or JSONL file of texts: every row comes back with every column it had, plus the predicted "
+            "label, its confidence, each label's probability and the model version. Nothing is stored."
+        )
+        with gr.Row():
+            upload = gr.File(label="Texts", file_types=UPLOAD_TYPES, type="filepath", elem_id="predict-file", scale=3)
+            with gr.Column(scale=1):
+                column = gr.Textbox(
+                    value=services.settings.text_column, label="Text column", elem_id="predict-file-column"
+                )
+                run_file = gr.Button("Predict file", elem_id="predict-file-button")
+        file_report = gr.Markdown(elem_id="predict-file-report")
+        predictions = gr.File(label="Predictions", interactive=False, visible=False, elem_id="predict-file-download")
+
+    def on_predict_file(path: str | None, text_column: str, progress=gr.Progress()):  # noqa: B008 (Gradio's tracker)
+        out, line = predict_upload(services, path, text_column, progress)
+        return gr.File(out, visible=True), line
+
+    run_file.click(
+        on_predict_file,
+        inputs=[upload, column],
+        outputs=[predictions, file_report],
+        api_name="ui_predict_file",  # scripts call /predict_file (hloop.ui.api), which returns the file alone
+        concurrency_limit=1,
+        **UI,
+    )
 
     def on_predict(text: str, typed_name: str, request: gr.Request):
         return predict_text(services, text, annotator_name(typed_name, request))

@@ -43,4 +43,6 @@ def test_every_event_with_a_function_has_an_api_name(trained):
         "versions",
         "model_version",
         "export",
+        "predict_texts",
+        "predict_file",
     } <= api
