@@ -26,6 +26,7 @@ _HANDLERS = (
     models.rollback,
     labels.export,
     models.predict,
+    models.export_model,
     labels.undo,
     simulate.simulate,
     store.backup,

@@ -168,6 +168,18 @@ def predict_file(args, services) -> int:
     return 0
 
 
+@command("export-model", "Write a version as a folder that predicts without HumanLoopML (python predict.py TEXT).")
+def export_model(args, services) -> int:
+    report = services.export_model(args.version or None, args.folder)
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"v{report['version']} ({report['family']}) exported to {report['folder']}:")
+    print(f"  pip install -r {report['folder']}/requirements.txt   # {', '.join(report['requirements'])}")
+    print(f'  python {report["folder"]}/predict.py "some text"')
+    return 0
+
+
 @command(
     "trust-legacy",
     "Convert model versions saved as pickles by an older release to the safe format (you vouch for those files).",
@@ -206,6 +218,9 @@ def add_arguments(p: dict) -> None:
     p["predict"].add_argument(
         "--text-column", default=None, help="the file's text column (default: the project's, HLOOP_TEXT_COLUMN)"
     )
+    p["export-model"].add_argument("version", type=VERSION, help="version number (0: the current one)")
+    p["export-model"].add_argument("folder", type=Path, help="a new (or empty) folder to write")
+    add_json(p["export-model"])
     p["trust-legacy"].add_argument("versions", type=VERSION, nargs="*", help="version numbers to convert")
     p["trust-legacy"].add_argument("--all", action="store_true", help="every version still in the pickle format")
     for name in ("train", "retrain", "status", "metrics", "predict"):

@@ -7,6 +7,7 @@ Gradio app and the REST routes receive:
 - ``fitting`` (``Fitting``): training a version, the gate on dev, automatic retraining;
 - ``predictions`` (``Predictions``): predict, explain, the model's guess on a label;
 - ``batch`` (``BatchPredictions``): predicting many texts, and files of them;
+- ``model_export`` (``ModelExport``): a version as a folder that predicts without HumanLoopML;
 - ``labels`` (``Labels``): corrections, relabelling, undo, history, counters;
 - ``pool`` (``PoolRanking``) and ``queue`` (``Queue``): the ranked pool, claims, submit and skip;
 - ``transfer`` (``Transfer``): imports and exports;  ``backups`` (``Backups``): one archive and back;
@@ -29,6 +30,7 @@ from hloop.services.dataset import dataset_rows, dataset_spec
 from hloop.services.embeddings import Embeddings
 from hloop.services.fitting import Fitting
 from hloop.services.labels import Labels
+from hloop.services.model_export import ModelExport
 from hloop.services.models import Models
 from hloop.services.pool import PoolRanking
 from hloop.services.predictions import Predictions
@@ -68,6 +70,7 @@ class Services:
         self.fitting = Fitting(project, self.cold_start, self.models)
         self.predictions = Predictions(project, self.models)
         self.batch = BatchPredictions(project, self.models)
+        self.model_export = ModelExport(project, self.models)
         self.labels = Labels(project, self.models, self.predictions, self.fitting)
         self.pool = PoolRanking(project, self.models, self.embeddings)
         self.queue = Queue(project, self.models, self.pool, self.predictions, self.labels)
@@ -121,6 +124,8 @@ class Services:
     predict_texts = _Forward("batch")
     predict_file = _Forward("batch")
     prediction_columns = _Forward("batch")
+    export_model = _Forward("model_export")
+    export_model_archive = _Forward("model_export")
     # labels
     feedback = _Forward("labels")
     label = _Forward("labels")

@@ -12,6 +12,7 @@ from hloop.core import values
 from hloop.core.strategies import DEFAULT_STRATEGY
 from hloop.ui.common import annotator_name, user_errors
 from hloop.ui.data import export_file
+from hloop.ui.downloads import model_zip_file
 from hloop.ui.predict import predict_upload
 
 
@@ -175,3 +176,16 @@ def build(services) -> None:
     predict_trigger.click(
         predict_file, inputs=[texts_file, text_column], outputs=predicted, api_name="predict_file", concurrency_limit=1
     )
+
+    with gr.Column(visible=False):
+        export_version = gr.Number(value=0, precision=0, label="version")
+        exported_model = gr.File(label="model")
+        export_model_trigger = gr.Button("export model")
+
+    def export_model(version: int = 0) -> str:
+        """A version (0: the current one) as a zip of a folder that predicts without HumanLoopML: the skops file,
+        its card, the trusted types, requirements.txt and predict.py."""
+        number = user_errors(lambda: values.parse_version(version))
+        return model_zip_file(services, number or None)
+
+    export_model_trigger.click(export_model, inputs=export_version, outputs=exported_model, api_name="export_model")

@@ -40,7 +40,12 @@ def export_dir() -> Path:
 def prune_exports(folder: Path, keep: int = KEEP_EXPORTS) -> int:
     """Delete all but the newest ``keep`` export files in ``folder``; returns how many were deleted."""
     with _PRUNING:
-        files = [*folder.glob("hloop-labels-*"), *folder.glob("hloop-backup-*"), *folder.glob("hloop-predictions-*")]
+        files = [
+            *folder.glob("hloop-labels-*"),
+            *folder.glob("hloop-backup-*"),
+            *folder.glob("hloop-predictions-*"),
+            *folder.glob("hloop-model-*"),
+        ]
         files.sort(key=lambda f: f.stat().st_mtime_ns, reverse=True)
         for old in files[keep:]:
             old.unlink(missing_ok=True)

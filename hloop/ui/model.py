@@ -8,6 +8,7 @@ from hloop import plots
 from hloop.core.cards import ModelCard
 from hloop.ui import review, simulation
 from hloop.ui.common import UI, Refresh, progress_callback, user_errors
+from hloop.ui.downloads import version_download
 
 COLUMNS = [
     "version",
@@ -229,6 +230,7 @@ def build(services) -> Refresh:
         picked = gr.Dropdown(label="Version", choices=[], scale=3, elem_id="model-picked")
         rollback_button = gr.Button("Make this version current (rollback)", scale=1, elem_id="model-rollback")
         promote_button = gr.Button("Promote anyway", scale=1, elem_id="model-promote", interactive=False)
+    version_download(services, picked)
     auto = gr.Markdown(elem_id="model-auto-retrain")
     metrics = gr.Markdown(elem_id="model-metrics")
     with gr.Row():

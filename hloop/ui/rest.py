@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -34,6 +34,7 @@ from hloop.core.errors import (
     StoreBusyError,
 )
 from hloop.ui.auth import Login, LoginRefused, too_many
+from hloop.ui.downloads import model_zip_response
 
 log = logging.getLogger("hloop.rest")
 STATUS = {
@@ -212,6 +213,12 @@ def api_router(services, user) -> APIRouter:
             **services.counters(),
             **({"notice": services.model_notice} if services.model_notice else {}),
         }
+
+    @router.get("/model/export", response_class=FileResponse)
+    def model_export(version: Annotated[int | None, Query(ge=0, description="0 or absent: the current one")] = None):
+        """A version as a zip of a folder that predicts without HumanLoopML: the skops file, its card, the trusted
+        types, requirements.txt and predict.py (``python predict.py "some text"``)."""
+        return model_zip_response(services, version or None)
 
     @router.post("/similar")
     def similar(

@@ -1,4 +1,5 @@
-"""`hloop predict --file F --out O`: every row of a file predicted, a summary line or JSON; bad calls exit 2."""
+"""`hloop predict --file F --out O`: every row of a file predicted, a summary line or JSON; `hloop export-model N DIR`;
+bad calls exit 2."""
 
 from __future__ import annotations
 
@@ -52,3 +53,14 @@ def test_bad_calls_say_what_to_do(cli_env, capsys, argv, message):
     assert run(capsys, "train")[0] == 0
     code, _, err = run(capsys, *argv)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_export_model_writes_a_folder_and_refuses_a_full_one(cli_env, tmp_path, capsys):
+    assert run(capsys, "train")[0] == 0
+    code, printed, _ = run(capsys, "export-model", "0", str(tmp_path / "exported"))
+    assert code == 0 and printed.startswith(f"v1 (tfidf-lr) exported to {tmp_path / 'exported'}:")
+    assert "pip install -r" in printed and (tmp_path / "exported" / "predict.py").is_file()
+    code, _, err = run(capsys, "export-model", "1", str(tmp_path / "exported"))
+    assert code == 2 and "is not an empty folder" in err
+    code, _, err = run(capsys, "export-model", "5", str(tmp_path / "other"), "--json")
+    assert code == 2 and "5" in err and not (tmp_path / "other").exists()

@@ -18,7 +18,9 @@ SERVICES_DIR = Path(services_package.__file__).parent
 PINNED = {
     "agreement", "annotators", "auto_retrain_status", "backup", "card", "check_current", "corpus", "counters",
     "current_model", "current_version", "dev_set", "disagreements", "embed_texts", "embedding_status", "end_workers",
-    "ensure_store", "example_texts", "explain", "export", "feedback", "guidance", "has_seed_labels", "history",
+    "ensure_store", "example_texts", "explain", "export", "export_model", "export_model_archive",
+    "feedback", "guidance", "has_seed_labels",
+    "history",
     "hygiene", "import_texts", "is_dev", "keep_label", "label", "label_set", "labels_needed", "legacy_versions",
     "live_quality", "maybe_auto_retrain", "model_notice", "next_item", "predict", "predict_file", "predict_texts",
     "prediction_columns", "probabilities", "probabilities_of",

@@ -45,4 +45,5 @@ def test_every_event_with_a_function_has_an_api_name(trained):
         "export",
         "predict_texts",
         "predict_file",
+        "export_model",
     } <= api
