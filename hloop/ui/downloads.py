@@ -31,7 +31,8 @@ def model_zip_response(services, version: int | None) -> FileResponse:
 def model_zip_file(services, version: int | None) -> str:
     """The zip of ``version`` (None: the current one) in the app's export folder, for a gr.File download."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = export_dir() / f"hloop-model-{stamp}-{secrets.token_hex(3)}.zip"
+    which = "current" if version is None else f"v{version}"
+    path = export_dir() / f"hloop-model-{which}-{stamp}-{secrets.token_hex(3)}.zip"
     user_errors(services.export_model_archive, version, path)
     prune_exports(export_dir())
     return str(path)
