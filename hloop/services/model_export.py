@@ -18,7 +18,7 @@ from pathlib import Path
 
 import hloop
 import training
-from hloop.core.errors import InvalidInputError
+from hloop.core.errors import InvalidInputError, NoModelError
 from hloop.core.models import parse_spec
 from hloop.services import exported_predict
 from hloop.services.models import Models
@@ -53,6 +53,8 @@ class ModelExport:
         if target.exists() and (not target.is_dir() or any(target.iterdir())):
             raise InvalidInputError(f"{target} exists and is not an empty folder; give a new folder for the export.")
         number = self.models.serving_version() if version is None else int(version)
+        if not number:
+            raise NoModelError("There is no model version to export yet: train v1 first (`hloop train`).")
         registry = self.project.registry
         artifact = registry.artifact(number)  # verified: a damaged version is refused, never exported
         model_card = registry.card(number)
@@ -96,6 +98,8 @@ class ModelExport:
             raise InvalidInputError(f"{archive.name}: a model export archive is a .zip file.")
         with tempfile.TemporaryDirectory(prefix="hloop-model-export-") as tmp:
             number = self.models.serving_version() if version is None else int(version)
+            if not number:
+                raise NoModelError("There is no model version to export yet: train v1 first (`hloop train`).")
             report = self.export_model(number, Path(tmp) / f"hloop-model-v{number}")
             archive.parent.mkdir(parents=True, exist_ok=True)
             partial = archive.with_name(f".{archive.name}.partial")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hloop.core.errors import InvalidInputError
+from hloop.core.errors import InvalidInputError, NoModelError
 from hloop.services import Services
 from tests.conftest import corpus_of, settings_in, tiny_texts
 
@@ -86,3 +86,13 @@ def test_a_fresh_environment_with_only_the_requirements_runs_it(tmp_path):
         pytest.skip(f"the package index does not have these versions: {installed.stderr.strip()[-300:]}")
     assert installed.returncode == 0, installed.stderr
     check_same(services, run_predict([str(python)], folder, TEXTS))
+
+
+def test_before_v1_there_is_nothing_to_export(services, tmp_path):
+    for export in (
+        lambda: services.export_model(None, tmp_path / "x"),
+        lambda: services.export_model_archive(None, tmp_path / "x.zip"),
+    ):
+        with pytest.raises(NoModelError, match="train v1 first"):
+            export()
+    assert not (tmp_path / "x").exists() and not (tmp_path / "x.zip").exists()
