@@ -104,6 +104,8 @@ def _score_lines(cards: list[ModelCard], x: list[float], xlabel: str, title: str
             label="within noise of its parent (intervals overlap)",
         )
     ax.margins(x=0.08)
+    if max(x) - min(x) < 2:  # one or two close points: room for two whole numbers, or the ticks go fractional
+        ax.set_xlim(min(x) - 0.5, max(x) + 1)
     _score_axis(ax, lows, highs)
     for xi, card, m in scored:
         ax.annotate(

@@ -59,3 +59,12 @@ def test_scores_are_drawn_with_their_bands_on_an_axis_at_least_0_05_wide(trained
     flat = plots.scores_by_version(cards[:2]).axes[0]
     low, high = flat.get_ylim()
     assert high - low >= plots.MIN_SPAN, "two nearly equal scores do not fill the whole axis"
+
+
+def test_a_single_version_gets_whole_number_ticks(trained):
+    cards = trained.versions()
+    for figure in (plots.scores_by_version(cards), plots.scores_by_human_labels(cards)):
+        ax = figure.axes[0]
+        low, high = ax.get_xlim()
+        ticks = [t for t in ax.get_xticks() if low <= t <= high]
+        assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
