@@ -1,4 +1,5 @@
-"""Reading uploaded texts (CSV or JSONL with a ``text`` column) and writing label exports (CSV or JSONL)."""
+"""File formats (CSV/TSV or JSONL, by extension) and writing exports: label exports, predictions, spreadsheet-safe
+cells. Reading them is ``hloop.data.table_files``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from hloop.core.errors import InvalidInputError
@@ -19,8 +20,6 @@ _FORMULA_STARTS = frozenset("=+-@")
 _FORMULA_NAMES = ("EQUALS SIGN", "PLUS SIGN", "MINUS SIGN", "HYPHEN-MINUS", "COMMERCIAL AT")
 _HIDING = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
 _QUOTES = frozenset("\"'")
-_ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as ``surrogateescape`` keeps them
-MAX_LINE_CHARS = 1 << 20  # a JSONL line longer than this cannot hold a text within MAX_TEXT_CHARS
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
@@ -32,120 +31,6 @@ def file_format(path: str | Path) -> str:
     if suffix in ("csv", "tsv"):
         return "csv"
     raise InvalidInputError(f"Unsupported file type {Path(path).name!r}; use a .csv or .jsonl file.")
-
-
-def read_texts(path: str | Path) -> list[tuple[int, object]]:
-    """(row number, value of ``text``) of every row; malformed rows carry an error message instead."""
-    return [row for row, _fraction in iter_texts(path)]
-
-
-def iter_texts(path: str | Path) -> Iterator[tuple[tuple[int, object], float]]:
-    """Stream ((row number, value of ``text``), share of the file read so far) row by row: memory stays flat
-    whatever the file's size. A bad row (bytes that are not UTF-8, an oversized field, more or fewer fields
-    than the header, JSON that is invalid or nested too deeply) carries an error instead of a value, and the
-    rows after it are read on. A file that cannot be read at all (missing, a header that is not UTF-8, no
-    ``text`` column) raises InvalidInputError before the first row."""
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidInputError(f"No such file: {path}.")
-    fmt, size = file_format(path), max(path.stat().st_size, 1)
-    # surrogateescape: a bad byte becomes a lone surrogate in its row, so only that row is refused
-    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        lines = _CountingLines(fh)
-        rows = _iter_jsonl(lines) if fmt == "jsonl" else _iter_csv(lines, path)
-        for row in rows:
-            yield row, min(lines.chars / size, 1.0)
-
-
-class _CountingLines:
-    """The file's lines, counting the characters handed out (for progress)."""
-
-    def __init__(self, fh) -> None:
-        self.fh, self.chars = fh, 0
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        line = next(self.fh)
-        self.chars += len(line)
-        return line
-
-
-def _not_utf8(value: str) -> InvalidInputError | None:
-    """The error for text read from bytes that are not UTF-8 (kept as lone surrogates), else None."""
-    match = _ESCAPED.search(value)
-    if match is None:
-        return None
-    byte = ord(match.group()) - 0xDC00
-    return InvalidInputError(
-        f"not UTF-8 text (byte 0x{byte:02x} at character {match.start() + 1}); save the file as UTF-8"
-    )
-
-
-def _iter_csv(lines: _CountingLines, path: Path) -> Iterator[tuple[int, object]]:
-    reader = csv.reader(lines, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
-    try:
-        header = next(reader, [])
-    except csv.Error as exc:
-        raise InvalidInputError(f"Malformed CSV header in {path.name}: {exc}.") from exc
-    if (bad := _not_utf8(",".join(header))) is not None:
-        raise InvalidInputError(f"The header row of {path.name} is {bad}.")
-    if "text" not in header:
-        raise InvalidInputError(
-            f"The CSV has no 'text' column (columns: {header or 'none'}); add a header row with 'text'."
-        )
-    column, number = header.index("text"), 1
-    while True:
-        number += 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:  # e.g. a field above the size limit: refuse this row, read on
-            yield number, InvalidInputError(f"malformed CSV ({exc})")
-            continue
-        if not fields:  # a blank line
-            number -= 1
-            continue
-        if len(fields) != len(header):
-            yield (
-                number,
-                InvalidInputError(
-                    f"has {len(fields)} fields and the header has {len(header)}; quote a text that holds "
-                    f"{'commas' if len(fields) > len(header) else 'line breaks'} or the delimiter"
-                ),
-            )
-            continue
-        bad = next((e for e in map(_not_utf8, fields) if e is not None), None)
-        yield number, bad if bad is not None else fields[column]
-
-
-def _iter_jsonl(lines: _CountingLines) -> Iterator[tuple[int, object]]:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        if len(line) > MAX_LINE_CHARS:
-            yield (
-                number,
-                InvalidInputError(f"the line is {len(line):,} characters long; the limit is {MAX_LINE_CHARS:,}"),
-            )
-            continue
-        if (bad := _not_utf8(line)) is not None:
-            yield number, bad
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, InvalidInputError(f"not valid JSON ({exc.msg})")
-            continue
-        except RecursionError:
-            yield number, InvalidInputError("JSON nested too deeply; a record is one flat object with a 'text' field")
-            continue
-        if not isinstance(record, dict) or "text" not in record:
-            yield number, InvalidInputError("no 'text' field")
-            continue
-        yield number, record["text"]
 
 
 def spreadsheet_safe(value: object) -> object:

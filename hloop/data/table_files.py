@@ -1,20 +1,26 @@
-"""Reading a file of records (CSV or JSONL) with every column kept, row by row: what batch prediction reads.
+"""Reading uploaded files of records (CSV/TSV or JSONL) row by row, every column kept: what the import reads (its
+``text`` column) and what batch prediction reads (every column).
 
-The same rules as the import's reader (``hloop.data.files``): UTF-8 (a bad byte refuses only its row), a row with
-more or fewer fields than the header, invalid JSON or a record that is not an object is one row's error and the
-rows after it are read on; a file that cannot be read at all raises InvalidInputError before the first row.
+UTF-8 (a bad byte refuses only its row); a row with more or fewer fields than the header, an oversized field,
+invalid JSON or JSON nested too deeply is one row's error and the rows after it are read on; a file that cannot be
+read at all (missing, a header that is not UTF-8, no text column) raises InvalidInputError before the first row.
+Memory stays flat whatever the file's size.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from hloop.core.errors import InvalidInputError
-from hloop.data.files import MAX_LINE_CHARS, _CountingLines, _not_utf8, file_format
+from hloop.data.files import file_format
+
+_ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, as ``surrogateescape`` keeps them
+MAX_LINE_CHARS = 1 << 20  # a JSONL line longer than this cannot hold a text within MAX_TEXT_CHARS
 
 
 @dataclass(frozen=True)
@@ -28,33 +34,77 @@ class Row:
     fraction: float  # share of the file read so far
 
 
-def columns_of(path: str | Path, text_column: str) -> list[str]:
+def read_texts(path: str | Path) -> list[tuple[int, object]]:
+    """(row number, value of ``text``) of every row; malformed rows carry an error message instead."""
+    return [row for row, _fraction in iter_texts(path)]
+
+
+def iter_texts(path: str | Path) -> Iterator[tuple[tuple[int, object], float]]:
+    """Stream ((row number, value of ``text`` or the row's error), share of the file read so far): the import's
+    view of ``iter_rows``."""
+    for row in iter_rows(path, "text"):
+        yield (row.number, row.text), row.fraction
+
+
+def columns_of(path: str | Path, text_column: str, hint: str = "") -> list[str]:
     """The file's columns: a CSV's header (InvalidInputError without ``text_column``, or with a column named twice),
     or every key of a JSONL file's records in the order first seen (one pass, memory for the keys only)."""
     path = _existing(path)
     if file_format(path) == "csv":
         with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-            return _csv_header(csv.reader(fh, delimiter=_delimiter(path)), path, text_column)
+            header = _csv_header(csv.reader(fh, delimiter=_delimiter(path)), path, text_column, hint)
+        twice = sorted({name for name in header if header.count(name) > 1})
+        if twice:
+            named = ", ".join(map(repr, twice))
+            raise InvalidInputError(f"{path.name} names the column(s) {named} twice; rename them.")
+        return header
     seen: dict[str, None] = {}
     for row in iter_rows(path, text_column):
         seen.update(dict.fromkeys(row.fields))
     return list(seen) or [text_column]
 
 
-def iter_rows(path: str | Path, text_column: str) -> Iterator[Row]:
-    """Every row of the file, streamed (memory stays flat whatever its size)."""
+def iter_rows(path: str | Path, text_column: str, hint: str = "") -> Iterator[Row]:
+    """Every row of the file, streamed; ``hint`` ends the message for a CSV without ``text_column``."""
     path = _existing(path)
     size = max(path.stat().st_size, 1)
+    # surrogateescape: a bad byte becomes a lone surrogate in its row, so only that row is refused
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         lines = _CountingLines(fh)
         if file_format(path) == "csv":
             reader = csv.reader(lines, delimiter=_delimiter(path))
-            header = _csv_header(reader, path, text_column)
+            header = _csv_header(reader, path, text_column, hint)
             rows = _csv_rows(reader, header, text_column)
         else:
             rows = _jsonl_rows(lines, text_column)
         for number, fields, text in rows:
             yield Row(number, fields, text, min(lines.chars / size, 1.0))
+
+
+class _CountingLines:
+    """The file's lines, counting the characters handed out (for progress)."""
+
+    def __init__(self, fh) -> None:
+        self.fh, self.chars = fh, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.fh)
+        self.chars += len(line)
+        return line
+
+
+def _not_utf8(value: str) -> InvalidInputError | None:
+    """The error for text read from bytes that are not UTF-8 (kept as lone surrogates), else None."""
+    match = _ESCAPED.search(value)
+    if match is None:
+        return None
+    byte = ord(match.group()) - 0xDC00
+    return InvalidInputError(
+        f"not UTF-8 text (byte 0x{byte:02x} at character {match.start() + 1}); save the file as UTF-8"
+    )
 
 
 def _existing(path: str | Path) -> Path:
@@ -68,7 +118,7 @@ def _delimiter(path: Path) -> str:
     return "\t" if path.suffix.lower() == ".tsv" else ","
 
 
-def _csv_header(reader, path: Path, text_column: str) -> list[str]:
+def _csv_header(reader, path: Path, text_column: str, hint: str) -> list[str]:
     try:
         header = next(reader, [])
     except csv.Error as exc:
@@ -77,17 +127,14 @@ def _csv_header(reader, path: Path, text_column: str) -> list[str]:
         raise InvalidInputError(f"The header row of {path.name} is {bad}.")
     if text_column not in header:
         raise InvalidInputError(
-            f"{path.name} has no {text_column!r} column (columns: {', '.join(header) or 'none'}); "
-            f"name the text column (--text-column) or add a header row."
+            f"The CSV has no {text_column!r} column (columns: {header or 'none'}); "
+            f"add a header row with {text_column!r}{hint}."
         )
-    twice = sorted({name for name in header if header.count(name) > 1})
-    if twice:
-        raise InvalidInputError(f"{path.name} names the column(s) {', '.join(map(repr, twice))} twice; rename them.")
     return header
 
 
 def _csv_rows(reader, header: list[str], text_column: str) -> Iterator[tuple[int, dict, object]]:
-    number = 1
+    column, number = header.index(text_column), 1
     while True:
         number += 1
         try:
@@ -103,13 +150,16 @@ def _csv_rows(reader, header: list[str], text_column: str) -> Iterator[tuple[int
         if len(fields) != len(header):
             what = "commas" if len(fields) > len(header) else "line breaks"
             error = InvalidInputError(
-                f"has {len(fields)} fields and the header has {len(header)}; quote a text that holds {what}"
+                f"has {len(fields)} fields and the header has {len(header)}; quote a text that holds {what} "
+                "or the delimiter"
             )
             yield number, {}, error
             continue
         bad = next((e for e in map(_not_utf8, fields) if e is not None), None)
-        record = dict(zip(header, fields, strict=True))
-        yield number, ({} if bad else record), bad if bad is not None else record[text_column]
+        if bad is not None:
+            yield number, {}, bad
+            continue
+        yield number, dict(zip(header, fields, strict=True)), fields[column]
 
 
 def _jsonl_rows(lines: _CountingLines, text_column: str) -> Iterator[tuple[int, dict, object]]:
@@ -117,7 +167,7 @@ def _jsonl_rows(lines: _CountingLines, text_column: str) -> Iterator[tuple[int, 
         if not line.strip():
             continue
         if len(line) > MAX_LINE_CHARS:
-            too_long = f"the line is {len(line):,} characters; the limit is {MAX_LINE_CHARS:,}"
+            too_long = f"the line is {len(line):,} characters long; the limit is {MAX_LINE_CHARS:,}"
             yield number, {}, InvalidInputError(too_long)
             continue
         if (bad := _not_utf8(line)) is not None:
@@ -129,12 +179,10 @@ def _jsonl_rows(lines: _CountingLines, text_column: str) -> Iterator[tuple[int, 
             yield number, {}, InvalidInputError(f"not valid JSON ({exc.msg})")
             continue
         except RecursionError:
-            yield number, {}, InvalidInputError("JSON nested too deeply; a record is one object")
+            deep = f"JSON nested too deeply; a record is one flat object with a {text_column!r} field"
+            yield number, {}, InvalidInputError(deep)
             continue
-        if not isinstance(record, dict):
-            yield number, {}, InvalidInputError("not a JSON object; each line is one record")
-            continue
-        if text_column not in record:
-            yield number, record, InvalidInputError(f"no {text_column!r} field")
+        if not isinstance(record, dict) or text_column not in record:
+            yield number, record if isinstance(record, dict) else {}, InvalidInputError(f"no {text_column!r} field")
             continue
         yield number, record, record[text_column]

@@ -22,6 +22,7 @@ from hloop.core.records import BatchReport, Rejection
 from hloop.data.files import file_format, write_records
 from hloop.data.table_files import Row, columns_of, iter_rows
 from hloop.services.models import Models
+from hloop.services.predictions import label_answer
 from hloop.services.project import Progress, Project, no_progress
 from training.pipeline import full_probabilities
 
@@ -60,12 +61,7 @@ class BatchPredictions:
         version, model = self.models.current_model()
         names = self.project.label_set.names
         probs = full_probabilities(model, cleaned, len(names))
-        out = []
-        for row in probs:
-            best = int(np.argmax(row))
-            confidences = {n: float(v) for n, v in zip(names, row, strict=True)}
-            out.append({"label": names[best], "confidence": float(row[best]), "confidences": confidences})
-        return {"model_version": version, "predictions": out}
+        return {"model_version": version, "predictions": [label_answer(names, row) for row in probs]}
 
     def predict_file(
         self,
@@ -85,7 +81,7 @@ class BatchPredictions:
         if target.resolve() == source.resolve():
             raise InvalidInputError(f"The output {target} is the input file; give another path for the predictions.")
         added = self.prediction_columns()
-        columns = columns_of(source, column)
+        columns = columns_of(source, column, hint=", or name the column that holds the texts (--text-column)")
         taken = [c for c in added if c in columns]
         if taken:
             raise InvalidInputError(
@@ -115,16 +111,7 @@ class BatchPredictions:
 
     def _predicted(self, chunk: list[Row], model, version: int, counts: dict, rejections: list, fmt: str):
         """The output records of ``chunk``, in file order."""
-        texts, errors = [], []
-        for row in chunk:
-            try:
-                if isinstance(row.text, InvalidInputError):
-                    raise row.text
-                texts.append(clean_text(row.text))
-                errors.append(None)
-            except InvalidInputError as exc:
-                texts.append(None)
-                errors.append(str(exc))
+        texts, errors = zip(*(_text_or_error(row.text) for row in chunk), strict=True) if chunk else ((), ())
         usable = [t for t in texts if t is not None]
         probs = full_probabilities(model, usable, len(self.project.label_set)) if usable else np.zeros((0, 0))
         names, at = self.project.label_set.names, 0
@@ -145,6 +132,16 @@ class BatchPredictions:
             chances = {PROBABILITY.format(n): round(float(v), 6) for n, v in zip(names, p, strict=True)}
             yield {**record, PREDICTED: names[best], CONFIDENCE: round(float(p[best]), 6), **chances,
                    VERSION: version, ERROR: None}  # fmt: skip
+
+
+def _text_or_error(value: object) -> tuple[str | None, str | None]:
+    """(the clean text, None), or (None, why the row has no usable text)."""
+    try:
+        if isinstance(value, InvalidInputError):  # the reader's error for this row
+            raise value
+        return clean_text(value), None
+    except InvalidInputError as exc:
+        return None, str(exc)
 
 
 def _cell(value: object) -> object:

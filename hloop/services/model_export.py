@@ -52,9 +52,7 @@ class ModelExport:
         target = Path(folder)
         if target.exists() and (not target.is_dir() or any(target.iterdir())):
             raise InvalidInputError(f"{target} exists and is not an empty folder; give a new folder for the export.")
-        number = self.models.serving_version() if version is None else int(version)
-        if not number:
-            raise NoModelError("There is no model version to export yet: train v1 first (`hloop train`).")
+        number = self._number(version)
         registry = self.project.registry
         artifact = registry.artifact(number)  # verified: a damaged version is refused, never exported
         model_card = registry.card(number)
@@ -90,6 +88,13 @@ class ModelExport:
             "sha256": artifact.sha256,
         }
 
+    def _number(self, version: int | None) -> int:
+        """The version to export (None: the one that serves); NoModelError before v1."""
+        number = self.models.serving_version() if version is None else int(version)
+        if not number:
+            raise NoModelError("There is no model version to export yet: train v1 first (`hloop train`).")
+        return number
+
     def export_model_archive(self, version: int | None, archive: str | Path) -> dict:
         """``export_model`` as one zip file at ``archive`` (its folder ``hloop-model-vN`` inside), for a download;
         written beside the target and renamed into place."""
@@ -97,9 +102,7 @@ class ModelExport:
         if archive.suffix.lower() != ".zip":
             raise InvalidInputError(f"{archive.name}: a model export archive is a .zip file.")
         with tempfile.TemporaryDirectory(prefix="hloop-model-export-") as tmp:
-            number = self.models.serving_version() if version is None else int(version)
-            if not number:
-                raise NoModelError("There is no model version to export yet: train v1 first (`hloop train`).")
+            number = self._number(version)
             report = self.export_model(number, Path(tmp) / f"hloop-model-v{number}")
             archive.parent.mkdir(parents=True, exist_ok=True)
             partial = archive.with_name(f".{archive.name}.partial")

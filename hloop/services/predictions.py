@@ -21,6 +21,13 @@ NEIGHBOURS = 3  # the labelled texts shown beside a prediction that rests on emb
 RECENT_TEXTS = 64  # single texts whose probabilities are kept: the queue explains an item, then stores its guess
 
 
+def label_answer(names: tuple[str, ...] | list[str], row: np.ndarray) -> dict:
+    """What a prediction says of one text: the label, its confidence and every label's confidence."""
+    best = int(np.argmax(row))
+    confidences = {name: float(p) for name, p in zip(names, row, strict=True)}
+    return {"label": names[best], "confidence": float(row[best]), "confidences": confidences}
+
+
 class Predictions:
     """What the model that serves says of texts."""
 
@@ -70,7 +77,7 @@ class Predictions:
         cleaned = clean_text(text)
         record_for = None if record_for is None else parse_annotator(record_for, optional=True)
         version, row = self.probabilities_of(cleaned)
-        confidences = {name: float(p) for name, p in zip(names, row, strict=True)}
+        answer = label_answer(names, row)
         best = int(np.argmax(row))
         if record_for is not None:
             with project.lock, project.session() as session:
@@ -84,12 +91,7 @@ class Predictions:
                     keep=project.settings.prediction_log_limit,
                 )
                 session.commit()
-        return {
-            "label": names[best],
-            "confidence": float(row[best]),
-            "confidences": confidences,
-            "model_version": version,
-        }
+        return {**answer, "model_version": version}
 
     def explain(self, text: str, top: int = 10) -> dict:
         """Why the model said what it did: the most influential words (signed) with highlight spans of the text and

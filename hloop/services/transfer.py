@@ -14,7 +14,8 @@ from pathlib import Path
 from hloop.core.errors import HLoopError, ImportStoppedError, storage_error
 from hloop.core.labels import clean_text
 from hloop.core.records import ImportReport, LabelEvent, Rejection
-from hloop.data.files import iter_texts, write_records
+from hloop.data.files import write_records
+from hloop.data.table_files import iter_texts
 from hloop.services.embeddings import Embeddings
 from hloop.services.project import Progress, Project, no_progress
 from hloop.services.records import EXPORT_COLUMNS, label_record

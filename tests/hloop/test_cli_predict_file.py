@@ -8,23 +8,12 @@ import json
 
 import pytest
 
-from hloop.cli import main
-from tests.conftest import set_project_environment, write_tiny_dataset
+from tests.hloop.test_cli import cli_env, run  # noqa: F401 (cli_env: the fixture every test here uses)
+
+pytestmark = pytest.mark.usefixtures("cli_env")
 
 
-@pytest.fixture
-def cli_env(tmp_path, monkeypatch):
-    data = write_tiny_dataset(tmp_path / "data")
-    return set_project_environment(monkeypatch, tmp_path, dataset=data, labels="alpha,beta,gamma,delta")
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_predict_a_file_then_read_its_report(cli_env, tmp_path, capsys):
+def test_predict_a_file_then_read_its_report(tmp_path, capsys):
     assert run(capsys, "train")[0] == 0
     source, out = tmp_path / "texts.csv", tmp_path / "predictions.csv"
     source.write_text("body,id\nthe coach said the team won the match,1\n,2\n", encoding="utf-8")
@@ -49,13 +38,13 @@ def test_predict_a_file_then_read_its_report(cli_env, tmp_path, capsys):
         (["predict", "--file", "missing.csv", "--out", "o.csv"], "No such file"),
     ],
 )
-def test_bad_calls_say_what_to_do(cli_env, capsys, argv, message):
+def test_bad_calls_say_what_to_do(capsys, argv, message):
     assert run(capsys, "train")[0] == 0
     code, _, err = run(capsys, *argv)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
 
 
-def test_export_model_writes_a_folder_and_refuses_a_full_one(cli_env, tmp_path, capsys):
+def test_export_model_writes_a_folder_and_refuses_a_full_one(tmp_path, capsys):
     assert run(capsys, "train")[0] == 0
     code, printed, _ = run(capsys, "export-model", "0", str(tmp_path / "exported"))
     assert code == 0 and printed.startswith(f"v1 (tfidf-lr) exported to {tmp_path / 'exported'}:")
