@@ -146,3 +146,10 @@ def add_skip(example_id: int, annotator: Annotator, *, session: Session) -> Skip
     session.add(skip)
     session.flush()
     return skip
+
+
+def holders(example_ids: Iterable[int], *, session: Session) -> dict[int, str]:
+    """Who holds a live claim on each of these items (items nobody holds are left out)."""
+    ids = [int(i) for i in example_ids]
+    stmt = select(Claim.example_id, Claim.annotator).where(col(Claim.example_id).in_(ids), Claim.expires_at > utcnow())
+    return {int(i): str(name) for i, name in session.exec(stmt).all()} if ids else {}

@@ -31,6 +31,7 @@ class LatestLabel:
     text: str
     label: int
     human: bool
+    bulk: bool = False  # given in bulk (one label for a search's results), weighted HLOOP_BULK_WEIGHT
 
 
 def get_info(*, session: Session) -> dict[str, str]:
@@ -153,7 +154,7 @@ def latest_labels(
         .where(col(Example.origin).in_(origins))
         .order_by(Label.example_id)
     )
-    return [LatestLabel(eid, text, lab, src != "seed") for eid, text, lab, src in session.exec(stmt)]
+    return [LatestLabel(eid, text, lab, src != "seed", src == "bulk") for eid, text, lab, src in session.exec(stmt)]
 
 
 def human_labelled_ids(*, session: Session) -> set[int]:
@@ -198,10 +199,11 @@ def last_label_id(*, session: Session) -> int:
 
 
 def undo_last(annotator: str, *, session: Session) -> Label:
-    """Mark the annotator's latest live human label as undone (kept in history) and return it."""
+    """Mark the annotator's latest live human label as undone (kept in history) and return it; labels given in
+    bulk are undone with their batch (``labeling.bulk_labels.undo_batch``), not one by one."""
     stmt = (
         select(Label)
-        .where(Label.annotator == annotator, Label.source != "seed", col(Label.undone_at).is_(None))
+        .where(Label.annotator == annotator, col(Label.source).not_in(("seed", "bulk")), col(Label.undone_at).is_(None))
         .order_by(col(Label.id).desc())
     )
     row = session.exec(stmt).first()

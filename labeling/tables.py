@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlmodel import Field, SQLModel
 
 ORIGINS = ("seed", "pool", "eval", "user", "import", "dev")
-SOURCES = ("seed", "queue", "correction", "import", "cli", "simulated", "review", "overlap")
+SOURCES = ("seed", "queue", "correction", "import", "cli", "simulated", "review", "overlap", "bulk")
 
 
 def utcnow() -> datetime:
@@ -39,6 +39,19 @@ class Label(SQLModel, table=True):
     model_confidence: float | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
     undone_at: datetime | None = Field(default=None, index=True)
+    batch_id: int | None = Field(default=None, index=True)  # the bulk batch (``LabelBatch``) that gave it, if any
+
+
+class LabelBatch(SQLModel, table=True):
+    """One bulk labelling: the label given to every item a search selected, recorded with its query; undone whole."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    label: int
+    annotator: str = Field(index=True, max_length=100)
+    query: str  # the search (query text and filters) as JSON
+    size: int
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    undone_at: datetime | None = Field(default=None)
 
 
 class Prediction(SQLModel, table=True):

@@ -5,13 +5,14 @@ import multiprocessing as mp
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlmodel import Session, SQLModel
 
 from hloop.core.errors import StoreMismatchError
 from labeling import claims, store
 from labeling.db import make_engine
 from labeling.schema import current_revision, head_revision
+from labeling.search_index import is_index_part
 
 
 def all_rows(engine) -> dict[str, list[tuple]]:
@@ -49,7 +50,22 @@ def test_a_new_store_is_at_the_newest_revision_and_matches_the_tables():
     engine = make_engine("sqlite://")
     assert _revision(engine) == head_revision()
     with engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+        context = MigrationContext.configure(connection, opts={"include_name": _not_the_search_index})
+        assert compare_metadata(context, SQLModel.metadata) == []
+        tables = set(inspect(connection).get_table_names())
+    assert {"example_fts", "example_fts_state"} <= tables  # the search index is there, beside the tables
+
+
+def _not_the_search_index(name, type_, parent_names) -> bool:
+    return not is_index_part(name)
+
+
+def as_before_migrations(engine) -> None:
+    """Drop what revisions after the baseline added, so the store is as the release before migrations left it."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP INDEX ix_label_batch_id")
+        connection.exec_driver_sql("ALTER TABLE label DROP COLUMN batch_id")
+        connection.exec_driver_sql("DROP TABLE labelbatch")
 
 
 def test_a_store_from_before_migrations_is_upgraded_without_losing_a_row(tmp_path):
@@ -58,6 +74,7 @@ def test_a_store_from_before_migrations_is_upgraded_without_losing_a_row(tmp_pat
     SQLModel.metadata.create_all(old)  # what the release before migrations did at start
     fill(old)
     before = all_rows(old)
+    as_before_migrations(old)
     old.dispose()
     counts = [len(before[t]) for t in ("example", "label", "claim", "skip", "prediction", "storeinfo")]
     assert counts == [4, 3, 1, 1, 1, 2]
@@ -117,12 +134,16 @@ def test_postgresql_store_from_before_migrations_is_upgraded(postgres_url):
     SQLModel.metadata.create_all(old)
     fill(old)
     before = all_rows(old)
+    as_before_migrations(old)
     old.dispose()
     engine = make_engine(postgres_url)
     assert _revision(engine) == head_revision()
     assert all_rows(engine) == before
     with engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+        context = MigrationContext.configure(connection, opts={"include_name": _not_the_search_index})
+        assert compare_metadata(context, SQLModel.metadata) == []
+        indexes = {i["name"] for i in inspect(connection).get_indexes("example")}
+    assert "ix_example_text_search" in indexes  # the search index (GIN), beside the tables' own
     engine.dispose()
 
 
@@ -135,6 +156,7 @@ def test_an_old_store_missing_a_column_is_refused_and_not_stamped(tmp_path, tabl
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = create_engine(url)
     SQLModel.metadata.create_all(old)  # the tables of a release before migrations, then one column gone
+    as_before_migrations(old)
     with old.begin() as connection:
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS ix_{table}_{column}")
         connection.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
