@@ -74,15 +74,24 @@ def train_artifact(
     family: str = LEGACY_FAMILY,
     embeddings: str = DEFAULT_SPEC,
     choice: Mapping | None = None,
+    bulk: Sequence[bool] | None = None,
+    bulk_weight: float = 1.0,
 ) -> tuple[Artifact, ModelCard]:
     """Fit a model of ``family`` (or ``auto``) on ``compute`` (default: here; human rows weighted
     ``feedback_weight``), verify what comes back, evaluate it here and return the artifact with its card (for
     ``Registry.save_artifact``); ``last_label_id``: the newest label id in the store when the rows were read,
     recorded on the card. ``texts`` and ``eval_texts`` may be ``EmbeddedTexts`` (their stored vectors are used,
-    nothing is embedded again); ``choice``: the earlier ``auto`` choice that fixed ``family``, kept on the card."""
+    nothing is embedded again); ``choice``: the earlier ``auto`` choice that fixed ``family``, kept on the card;
+    ``bulk``: which human rows were labelled in bulk, weighted ``bulk_weight`` instead (both on the card)."""
     feedback_weight = parse_weight(feedback_weight)  # the one range (hloop.core.values), also for direct callers
     human_mask = np.asarray(human, dtype=bool)
     weights = np.where(human_mask, float(feedback_weight), 1.0)
+    bulk_mask = np.zeros(human_mask.shape, bool) if bulk is None else np.asarray(bulk, dtype=bool)
+    bulk_options = {}
+    if bulk_mask.any():
+        bulk_weight = parse_weight(bulk_weight)
+        weights = np.where(bulk_mask, bulk_weight, weights)
+        bulk_options = {"bulk_labels": int(bulk_mask.sum()), "bulk_weight": float(bulk_weight)}
     start = time.perf_counter()
     embedding: dict = {"spec": embeddings}
     if isinstance(texts, EmbeddedTexts):
@@ -103,7 +112,11 @@ def train_artifact(
         training=_composition(human_mask, labels, feedback_weight, len(label_set), last_label_id),
         evaluation=Evaluation(eval_origin, len(eval_texts), MIN_EVAL, enough=metrics is not None),
         metrics=None if metrics is None else Metrics.from_dict(metrics),
-        hyperparameters={**family_hyperparameters(out.family, embeddings), "random_state": random_state},
+        hyperparameters={
+            **family_hyperparameters(out.family, embeddings),
+            "random_state": random_state,
+            **bulk_options,
+        },
         converged=out.converged,
         training_seconds=round(out.fit_seconds, 4),
         compute=out.compute,

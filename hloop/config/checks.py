@@ -72,6 +72,7 @@ def _parsed(parse: Callable[[str], str]) -> Callable[[str], str]:
 
 ModelSetting = Annotated[str, AfterValidator(_parsed(parse_model))]
 SessionGoal = Annotated[int, AfterValidator(lambda value: within(value, 0, 100_000, "labels"))]
+BulkMax = Annotated[int, AfterValidator(lambda value: within(value, 1, 1_000_000, "texts"))]
 EmbeddingsSetting = Annotated[str, AfterValidator(_parsed(canonical_spec))]
 
 

@@ -73,24 +73,23 @@ class Settings(BaseSettings):
     seed_size: int | str = 1000
     random_seed: int = 0
     feedback_weight: float = 1.0
+    bulk_weight: float = 0.5  # training weight of labels given in bulk (a search's results, one label for all)
+    search_index: bool = True  # the full-text index of the texts (search by words; off for no index upkeep)
+    bulk_max: checks.BulkMax = 5000  # the most texts one bulk labelling may label
     claim_minutes: float = 5.0
     db_timeout: float = 30.0
     human_labels_file: Path = Path("../shared/data/noisy_ag_news/human_labels.parquet")
     runs_dir: Path | None = None  # simulation results; None = ``runs/`` next to the models dir
     auth: str = ""
-    # the Predict tab's log of shown predictions keeps only the newest rows
-    prediction_log_limit: int = 10_000
-    # login brake (UI login and REST API): failures allowed per user and per address, first lockout
-    login_max_failures: int = 5
+    prediction_log_limit: int = 10_000  # the Predict tab's log of shown predictions keeps only the newest rows
+    login_max_failures: int = 5  # login brake (UI and REST): failures per user and address, then a lockout
     login_lockout_seconds: float = 30.0
-    # Modal compute: where retraining and pool rescoring run, and texts per remote scoring call
-    compute: str = "local"
-    compute_chunk: int = 20_000
+    compute: str = "local"  # Modal compute: where retraining and pool rescoring run...
+    compute_chunk: int = 20_000  # ...and texts per remote scoring call
     # the model: a family, or auto (chosen by cross-validation on the training labels at each retrain), and the
     # embeddings its embedding families use (computed once per text and kept beside the store)
     model: ModelSetting = AUTO
     embeddings: EmbeddingsSetting = DEFAULT_EMBEDDINGS
-    # label review and agreement
     overlap: float = 0.0  # share of queue items also offered to a second annotator, to measure agreement
     review_folds: int = 5  # cross-validation folds for the suspect-label ranking
     # trust: a dev split for every choice, the promotion gate, automatic retraining
@@ -149,11 +148,12 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return value.strip()
 
-    @field_validator("feedback_weight")
+    @field_validator("feedback_weight", "bulk_weight")
     @classmethod
-    def _feedback_weight(cls, value: float) -> float:
+    def _feedback_weight(cls, value: float, info) -> float:
         if not (math.isfinite(value) and MIN_WEIGHT <= value <= MAX_WEIGHT):
-            raise ValueError(f"HLOOP_FEEDBACK_WEIGHT must be between {MIN_WEIGHT:g} and {MAX_WEIGHT:g}; got {value!r}")
+            name = f"HLOOP_{info.field_name.upper()}"
+            raise ValueError(f"{name} must be between {MIN_WEIGHT:g} and {MAX_WEIGHT:g}; got {value!r}")
         return value
 
     @model_validator(mode="after")

@@ -12,7 +12,10 @@ Gradio app and the REST routes receive:
 - ``pool`` (``PoolRanking``) and ``queue`` (``Queue``): the ranked pool, claims, submit and skip;
 - ``transfer`` (``Transfer``): imports and exports;  ``backups`` (``Backups``): one archive and back;
 - ``review`` (``Review``): suspect labels;  ``quality`` (``Quality``): agreement and live quality;
-- ``embeddings`` (``Embeddings``): one stored vector per text, filled in the background; similar texts.
+- ``embeddings`` (``Embeddings``): one stored vector per text, filled in the background; similar texts;
+- ``finder`` (``Search``): search and filters over the pool and the labelled texts, and their index;
+- ``like`` (``MoreLikeThis``): texts like a text or a result, by embedding or by its telling words;
+- ``bulk`` (``BulkLabels``): one label for many search results at once, as one batch undone as one.
 
 Each part receives the parts it needs and owns its own state. ``Services`` only builds them and forwards each of
 its public names to one part (``FACADE`` lists them); the edges call nothing else (``tests/test_architecture.py``).
@@ -25,6 +28,7 @@ from hloop.core.models import AUTO, EMBEDDING_FAMILIES
 from hloop.data.corpus import Corpus
 from hloop.services.backups import Backups
 from hloop.services.batch import BatchPredictions
+from hloop.services.bulk import BulkLabels
 from hloop.services.coldstart import ColdStart
 from hloop.services.dataset import dataset_rows, dataset_spec
 from hloop.services.embeddings import Embeddings
@@ -32,6 +36,7 @@ from hloop.services.fitting import Fitting
 from hloop.services.labels import Labels
 from hloop.services.model_export import ModelExport
 from hloop.services.models import Models
+from hloop.services.more_like_this import MoreLikeThis
 from hloop.services.pool import PoolRanking
 from hloop.services.predictions import Predictions
 from hloop.services.project import Progress, Project
@@ -39,6 +44,7 @@ from hloop.services.quality import Quality
 from hloop.services.queue import Queue
 from hloop.services.records import EXPORT_COLUMNS, label_record, prediction_record
 from hloop.services.review import Review
+from hloop.services.search import Search
 from hloop.services.transfer import Transfer
 
 
@@ -78,6 +84,10 @@ class Services:
         self.backups = Backups(project, self.pool, self.embeddings)
         self.review = Review(project, self.labels)
         self.quality = Quality(project)
+        self.finder = Search(project, self.pool, self.predictions)
+        self.bulk = BulkLabels(project, self.finder, self.fitting)
+        self.like = MoreLikeThis(project, self.finder, self.embeddings)
+        self.transfer.index_texts = self.finder.update_index
         self.fitting.embed = self.embeddings.embedded  # a retrain, the gate and evaluation read stored vectors
         self.predictions.neighbours = self.embeddings.neighbours
 
@@ -160,6 +170,15 @@ class Services:
     live_quality = _Forward("quality")
     # embeddings
     similar = _Forward("embeddings")
+    # search and bulk labelling
+    search = _Forward("finder")
+    update_index = _Forward("finder")
+    index_lag = _Forward("finder")
+    more_like_this = _Forward("like")
+    bulk_preview = _Forward("bulk")
+    bulk_label = _Forward("bulk")
+    undo_bulk = _Forward("bulk")
+    bulk_batches = _Forward("bulk")
 
     end_workers = staticmethod(Fitting.end_workers)  # a class-level call too: the app calls it as it stops
 
@@ -180,9 +199,11 @@ class Services:
         }
 
     def warm_queue(self) -> None:
-        """Build the queue's first ranking, start the fit worker and the embedding of texts not embedded yet now
-        (the app calls it in a thread at start), so no request waits for any of them."""
+        """Build the queue's first ranking, start the fit worker, the search index's catch-up and the embedding of
+        texts not embedded yet now (the app calls it in a thread at start), so no request waits for any of them."""
         self.pool.warm()
+        self.finder.update_index(wait=False)
+        self.project.guarded_split("")  # the eval and dev texts' keys, read once: a first search does not wait
         self.fitting.warm_fit_worker()
         # the model uses embeddings (auto, or an embedding family): fill them now; a TF-IDF family's project only
         # tops up a store that keeps them already (``hloop embed`` ran on it), so no CPU goes to unused vectors

@@ -117,6 +117,8 @@ class Fitting:
             family=family,
             embeddings=embeddings,
             choice=kept,
+            bulk=[r.bulk for r in rows],
+            bulk_weight=project.settings.bulk_weight,
         )
         progress(0.8, "comparing with the current version on dev")
         decision, against, calibration = self.gate(artifact.pipeline, snapshot)

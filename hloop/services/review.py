@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hloop.core.errors import NotFoundError
+from hloop.core.errors import InvalidInputError, NotFoundError
 from hloop.core.records import LabelResult
+from hloop.core.search import LABEL_SOURCES
 from hloop.core.suspects import suspect_scores
 from hloop.services.labels import Labels
 from hloop.services.project import Project
@@ -67,11 +68,17 @@ class Review:
             "reason": reason,
         }
 
-    def suspects(self, n: int = 50, annotator: str | None = None) -> list[dict]:
+    def suspects(self, n: int = 50, annotator: str | None = None, source: str | None = None) -> list[dict]:
         """Labels most likely wrong, not yet reviewed: disagreements between annotators first, then the model's;
-        with ``annotator``, only the labels that person gave (the ``n`` most suspect of theirs)."""
+        with ``annotator``, only the labels that person gave (the ``n`` most suspect of theirs); with ``source``,
+        only labels given so (e.g. ``bulk``: the labels of bulk batches)."""
+        if source not in (None, "") and source not in LABEL_SOURCES:
+            raise InvalidInputError(f"Source must be one of {', '.join(LABEL_SOURCES)}; got {str(source)[:40]!r}.")
         rows, scores, suggestions = self._suspect_table()
         who = (annotator or "").strip()
+        if source:
+            wanted = [i for i, r in enumerate(rows) if r.source == source]
+            rows, scores, suggestions = [rows[i] for i in wanted], scores[wanted], suggestions[wanted]
         position = {r.example_id: i for i, r in enumerate(rows)}
         out, seen = [], set()
         for eid in self.disagreements():

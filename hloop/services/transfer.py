@@ -30,6 +30,7 @@ class Transfer:
     def __init__(self, project: Project, embeddings: Embeddings) -> None:
         self.project = project
         self.embeddings = embeddings
+        self.index_texts = None  # Search.update_index: the search index follows each chunk, in a thread
 
     def import_texts(
         self, path: str | Path, progress: Progress = no_progress, embed_after: bool = True
@@ -51,6 +52,9 @@ class Transfer:
             self._import_rows(chain([first] if first else [], rows), counts, rejections, where, progress)
         except (HLoopError, OSError) as exc:
             raise self._stopped(path, exc, counts, rejections, where["row"]) from exc
+        if self.index_texts is not None and counts["added"]:
+            progress(0.99, f"{counts['added']:,} added; indexing them for search")
+            self.index_texts(True)  # returns once every imported text can be found
         progress(1.0, f"imported: {counts['added']:,} added")
         if embed_after and counts["added"]:
             self.embeddings.start_background(if_kept=True)
@@ -104,6 +108,8 @@ class Transfer:
         counts["added"] += added
         counts["duplicates"] += len(chunk) - added
         chunk.clear()
+        if added and self.index_texts is not None:
+            self.index_texts(False)  # indexed in a thread while the next chunk is read
 
     def export(self, path: str | Path, history: bool = False) -> dict:
         """Write the human labels (the counting ones, or every event with ``history``) as CSV or JSONL."""

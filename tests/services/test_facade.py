@@ -16,18 +16,17 @@ SERVICES_DIR = Path(services_package.__file__).parent
 
 # What the edges may call. Adding or removing a name is a change of the façade: edit this list on purpose.
 PINNED = {
-    "agreement", "annotators", "auto_retrain_status", "backup", "card", "check_current", "corpus", "counters",
-    "current_model", "current_version", "dev_set", "disagreements", "embed_texts", "embedding_status", "end_workers",
-    "ensure_store", "example_texts", "explain", "export", "export_model", "export_model_archive",
-    "feedback", "guidance", "has_seed_labels",
-    "history",
-    "hygiene", "import_texts", "is_dev", "keep_label", "label", "label_set", "labels_needed", "legacy_versions",
-    "live_quality", "maybe_auto_retrain", "model_notice", "next_item", "predict", "predict_file", "predict_texts",
-    "prediction_columns", "probabilities", "probabilities_of",
-    "progress", "project_summary", "promote", "queue_status", "ranked_pool", "readiness", "recent_activity", "relabel",
-    "restore", "retrain", "rollback", "serving_version", "settings", "similar", "skip", "store_problem", "submit_label",
-    "suspects", "take_back", "train", "trust_legacy", "undo", "version_numbers", "versions", "wait_for_auto_retrain",
-    "wait_for_scoring", "warm_queue",
+    "agreement", "annotators", "auto_retrain_status", "backup", "bulk_batches", "bulk_label", "bulk_preview",
+    "card", "check_current", "corpus", "counters", "current_model", "current_version", "dev_set", "disagreements",
+    "embed_texts", "embedding_status", "end_workers", "ensure_store", "example_texts", "explain", "export",
+    "export_model", "export_model_archive", "feedback", "guidance", "has_seed_labels", "history", "hygiene",
+    "import_texts", "index_lag", "is_dev", "keep_label", "label", "label_set", "labels_needed", "legacy_versions",
+    "live_quality", "maybe_auto_retrain", "model_notice", "more_like_this", "next_item", "predict", "predict_file",
+    "predict_texts", "prediction_columns", "probabilities", "probabilities_of", "progress", "project_summary",
+    "promote", "queue_status", "ranked_pool", "readiness", "recent_activity", "relabel", "restore", "retrain",
+    "rollback", "search", "serving_version", "settings", "similar", "skip", "store_problem", "submit_label",
+    "suspects", "take_back", "train", "trust_legacy", "undo", "undo_bulk", "update_index", "version_numbers",
+    "versions", "wait_for_auto_retrain", "wait_for_scoring", "warm_queue",
 }  # fmt: skip
 
 

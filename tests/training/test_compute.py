@@ -174,3 +174,20 @@ def test_a_worker_with_other_family_settings_refuses_to_train():
     stale = {**family_hyperparameters("hybrid"), "hybrid_embed_weight": 1.0}
     with pytest.raises(InvalidInputError, match="redeploy"):
         modal_app.fit.local(TEXTS, LABELS, None, stale, 0, family="hybrid")
+
+
+def test_bulk_rows_are_fitted_with_the_bulk_weight_and_other_human_rows_with_the_feedback_weight():
+    seen = []
+
+    class Recording(LocalCompute):
+        def fit(self, texts, labels, weights, random_state=0, **kwargs):
+            seen.append(list(weights))
+            return super().fit(texts, labels, weights, random_state, **kwargs)
+
+    bulk = [i % 6 == 0 for i in range(len(TEXTS))]  # half of the human rows (every third) came in bulk
+    _model, card = train_version(TEXTS, LABELS, HUMAN, bulk=bulk, bulk_weight=0.5, compute=Recording(), **TRAIN)
+    expected = [0.5 if b else 3.0 if h else 1.0 for h, b in zip(HUMAN, bulk, strict=True)]
+    assert seen == [expected]
+    assert card.hyperparameters["bulk_labels"] == sum(bulk) and card.hyperparameters["bulk_weight"] == 0.5
+    train_version(TEXTS, LABELS, HUMAN, compute=Recording(), **TRAIN)
+    assert seen[-1] == [3.0 if h else 1.0 for h in HUMAN], "no bulk rows: the weights as before"
