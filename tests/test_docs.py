@@ -119,8 +119,11 @@ def test_cli_blocks_use_the_virtual_environment():
             if lang != "bash":
                 bad.append(f"{page.name}: a ```{lang} block runs hloop; fence it as bash")
             elif "activate" not in block:
-                bad += [f"{page.name}: {prefix or '(bare)'}python in: {block.strip()[:80]!r}"
-                        for prefix in runs if not prefix.endswith(".venv/bin/")]
+                bad += [
+                    f"{page.name}: {prefix or '(bare)'}python in: {block.strip()[:80]!r}"
+                    for prefix in runs
+                    if not prefix.endswith(".venv/bin/")
+                ]
     assert not bad, "\n".join(bad)
 
 

@@ -62,5 +62,3 @@ def test_workers_end_when_the_app_that_started_them_is_killed(tmp_path):
     while process_alive(worker) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not process_alive(worker), f"worker {worker} outlived the killed app"
-
-

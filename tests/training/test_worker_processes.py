@@ -30,8 +30,6 @@ os.kill(os.getpid(), int(sys.argv[2]))
 """
 
 
-
-
 def _gone_within(pids: list[int], seconds: float) -> list[int]:
     """The pids still alive after waiting up to ``seconds`` for them to end (polled)."""
     deadline = time.monotonic() + seconds

@@ -36,8 +36,6 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-
-
 def _wait(condition, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while not condition():
