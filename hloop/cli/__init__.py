@@ -1,6 +1,7 @@
 """``python -m hloop``: the loop from a terminal, a thin layer over ``hloop.services``.
 
-One module per group of commands (``project``, ``models``, ``labels``, ``store``, ``simulate``, ``similar``), what
+One module per group of commands (``project``, ``models``, ``labels``, ``store``, ``simulate``, ``similar``,
+``search``), what
 they print in ``output``, how arguments are read in ``parsing``; this module assembles the parser and runs one
 command."""
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from hloop.cli import labels, models, project, similar, simulate, store
+from hloop.cli import labels, models, project, search, similar, simulate, store
 from hloop.cli.parsing import OneLineParser, undecodable_argument
 from hloop.config import failure_line
 
@@ -36,9 +37,13 @@ _HANDLERS = (
     labels.agreement,
     similar.embed,
     similar.similar,
+    search.search,
+    search.bulk_label,
+    search.undo_bulk,
+    search.bulk_batches,
 )
 COMMANDS: dict[str, Callable] = {fn.cli_name: fn for fn in _HANDLERS}  # in the order `hloop --help` lists them
-_GROUPS = (project, models, labels, store, simulate, similar)
+_GROUPS = (project, models, labels, store, simulate, similar, search)
 _NO_MODEL_CHECK = ("trust-legacy", "restore", "backup")  # they work on damaged or absent versions
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hloop.cli.output import print_json, progress_bar
 from hloop.cli.parsing import ANNOTATOR, COUNT, EXAMPLE_ID, add_json, command
+from hloop.core.search import LABEL_SOURCES
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 
 
@@ -67,7 +68,7 @@ def undo(args, services) -> int:
 
 @command("suspects", "Labels most likely wrong (cross-validated, confident learning), for a person to review.")
 def suspects(args, services) -> int:
-    items = services.suspects(n=args.n)
+    items = services.suspects(n=args.n, source=args.source)
     if args.json:
         keys = ("example_id", "text", "label", "annotator", "suggestion", "score", "reason")
         print_json([{k: i[k] for k in keys} for i in items])
@@ -111,5 +112,6 @@ def add_arguments(p: dict) -> None:
     p["export"].add_argument("--history", action="store_true", help="every label event, undone ones included")
     p["undo"].add_argument("--annotator", type=ANNOTATOR, default="cli")
     p["suspects"].add_argument("--n", type=COUNT, default=20, help="how many suspects (default 20)")
+    p["suspects"].add_argument("--source", choices=LABEL_SOURCES, help="only labels given so (bulk: of bulk batches)")
     for name in ("queue", "label", "import", "suspects", "agreement"):
         add_json(p[name])

@@ -1,9 +1,10 @@
-"""Embeddings from a terminal: embed the stored texts now, and find the texts most similar to one."""
+"""Embeddings from a terminal: embed the stored texts now, and find the texts most like one (with the filters)."""
 
 from __future__ import annotations
 
 from hloop.cli.output import print_json, progress_bar
 from hloop.cli.parsing import EXAMPLE_ID, add_json, command
+from hloop.cli.search import add_filters, filters_of
 from hloop.services.similar import AMONG
 
 
@@ -23,18 +24,23 @@ def embed(args, services) -> int:
     return 0
 
 
-@command("similar", "The pool or labelled texts most similar to a text (or to a stored example), by embedding.")
+STATUS_OF = {"pool": "unlabelled", "labelled": "labelled", "all": None}  # --among as a search status
+
+
+@command("similar", "The pool or labelled texts most like a text (or a stored example): by embedding, else by words.")
 def similar(args, services) -> int:
-    hits = services.similar(text=args.text, example_id=args.id, k=args.k, among=args.among)
-    status = services.embedding_status()
+    filters = {**filters_of(args), "status": args.status or STATUS_OF[args.among]}
+    hits = services.more_like_this(text=args.text, example_id=args.id, k=args.k, **filters)
+    status = services.embedding_status() if services.settings.embeddings != "none" else None
     if args.json:
-        print_json({"results": hits, "embedded": status["stored"], "texts": status["total"]})
+        embedded = {} if status is None else {"embedded": status["stored"], "texts": status["total"]}
+        print_json({"results": [h.to_dict() for h in hits], **embedded})
         return 0
     for hit in hits:
-        shown = hit["text"] if len(hit["text"]) <= 80 else hit["text"][:77] + "..."
-        label = hit["label"] or "-"
-        print(f"{hit['example_id']:>7}  {hit['similarity']:.3f}  {hit['origin']:<6}  {label[:16]:<16}  {shown}")
-    if status["missing"]:
+        shown = hit.text if len(hit.text) <= 80 else hit.text[:77] + "..."
+        label = hit.label or "-"
+        print(f"{hit.example_id:>7}  {hit.score:.3f}  {hit.origin:<6}  {label[:16]:<16}  {shown}")
+    if status is not None and status["missing"]:
         print(f"({_embedded_line(status)}; `python -m hloop embed` embeds the rest)")
     return 0
 
@@ -45,5 +51,6 @@ def add_arguments(p: dict) -> None:
     p["similar"].add_argument("--id", type=EXAMPLE_ID, help="a stored example's id instead of a text")
     p["similar"].add_argument("--k", type=int, default=10, help="how many texts (1-1000, default 10)")
     p["similar"].add_argument("--among", choices=AMONG, default="all", help="pool, labelled or all (default)")
+    add_filters(p["similar"])
     for name in ("embed", "similar"):
         add_json(p[name])
