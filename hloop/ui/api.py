@@ -10,6 +10,7 @@ import gradio as gr
 
 from hloop.core import values
 from hloop.core.strategies import DEFAULT_STRATEGY
+from hloop.ui import browse_api
 from hloop.ui.common import annotator_name, user_errors
 from hloop.ui.data import export_file
 from hloop.ui.downloads import model_zip_file
@@ -145,6 +146,7 @@ def build(services) -> None:
     ):
         gr.api(fn, api_name=fn.__name__)
     gr.api(retrain, api_name="retrain", concurrency_id="training", concurrency_limit=1)
+    browse_api.register(services, who)  # search, bulk_preview, bulk_label, undo_bulk, bulk_batches
 
     # A file result needs a File component to travel to the client, so export is an event on hidden components.
     with gr.Column(visible=False):

@@ -35,6 +35,7 @@ from hloop.core.errors import (
 )
 from hloop.ui.auth import Login, LoginRefused, too_many
 from hloop.ui.downloads import model_zip_response
+from hloop.ui.rest_search import add_search_routes
 
 log = logging.getLogger("hloop.rest")
 STATUS = {
@@ -232,6 +233,7 @@ def api_router(services, user) -> APIRouter:
         status = services.embedding_status()
         return {"results": hits, "embedded": status["stored"], "texts": status["total"]}
 
+    add_search_routes(router, services, user, API_ANNOTATOR)
     return router
 
 

@@ -17,7 +17,7 @@ from hloop.config import Settings, failure_line, server_address, space_storage
 from hloop.core.errors import HLoopError
 from hloop.core.values import MAX_NAME_CHARS, parse_annotator
 from hloop.services import Services
-from hloop.ui import api, correct, data, edge, model, predict, queue, queue_keys, rest, review
+from hloop.ui import api, browse, correct, data, edge, model, predict, queue, queue_keys, rest, review, seeding
 from hloop.ui.auth import Login, LoginBrake
 from hloop.ui.serving import Served, serve_on_free_port
 
@@ -113,7 +113,7 @@ def serve_in_background(
 
 
 def build_demo(services: Services) -> gr.Blocks:
-    """The whole app over ``services``: five tabs and the API for scripts."""
+    """The whole app over ``services``: the tabs and the API for scripts."""
     names = services.label_set.names
     shown = ", ".join(names[:12]) + (f", … ({len(names)} labels)" if len(names) > 12 else "")
     with gr.Blocks(title=services.settings.title) as demo:
@@ -126,13 +126,19 @@ def build_demo(services: Services) -> gr.Blocks:
                 elem_id="annotator",
             )
             logout = gr.Button("Log out", link="logout", visible=False, scale=0, min_width=120, elem_id="logout")
-        with gr.Tabs():
-            with gr.Tab("Predict", id="predict"):
+        offers = {}  # before v1: the labels lacking examples, and a search for each in Browse
+        with gr.Tabs() as tabs:
+            with gr.Tab("Predict", id="predict") as predict_tab:
+                offers["predict"] = seeding.offer("predict")
                 predict.build(services, annotator)
             with gr.Tab("Correct", id="correct") as correct_tab:
                 refreshes = [(correct_tab, "correct", correct.build(services, annotator))]
             with gr.Tab("Label queue", id="queue") as queue_tab:
+                offers["queue"] = seeding.offer("queue")
                 refreshes.append((queue_tab, "queue", queue.build(services, annotator)))
+            with gr.Tab("Browse", id="browse") as browse_tab:
+                browse_refresh, seed_search = browse.build(services, annotator)
+                refreshes.append((browse_tab, "browse", browse_refresh))
             with gr.Tab("Model", id="model") as model_tab:
                 refreshes.append((model_tab, "model", model.build(services)))
             with gr.Tab("Review", id="review") as review_tab:
@@ -147,6 +153,14 @@ def build_demo(services: Services) -> gr.Blocks:
                 inputs=refresh.inputs,
                 outputs=refresh.outputs,
                 api_name=f"ui_show_{name}",
+                api_visibility="undocumented",
+            )
+        seeding.wire(offers, tabs, "browse", seed_search)
+        for tab, name in ((None, "load"), (predict_tab, "predict"), (queue_tab, "queue")):
+            (demo.load if tab is None else tab.select)(
+                lambda: seeding.refresh(services, len(offers)),
+                outputs=seeding.outputs(offers),
+                api_name=f"ui_seed_{name}",
                 api_visibility="undocumented",
             )
         demo.load(logged_in_annotator, outputs=[annotator, logout], api_name="ui_whoami", api_visibility="undocumented")
