@@ -14,6 +14,7 @@ from hloop.ui.browse_lines import (
     COLUMNS,
     ORDERS,
     SIMILAR_COLUMNS,
+    SIMILAR_WIDTHS,
     WIDTHS,
     batch_rows,
     hit_rows,
@@ -198,7 +199,12 @@ def build(services, annotator: gr.Textbox) -> tuple[Refresh, SeedSearch]:
             choose = gr.Button("Add it to the chosen ids", scale=1, elem_id="browse-choose")
         like_line = gr.Markdown(elem_id="browse-similar-status")
         like_table = gr.Dataframe(
-            headers=SIMILAR_COLUMNS, label="Similar texts", interactive=False, wrap=True, elem_id="browse-similar"
+            headers=SIMILAR_COLUMNS,
+            label="Similar texts",
+            interactive=False,
+            wrap=True,
+            column_widths=SIMILAR_WIDTHS,
+            elem_id="browse-similar",
         )
     previewed = gr.State(None)
     filters = [query, status, label, predicted, low, high, given_by, source, since, until, sort]
@@ -212,7 +218,7 @@ def build(services, annotator: gr.Textbox) -> tuple[Refresh, SeedSearch]:
     def on_seed(name: str | None, per: int, *given):
         if not name:
             raise gr.Error("Pick a label first.")
-        return name, name, *search(services, {**form_fields(given), "query": name}, 1, per)
+        return name, name, name, *search(services, {**form_fields(given), "query": name}, 1, per)
 
     def on_preview(chosen, typed, relabelling, typed_name: str, request: gr.Request, *given):
         said, rows, selection = preview(
@@ -243,6 +249,7 @@ def build(services, annotator: gr.Textbox) -> tuple[Refresh, SeedSearch]:
         return {"inputs": [page, per_page, *filters], "outputs": shown, "api_name": f"ui_browse_{name}_again", **UI}
 
     shown = [table, line, page]
+    seeded = [seed_label, query, bulk_label, *shown]  # a seeding search: the label picked, searched, ready to give
     bulk_out = [bulk_line, sample, previewed, give]
     refreshed = [seed_row, seed_line, seed_label, batches]
     go.click(on_search, inputs=[per_page, *filters], outputs=shown, api_name="ui_browse_search", **UI)
@@ -252,7 +259,7 @@ def build(services, annotator: gr.Textbox) -> tuple[Refresh, SeedSearch]:
     seed_search.click(
         on_seed,
         inputs=[seed_label, per_page, *filters],
-        outputs=[query, bulk_label, *shown],
+        outputs=seeded,
         api_name="ui_browse_seed",
         **UI,
     )
@@ -285,6 +292,4 @@ def build(services, annotator: gr.Textbox) -> tuple[Refresh, SeedSearch]:
         api_name="ui_browse_similar",
         **UI,
     )
-    return Refresh(on_tab, [], refreshed), SeedSearch(
-        on_seed, [seed_label, per_page, *filters], [query, bulk_label, *shown]
-    )
+    return Refresh(on_tab, [], refreshed), SeedSearch(on_seed, [seed_label, per_page, *filters], seeded)

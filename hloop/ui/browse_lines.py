@@ -12,6 +12,7 @@ COLUMNS = ["id", "text", "label", "annotator", "source", "predicted", "confidenc
 WIDTHS = ["6%", "44%", "8%", "9%", "8%", "9%", "9%", "7%"]
 BATCH_COLUMNS = ["batch", "label", "annotator", "texts", "selection", "when (UTC)", "undone (UTC)"]
 SIMILAR_COLUMNS = ["id", "score", "label", "origin", "text"]
+SIMILAR_WIDTHS = ["8%", "8%", "12%", "8%", "64%"]
 SHOWN_CHARS = 200
 ORDERS = {
     "relevance": "best matches first",
