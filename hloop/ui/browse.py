@@ -100,15 +100,18 @@ def undo(services, batch_id: int | str | None) -> str:
 
 
 def more_like_this(services, example_id: int | str | None) -> tuple[list[list], str]:
-    """(rows of the 10 texts most like ``example_id``, a line); a refusal is said in the line."""
+    """(rows of the 10 texts most like the example ``example_id``, or like a typed text, a line); a refusal is
+    said in the line."""
+    typed = str(example_id if example_id is not None else "").strip()
+    if not typed:
+        return [], "Type an example id or a text, or click a result, then press **More like this**."
+    what = f"item {typed}" if typed.isdigit() else "the text"
     try:
-        number = typed_number(example_id, "Example id")
-        if number is None:
-            return [], "Type an example id, or click a result, then press **More like this**."
-        hits = user_errors(services.more_like_this, example_id=number, k=10)
+        given = {"example_id": typed_number(typed, "Example id")} if typed.isdigit() else {"text": typed}
+        hits = user_errors(services.more_like_this, k=10, **given)
     except gr.Error as exc:
         return [], f"**No similar texts:** {exc.message}"
-    return similar_rows(hits), f"{len(hits)} texts most like item {number}, most similar first."
+    return similar_rows(hits), f"{len(hits)} texts most like {what}, most similar first."
 
 
 def build(services, annotator: gr.Textbox) -> tuple[Refresh, SeedSearch]:
@@ -193,7 +196,7 @@ def build(services, annotator: gr.Textbox) -> tuple[Refresh, SeedSearch]:
     with gr.Accordion("More like this", open=True):
         with gr.Row(equal_height=True):
             like_id = gr.Textbox(
-                label="Example id", placeholder="or click a result", scale=1, elem_id="browse-similar-id"
+                label="Example id or text", placeholder="or click a result", scale=1, elem_id="browse-similar-id"
             )
             like = gr.Button("More like this", scale=1, elem_id="browse-more-like-this")
             choose = gr.Button("Add it to the chosen ids", scale=1, elem_id="browse-choose")

@@ -156,7 +156,10 @@ def test_more_like_this_works_by_words_without_embeddings(tmp_path):
     rows, line = browse.more_like_this(services, first.example_id)
     assert rows and first.example_id not in [r[0] for r in rows] and line.startswith(f"{len(rows)} texts most like")
     assert rows[0][1] >= rows[-1][1], "most relevant first"
-    assert browse.more_like_this(services, None)[1].startswith("Type an example id")
+    assert browse.more_like_this(services, None)[1].startswith("Type an example id or a text")
+    typed, said = browse.more_like_this(services, f"  {first.text}  ")
+    assert typed and said.startswith(f"{len(typed)} texts most like the text")
+    assert first.example_id not in [r[0] for r in typed], "a stored text is not like itself"
     missing = browse.more_like_this(services, 10**9)[1]
     assert missing.startswith("**No similar texts:**") and "not a pool or labelled text" in missing
 
