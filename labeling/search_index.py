@@ -20,8 +20,8 @@ from labeling.tables import Example
 
 INDEX_CHUNK = 20_000  # rows indexed per write transaction: other writers wait at most about 0.3 s
 INDEXED_ORIGINS = ("seed", "pool", "user", "import")  # the texts a search may show (store.TRAINABLE_ORIGINS)
-INDEX_NAMES = ("example_fts", "ix_example_text_search")  # the index's tables (and their shadows) and index
-PG_VECTOR = "to_tsvector('simple', example.text)"  # the indexed expression, spelled as revision 0002 spells it
+INDEX_NAMES = ("example_fts", "ix_example_text_search", "text_search")  # its tables (and shadows), index, column
+PG_VECTOR = "example.text_search"  # PostgreSQL: the stored to_tsvector('simple', text) of revision 0002
 
 
 def is_index_part(name: str | None) -> bool:
@@ -89,9 +89,12 @@ def _index_chunk(connection: Connection) -> int:
     return int(added)
 
 
-def newest_matches(parts: Sequence[Term], *, session: Session, most: int) -> list[int]:
-    """The ids of the indexed texts holding every part, newest first; at most ``most`` (SQLite)."""
-    sql = "SELECT rowid FROM example_fts WHERE example_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
+def newest_matches(parts: Sequence[Term], *, session: Session, most: int, oldest: bool = False) -> list[int]:
+    """The ids of the indexed texts holding every part, newest first (oldest first with ``oldest``); at most
+    ``most`` (SQLite)."""
+    sql = (
+        f"SELECT rowid FROM example_fts WHERE example_fts MATCH ? ORDER BY rowid {'ASC' if oldest else 'DESC'} LIMIT ?"
+    )
     return [row[0] for row in session.connection().exec_driver_sql(sql, (sqlite_match(parts), int(most)))]
 
 

@@ -1,7 +1,7 @@
 """Searches of the store's texts as SQL: with filters on their counting labels (any database; on PostgreSQL with
-its full-text match on the GIN index of ``to_tsvector('simple', text)``, revision 0002), and the counting labels
-of many texts at once. SQLite's full-text index is in ``labeling.search_index``. The match expression is built
-from ``hloop.core.search.terms``, never from the user's text as syntax.
+its full-text match on the GIN index of the stored ``to_tsvector('simple', text)``, revision 0002), and the
+counting labels of many texts at once. SQLite's full-text index is in ``labeling.search_index``. The match
+expression is built from ``hloop.core.search.terms``, never from the user's text as syntax.
 """
 
 from __future__ import annotations

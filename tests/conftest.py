@@ -208,3 +208,26 @@ def pytest_terminal_summary(terminalreporter, config):
     left_out = config.stash.get(_LEFT_OUT, 0)
     if left_out:
         terminalreporter.write_line(f"{left_out} slow tests were left out: `pytest --slow` (or .ci/run) runs them too.")
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh PostgreSQL database for one test (dropped after); skipped without HLOOP_TEST_POSTGRES_URL."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, make_url, text
+
+    base = os.environ.get("HLOOP_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("set HLOOP_TEST_POSTGRES_URL (CI starts PostgreSQL and sets it) to test PostgreSQL")
+    name = f"hloop_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -119,7 +119,10 @@ class Search:
         with self.project.session() as session:
             by_index = bool(request.terms) and session.connection().dialect.name == "sqlite" and among is None
             if by_index:  # the index's ids, newest first, then the store filters in memory
-                found = np.asarray(search_index.newest_matches(request.terms, session=session, most=most + 1))
+                oldest = request.order == "oldest"
+                found = np.asarray(
+                    search_index.newest_matches(request.terms, session=session, most=most + 1, oldest=oldest)
+                )
                 ids = store_filtered(found[:most].astype(np.int64), request, session=session)
             else:  # one SQL query with every filter, in the request's order (relevance on PostgreSQL)
                 found = np.asarray(

@@ -1,4 +1,4 @@
-"""An in-memory store with a few examples."""
+"""An in-memory store with a few examples (``postgres_url`` is in tests/conftest.py)."""
 
 import pytest
 from sqlmodel import Session
@@ -27,26 +27,3 @@ def session(engine):
         store.bulk_add_seed_labels([(0, 2)], session=session)
         session.commit()
         yield session
-
-
-@pytest.fixture
-def postgres_url():
-    """A fresh PostgreSQL database for one test (dropped after); skipped without HLOOP_TEST_POSTGRES_URL."""
-    import os
-    import uuid
-
-    from sqlalchemy import create_engine, make_url, text
-
-    base = os.environ.get("HLOOP_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("set HLOOP_TEST_POSTGRES_URL (CI starts PostgreSQL and sets it) to test PostgreSQL")
-    name = f"hloop_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -58,6 +58,15 @@ def test_eval_and_dev_texts_are_never_found(services):
     assert hidden and found and not hidden & found
 
 
+def test_newest_and_oldest_orders_hold_with_words(services):
+    services.ensure_store()
+    newest, oldest = (
+        ids(services.search(query="goal", sort="newest")),
+        ids(services.search(query="goal", sort="oldest")),
+    )
+    assert newest == sorted(newest, reverse=True) and oldest == sorted(oldest) and newest[0] > oldest[0]
+
+
 def test_pages_cover_every_result_once_in_order(services):
     services.ensure_store()
     newest = every_hit(services)

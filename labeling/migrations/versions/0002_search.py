@@ -1,5 +1,6 @@
 """Search and bulk labelling: a full-text index of the texts (SQLite: an FTS5 table over ``example``, filled from
-the ids it does not hold yet; PostgreSQL: a GIN index on the text's ``tsvector``, kept by the database), and bulk
+the ids it does not hold yet; PostgreSQL: the text's ``tsvector`` as a stored generated column with a GIN index on
+it, kept by the database: a search reads the stored vectors, never parses texts again), and bulk
 batches (``labelbatch``, and ``label.batch_id``).
 
 Revision ID: 0002
@@ -22,7 +23,10 @@ SQLITE_FTS = (
     "CREATE VIRTUAL TABLE example_fts USING fts5(text, content='example', content_rowid='id', "
     "tokenize='unicode61 remove_diacritics 2')"
 )
-PG_INDEX = "CREATE INDEX ix_example_text_search ON example USING gin (to_tsvector('simple', text))"
+PG_VECTOR = (
+    "ALTER TABLE example ADD COLUMN text_search tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED"
+)
+PG_INDEX = "CREATE INDEX ix_example_text_search ON example USING gin (text_search)"
 
 
 def upgrade() -> None:
@@ -48,7 +52,8 @@ def upgrade() -> None:
         op.execute("CREATE VIRTUAL TABLE example_fts_vocab USING fts5vocab(example_fts, 'row')")  # words' counts
         op.execute("CREATE TABLE example_fts_state (indexed_id INTEGER NOT NULL)")
         op.execute("INSERT INTO example_fts_state (indexed_id) VALUES (0)")
-    elif dialect == "postgresql":
+    elif dialect == "postgresql":  # PostgreSQL 12 or newer (generated columns)
+        op.execute(PG_VECTOR)
         op.execute(PG_INDEX)
 
 
@@ -61,6 +66,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS example_fts_state")
     elif dialect == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_example_text_search")
+        op.execute("ALTER TABLE example DROP COLUMN IF EXISTS text_search")
     op.drop_index("ix_label_batch_id", "label")
     with op.batch_alter_table("label") as batch:
         batch.drop_column("batch_id")
