@@ -19,9 +19,8 @@ def settings_in(folder: str | Path, data: str, **overrides):
     from hloop.config import Settings
 
     folder = Path(folder)
-    return Settings(
-        dataset=data, database_url=f"sqlite:///{folder / 'hloop.db'}", models_dir=folder / "models", **overrides
-    )
+    defaults = {"database_url": f"sqlite:///{folder / 'hloop.db'}", "models_dir": folder / "models"}
+    return Settings(dataset=data, **{**defaults, **overrides})
 
 
 def add_data_option(parser: argparse.ArgumentParser) -> None:
