@@ -68,10 +68,16 @@ def _statement(request: SearchRequest, origins: Sequence[str], dialect: str, col
     """The SELECT of ``columns`` of every match (among the ids ``among`` when given), in the request's order
     (relevance, newest or oldest; uncertainty is decided by the caller from the model's scores)."""
     found = select(*columns).select_from(Example)
+    # unlabelled texts only: no counting label to read (an anti-join, not a join per match), and their source and
+    # date are the text's own (``SearchRequest.parse`` refuses a label or annotator filter with them)
+    unlabelled = request.status == "unlabelled" and columns is not _FOUND_COLUMNS
     labelled = request.status != "any" or request.label is not None or request.labelled_by or request.source
-    if labelled or request.since or request.until or columns is _FOUND_COLUMNS:
+    if not unlabelled and (labelled or request.since or request.until or columns is _FOUND_COLUMNS):
         found = found.outerjoin(Label, Label.id == _counting_label())
     where = [col(Example.origin).in_(list(origins))]
+    if unlabelled:
+        live = select(Label.id).where(Label.example_id == Example.id, col(Label.undone_at).is_(None))
+        where.append(~live.correlate(Example).exists())
     if among is not None:
         where.append(col(Example.id).in_([int(i) for i in among]))
     rank = None
@@ -89,7 +95,7 @@ def _statement(request: SearchRequest, origins: Sequence[str], dialect: str, col
         vector = literal_column(PG_VECTOR)
         where.append(vector.op("@@")(query))
         rank = -func.ts_rank(vector, query)
-    if request.status == "unlabelled":
+    if request.status == "unlabelled" and not unlabelled:
         where.append(col(Label.id).is_(None))
     elif request.status == "labelled":
         where.append(col(Label.id).is_not(None))
@@ -98,8 +104,11 @@ def _statement(request: SearchRequest, origins: Sequence[str], dialect: str, col
     if request.labelled_by:
         where.append(Label.annotator == request.labelled_by)
     if request.source:
-        where.append(or_(Example.origin == request.source, Label.source == request.source))
-    when = func.coalesce(Label.created_at, Example.created_at)
+        by_label = Label.source == request.source
+        where.append(
+            Example.origin == request.source if unlabelled else or_(Example.origin == request.source, by_label)
+        )
+    when = Example.created_at if unlabelled else func.coalesce(Label.created_at, Example.created_at)
     if request.since is not None:
         where.append(when >= request.since)
     if request.until is not None:
