@@ -17,3 +17,5 @@ bench:
 	$(PY) benchmarks/bench_queue.py
 	$(PY) benchmarks/bench_app.py
 	$(PY) benchmarks/bench_load.py  # needs PostgreSQL: $$HLOOP_TEST_POSTGRES_URL or .ci/postgres
+	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_coldstart.py
