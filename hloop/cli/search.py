@@ -4,19 +4,7 @@ from __future__ import annotations
 
 from hloop.cli.output import print_json
 from hloop.cli.parsing import ANNOTATOR, EXAMPLE_ID, add_json, command
-from hloop.core.search import SORTS, SOURCES, STATUSES
-
-FILTERS = (
-    "status",
-    "label",
-    "predicted",
-    "min_confidence",
-    "max_confidence",
-    "labelled_by",
-    "source",
-    "since",
-    "until",
-)
+from hloop.core.search import FILTERS, SORTS, SOURCES, STATUSES
 
 
 def filters_of(args) -> dict:

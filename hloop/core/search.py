@@ -16,6 +16,9 @@ from hloop.core.labels import LabelSet
 from hloop.core.values import parse_annotator, parse_name, parse_text
 
 STATUSES = ("any", "unlabelled", "labelled")
+FILTERS = (  # the request's filters (its fields but the words, the order and the page), in the edges' order
+    "status", "label", "predicted", "min_confidence", "max_confidence", "labelled_by", "source", "since", "until",
+)  # fmt: skip
 SORTS = ("relevance", "uncertainty", "newest", "oldest")
 LABEL_SOURCES = ("seed", "queue", "correction", "import", "cli", "simulated", "review", "overlap", "bulk")  # as stored
 SOURCES = ("seed", "pool", "import", "user", "queue", "correction", "review", "bulk", "cli", "simulated", "overlap")

@@ -143,9 +143,7 @@ class Search:
         Texts the served pool ranking has not scored (labelled seed, user and imported texts, or pool texts
         stored since the last scoring) are predicted here, at most ``PREDICTED_MOST`` of them per search."""
         cache = self.pool.serving()
-        positions = np.searchsorted(cache.ids, ids)
-        positions[positions >= cache.ids.size] = 0
-        scored = (cache.ids[positions] == ids) if cache.ids.size else np.zeros(ids.size, bool)
+        positions, scored = in_ranking(cache.ids, ids)
         keep = ~(scored & cache.held[positions]) if cache.ids.size else np.ones(ids.size, bool)
         unscored = ids[~scored]
         rows = {}
@@ -232,8 +230,7 @@ class Search:
         if cache.version == COLD_START or cache.probs is None or not rows:
             return {}
         ids = np.asarray([r.example_id for r in rows], np.int64)
-        positions = np.clip(np.searchsorted(cache.ids, ids), 0, max(cache.ids.size - 1, 0))
-        scored = cache.ids[positions] == ids if cache.ids.size else np.zeros(ids.size, bool)
+        positions, scored = in_ranking(cache.ids, ids)
         probs = np.zeros((ids.size, len(self.project.label_set)))
         probs[scored] = cache.probs[positions[scored]]
         missing = np.flatnonzero(~scored)
@@ -256,3 +253,12 @@ class Search:
             claimed_by=holder,
             score=None if score is None else round(float(score), 4),
         )
+
+
+def in_ranking(ranked: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each id's position in the sorted ``ranked`` ids (0 where it is absent), whether it is there)."""
+    if not ranked.size:
+        return np.zeros(ids.size, np.int64), np.zeros(ids.size, bool)
+    positions = np.searchsorted(ranked, ids)
+    positions[positions >= ranked.size] = 0
+    return positions, ranked[positions] == ids

@@ -4,6 +4,8 @@ needs them), read in a few batched queries rather than one join per matching row
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import numpy as np
 from sqlmodel import Session
 
@@ -52,6 +54,4 @@ def store_filtered(ids: np.ndarray, request: SearchRequest, *, session: Session)
 
 def _aware(when):
     """A stored time as UTC (SQLite gives it back without its zone)."""
-    from datetime import UTC
-
     return when if when.tzinfo else when.replace(tzinfo=UTC)

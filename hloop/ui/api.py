@@ -146,7 +146,7 @@ def build(services) -> None:
     ):
         gr.api(fn, api_name=fn.__name__)
     gr.api(retrain, api_name="retrain", concurrency_id="training", concurrency_limit=1)
-    browse_api.register(services, who)  # search, bulk_preview, bulk_label, undo_bulk, bulk_batches
+    browse_api.register(services, who)  # search, more_like_this, bulk_preview, bulk_label, undo_bulk, bulk_batches
 
     # A file result needs a File component to travel to the client, so export is an event on hidden components.
     with gr.Column(visible=False):

@@ -8,7 +8,7 @@ import re
 import gradio as gr
 
 from hloop.core import values
-from hloop.core.search import SORTS, SOURCES, STATUSES
+from hloop.core.search import FILTERS, SORTS, SOURCES, STATUSES
 from hloop.ui.browse_lines import (
     BATCH_COLUMNS,
     COLUMNS,
@@ -27,10 +27,7 @@ from hloop.ui.browse_lines import (
 from hloop.ui.common import UI, Refresh, annotator_name, user_errors
 from hloop.ui.seeding import SeedSearch
 
-FIELDS = (  # the search's fields, in the order of the tab's filter inputs
-    "query", "status", "label", "predicted", "min_confidence", "max_confidence", "labelled_by", "source", "since",
-    "until", "sort",
-)  # fmt: skip
+FIELDS = ("query", *FILTERS, "sort")  # the search's fields, in the order of the tab's filter inputs
 PER_PAGE = [10, 20, 50, 100, 200]
 ANY = ("any", "")  # a dropdown's "no filter" choice: "" is no filter for the search
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import gradio as gr
 
 from hloop.core import values
+from hloop.core.search import FILTERS
 from hloop.ui.browse import FIELDS
 from hloop.ui.common import user_errors
 
@@ -133,7 +134,7 @@ def register(services, who: Callable[[object, gr.Request | None], str]) -> None:
         that pass the search's filters: by embedding when the project keeps them, else by the text's telling
         words; ``score`` is the similarity or the relevance."""
         given = (status, label, predicted, min_confidence, max_confidence, labelled_by, source, since, until)
-        filters = dict(zip(FIELDS[1:-1], given, strict=True))
+        filters = dict(zip(FILTERS, given, strict=True))
 
         def run():
             number = None if example_id in (None, "") else values.parse_example_id(example_id)
