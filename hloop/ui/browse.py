@@ -18,6 +18,7 @@ from hloop.ui.browse_lines import (
     WIDTHS,
     batch_rows,
     hit_rows,
+    lacking_labels,
     preview_line,
     results_line,
     seeding,
@@ -218,7 +219,10 @@ def build(services, annotator: gr.Textbox) -> tuple[Refresh, SeedSearch]:
     def on_seed(name: str | None, per: int, *given):
         if not name:
             raise gr.Error("Pick a label first.")
-        return name, name, name, *search(services, {**form_fields(given), "query": name}, 1, per)
+        # the choices go with the value: a search opened from another tab can come before this tab's dropdown was
+        # filled, and a dropdown refuses a value outside its choices
+        picked = gr.update(choices=list(dict.fromkeys([*lacking_labels(services), name])), value=name)
+        return picked, name, name, *search(services, {**form_fields(given), "query": name}, 1, per)
 
     def on_preview(chosen, typed, relabelling, typed_name: str, request: gr.Request, *given):
         said, rows, selection = preview(

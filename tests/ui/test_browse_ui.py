@@ -198,6 +198,27 @@ def test_the_predict_and_queue_offers_point_to_browse_before_v1(tmp_path):
     assert shown[2]["choices"] == list(browse_lines.lacking_labels(services))
 
 
+def test_a_seeding_search_from_another_tab_comes_before_the_browse_tab_was_filled(tmp_path):
+    """The Label queue's offer opens Browse with a search: in a page whose Browse tab was never refreshed, the
+    label picked is still a choice of Browse's own dropdown (a dropdown refuses a value outside its choices)."""
+    import app
+
+    services = Services(settings_in(tmp_path, seed_size=0, embeddings="none"), corpus=corpus_of(12))
+    served = app.serve_in_background(app.build_demo(services), services.settings, services)
+    try:
+        # the label, per page, then the filters as the tab shows them: query, status, label, predicted, confidence
+        # from and to, labelled by, source, since, until, order
+        given = ("beta", 20, "", "any", "", "", 0, 1, "", "", "", "", "")
+        client = Client(served.url, verbose=False)
+        client.predict(api_name="/ui_seed_queue")  # the page shows the Label queue: its offer lists the labels
+        shown = client.predict(*given, api_name="/ui_queue_seed_search")
+    finally:
+        served.close()
+    picked, query, seeded, _rows, line, page = shown
+    assert picked["value"] == query == seeded == "beta" and ["beta", "beta"] in picked["choices"]
+    assert page == 1 and "results" in line
+
+
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """One app over a trained tiny store for the endpoint tests."""
