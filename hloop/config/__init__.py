@@ -5,11 +5,12 @@ defaults. This package is the only reader of the environment.
 - ``settings``: ``Settings``, every setting with its default and its check;
 - ``checks``: the checks its validators share (a range, lists of origins and proxies);
 - ``project_file``: where the project file is, how it is checked, and settings built without it;
-- ``environment``: the other variables read here (the Space storage, Gradio's address, HLOOP_DEBUG);
+- ``environment``: the other variables read here (the Space storage, Gradio's address, HLOOP_DEBUG, the
+  logs' options, the metrics token);
 - ``failures``: the one line an edge prints for a failure, a bad setting among them.
 """
 
-from hloop.config.environment import debug_tracebacks, server_address, space_storage
+from hloop.config.environment import debug_tracebacks, log_options, metrics_token, server_address, space_storage
 from hloop.config.failures import failure_line, settings_problems
 from hloop.config.project_file import (
     PROJECT_FILE,
@@ -53,6 +54,8 @@ __all__ = [
     "PROJECT_FILE",
     "Settings",
     "debug_tracebacks",
+    "log_options",
+    "metrics_token",
     "environment_overrides",
     "failure_line",
     "project_file_path",
