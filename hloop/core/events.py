@@ -25,6 +25,7 @@ from typing import Any
 Subscriber = Callable[["Event"], None]
 
 _REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("hloop_request_id", default=None)
+_USER: contextvars.ContextVar[str | None] = contextvars.ContextVar("hloop_event_user", default=None)
 _subscribers: list[Subscriber] = []
 _lock = threading.Lock()
 _reported: weakref.WeakSet = weakref.WeakSet()  # subscribers whose failure was already reported
@@ -83,11 +84,12 @@ def emit(
     texts: tuple[str, ...] | list[str] = (),
     **fields: Any,
 ) -> Event:
-    """Build the event ``name`` and give it to every subscriber; returns it. Never raises for a subscriber."""
+    """Build the event ``name`` and give it to every subscriber; returns it. Never raises for a subscriber. Without
+    ``user``, the user of the enclosing ``user_scope`` (the logged-in user of the request), if any."""
     event = Event(
         name=name,
         at=datetime.now(UTC),
-        user=user,
+        user=user if user is not None else _USER.get(),
         model_version=model_version,
         ids=tuple(int(i) for i in ids),
         duration_seconds=duration_seconds,
@@ -128,6 +130,16 @@ def request_scope(given: str | None = None) -> Iterator[str]:
         yield rid
     finally:
         _REQUEST_ID.reset(token)
+
+
+@contextlib.contextmanager
+def user_scope(user: str | None) -> Iterator[None]:
+    """Within the block, events that name no user carry ``user`` (the request's logged-in user)."""
+    token = _USER.set(user or None)
+    try:
+        yield
+    finally:
+        _USER.reset(token)
 
 
 class Timer:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
+from hloop.core import events
 from hloop.core.errors import storage_error
 from hloop.services.embeddings import Embeddings
 from hloop.services.pool import PoolRanking
@@ -24,10 +25,13 @@ class Backups:
 
     def backup(self, path: str | Path) -> BackupReport:
         """Write every table of the label store and the models folder to one archive with a manifest of sha256s."""
+        timer = events.Timer()
         try:
-            return write_backup(self.project.engine, self.project.settings.models_dir, Path(path))
+            report = write_backup(self.project.engine, self.project.settings.models_dir, Path(path))
         except OSError as exc:  # a full disk, a read-only folder: the half-written archive was removed
             raise storage_error(exc, f"Writing the backup {Path(path).name}") from exc
+        _announce("backup.written", report, Path(path), timer.seconds)
+        return report
 
     def restore(self, path: str | Path, embed_after: bool = True) -> BackupReport:
         """Fill an empty label store and models folder from an archive; refuses a damaged one or a non-empty
@@ -35,6 +39,7 @@ class Backups:
         carries no embeddings: the store's embeddings key is dropped, so vectors kept beside it (from whatever store
         was there before) are never read against the restored ids; they are rebuilt, in the background with
         ``embed_after``, else by the app's start or ``hloop embed``."""
+        timer = events.Timer()
         try:
             report = restore_backup(
                 self.project.engine,
@@ -49,4 +54,12 @@ class Backups:
         self.pool.reset()
         self.project.reload_models()
         self.embeddings.reset(embed_after)
+        _announce("backup.restored", report, Path(path), timer.seconds)
         return report
+
+
+def _announce(name: str, report: BackupReport, path: Path, seconds: float) -> None:
+    """The event of a backup written or restored: the archive's file name (not its folder) and size, its rows."""
+    size = path.stat().st_size if path.is_file() else None
+    events.emit(name, duration_seconds=seconds, path=path.name, size_bytes=size, rows=sum(report.rows.values()),
+                model_files=report.model_files)  # fmt: skip

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hloop.core import events
 from hloop.core.errors import InvalidInputError
 from hloop.core.labels import clean_text
 from hloop.core.records import BatchReport, Rejection
@@ -48,6 +49,7 @@ class BatchPredictions:
     def predict_texts(self, texts: list) -> dict:
         """Every text's label, confidence and per-label confidences, by one model version (at most
         ``MAX_TEXTS`` texts a call). InvalidInputError naming the first text that is not usable; nothing is stored."""
+        timer = events.Timer()
         if not isinstance(texts, list) or not texts:
             raise InvalidInputError("Give a non-empty list of texts.")
         if len(texts) > MAX_TEXTS:
@@ -61,7 +63,10 @@ class BatchPredictions:
         version, model = self.models.current_model()
         names = self.project.label_set.names
         probs = full_probabilities(model, cleaned, len(names))
-        return {"model_version": version, "predictions": [label_answer(names, row) for row in probs]}
+        answers = [label_answer(names, row) for row in probs]
+        events.emit("predict.batch", model_version=version, duration_seconds=timer.seconds, count=len(cleaned),
+                    kind="texts")  # fmt: skip
+        return {"model_version": version, "predictions": answers}
 
     def predict_file(
         self,
@@ -106,6 +111,8 @@ class BatchPredictions:
         write_records(target, records(), [*columns, *added])
         progress(1.0, f"{counts['rows']:,} rows predicted by v{version}")
         seconds = time.perf_counter() - started
+        events.emit("predict.batch", model_version=version, duration_seconds=seconds, count=counts["predicted"],
+                    kind="file", rows=counts["rows"], errors=counts["errors"])  # fmt: skip
         return BatchReport(**counts, model_version=version, out=str(target), seconds=seconds,
                            rejections=tuple(rejections))  # fmt: skip
 

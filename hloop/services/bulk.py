@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from hloop.core import events
 from hloop.core.errors import InvalidInputError
 from hloop.core.search_records import BulkBatch
 from hloop.core.values import parse_annotator, parse_count, parse_example_id
@@ -137,6 +138,8 @@ class BulkLabels:
                 session.commit()
                 result = self._batch(batch.id, wanted, who, query, len(chosen), skipped, ())
                 result = self._stamp(result, batch)
+        events.emit("bulk.labelled", user=who, source="bulk", count=len(chosen), batch_id=result.batch_id,
+                    label=result.label, skipped=sum(skipped.values()))  # fmt: skip
         self.fitting.train_first_if_ready()
         self.fitting.maybe_auto_retrain()
         return result
@@ -146,7 +149,12 @@ class BulkLabels:
         with self.project.lock, self.project.session() as session:
             batch = bulk_labels.undo_batch(parse_count(batch_id, "Batch id"), session=session)
             session.commit()
-            return self._stored(batch)
+            undone = self._stored(batch)
+        # the batch's own annotator is a field: who undid it is the request's user, if known
+        events.emit(
+            "bulk.undone", source="bulk", count=undone.size, batch_id=undone.batch_id, given_by=undone.annotator
+        )
+        return undone
 
     def bulk_batches(self, limit: int = 50) -> list[BulkBatch]:
         """The newest bulk batches, with their queries, sizes and whether they were undone."""

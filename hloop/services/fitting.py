@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from hloop.core import events
 from hloop.core.cards import HELD_BACK, PROMOTED, GateVerdict, ModelCard
 from hloop.core.errors import HLoopError, NothingToTrainError
 from hloop.core.gate import GateDecision, paired_gate
@@ -26,6 +27,35 @@ from training.pipeline import full_probabilities
 from training.remote import warm_up
 from training.trainer import train_artifact
 from training.workers import end_worker_processes
+
+
+def trained_event(card: ModelCard, decision: GateDecision, against: int | None, seconds: float, rows: int) -> None:
+    """``retrain.finished`` for a saved version: the gate's verdict (``promoted`` or ``held_back``) on dev against
+    the version that served, with its figures, and the version's accuracy and macro F1 on eval."""
+    figures = {
+        f"dev_{name}": None if value is None else round(float(value), 6)
+        for name, value in (
+            ("candidate_accuracy", decision.candidate_accuracy),
+            ("current_accuracy", decision.current_accuracy),
+            ("difference", decision.difference),
+            ("p_value", decision.p_value),
+        )
+    }
+    metrics = card.metrics
+    events.emit(
+        "retrain.finished",
+        model_version=card.version,
+        duration_seconds=seconds,
+        verdict="promoted" if decision.promote else "held_back",
+        reason=decision.reason,
+        against=against,
+        family=card.model_family,
+        rows=rows,
+        n_dev=decision.n_dev,
+        **figures,
+        eval_accuracy=None if metrics is None else round(float(metrics.accuracy), 6),
+        eval_f1_macro=None if metrics is None else round(float(metrics.f1_macro), 6),
+    )
 
 
 class Fitting:
@@ -69,7 +99,7 @@ class Fitting:
         return self.train(feedback_weight, require_new=not force, progress=progress)
 
     def _train_locked(self, weight: float, require_new: bool, progress: Progress) -> ModelCard:
-        project, registry = self.project, self.project.registry
+        timer, project, registry = events.Timer(), self.project, self.project.registry
         corpus = project.corpus()
         newest = registry.versions()[-1] if registry.versions() else None
         with project.session() as session:
@@ -127,6 +157,7 @@ class Fitting:
         progress(0.9, "saving the new version")
         saved = registry.save_artifact(artifact, card, make_current=decision.promote)  # local or Modal
         progress(1.0, f"v{saved.version} ready ({saved.promotion_status})")
+        trained_event(saved, decision, against, timer.seconds, len(rows))
         return replace(saved, current=decision.promote)
 
     def family_for(self, rows: list) -> tuple[str, dict | None]:

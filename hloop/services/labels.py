@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from hloop.core import events
 from hloop.core.errors import InvalidInputError
 from hloop.core.labels import clean_text
 from hloop.core.records import LabelEvent, LabelResult
@@ -75,7 +76,18 @@ class Labels:
         }
 
     def after_label(self, result: LabelResult) -> LabelResult:
-        """After a label is stored: train v1 by itself when the cold start is over (says so in the result)."""
+        """After a label is stored (committed): its ``label.saved`` event, then train v1 by itself when the cold
+        start is over (says so in the result)."""
+        saved = result.event
+        events.emit(
+            "label.saved",
+            user=saved.annotator,
+            model_version=saved.model_version,  # the version whose guess was stored with it
+            ids=[] if saved.example_id is None else [saved.example_id],
+            texts=[saved.text],
+            source=saved.source,
+            label=saved.label,
+        )
         card = self.fitting.train_first_if_ready()
         self.fitting.maybe_auto_retrain()  # a background retrain once HLOOP_AUTO_RETRAIN_EVERY labels arrived
         return result if card is None else replace(result, trained_version=card.version)
@@ -145,7 +157,11 @@ class Labels:
             example = store.get_example(row.example_id, session=session)
             session.commit()
             result = self.result(session, row, example)
-            return replace(result, event=replace(result.event, undone=True))
+        undone = result.event
+        events.emit(
+            "label.undone", user=undone.annotator, ids=[undone.example_id], source=undone.source, label=undone.label
+        )
+        return replace(result, event=replace(undone, undone=True))
 
     def history(self, limit: int = 50) -> list[LabelEvent]:
         """The newest human label events (undone ones included) for the Correct tab."""

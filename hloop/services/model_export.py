@@ -18,6 +18,7 @@ from pathlib import Path
 
 import hloop
 import training
+from hloop.core import events
 from hloop.core.errors import InvalidInputError, NoModelError
 from hloop.core.models import parse_spec
 from hloop.services import exported_predict
@@ -49,7 +50,12 @@ class ModelExport:
     def export_model(self, version: int | None, folder: str | Path) -> dict:
         """Write ``version`` (None: the current one) to ``folder``, which must not exist or be empty; what was
         written. InvalidInputError for a folder that holds files; NotFoundError for an unknown version."""
-        target = Path(folder)
+        timer = events.Timer()
+        report = self._write_folder(version, Path(folder))
+        events.emit("model.exported", model_version=report["version"], duration_seconds=timer.seconds, format="folder")
+        return report
+
+    def _write_folder(self, version: int | None, target: Path) -> dict:
         if target.exists() and (not target.is_dir() or any(target.iterdir())):
             raise InvalidInputError(f"{target} exists and is not an empty folder; give a new folder for the export.")
         number = self._number(version)
@@ -98,12 +104,12 @@ class ModelExport:
     def export_model_archive(self, version: int | None, archive: str | Path) -> dict:
         """``export_model`` as one zip file at ``archive`` (its folder ``hloop-model-vN`` inside), for a download;
         written beside the target and renamed into place."""
-        archive = Path(archive)
+        archive, timer = Path(archive), events.Timer()
         if archive.suffix.lower() != ".zip":
             raise InvalidInputError(f"{archive.name}: a model export archive is a .zip file.")
         with tempfile.TemporaryDirectory(prefix="hloop-model-export-") as tmp:
             number = self._number(version)
-            report = self.export_model(number, Path(tmp) / f"hloop-model-v{number}")
+            report = self._write_folder(number, Path(tmp) / f"hloop-model-v{number}")
             archive.parent.mkdir(parents=True, exist_ok=True)
             partial = archive.with_name(f".{archive.name}.partial")
             try:
@@ -111,6 +117,7 @@ class ModelExport:
                 Path(made).replace(archive)
             finally:
                 Path(f"{partial}.zip").unlink(missing_ok=True)
+        events.emit("model.exported", model_version=number, duration_seconds=timer.seconds, format="zip")
         return {**report, "folder": None, "archive": str(archive)}
 
 

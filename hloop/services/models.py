@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from hloop.core import events
 from hloop.core.cards import OVERRIDE, ModelCard
 from hloop.core.errors import HLoopError, InvalidInputError, ModelIntegrityError, NoModelError, StoreMismatchError
 from hloop.services.coldstart import ColdStart
@@ -140,7 +141,13 @@ class Models:
 
     def rollback(self, version: int) -> ModelCard:
         """Make ``version`` current again; returns its card."""
-        registry, version = self.project.registry, int(version)
+        before = self.project.registry.current_version()
+        card = self._make_current(int(version))
+        events.emit("model.rolled_back", model_version=card.version, from_version=before, override=card.overridden)
+        return card
+
+    def _make_current(self, version: int) -> ModelCard:
+        registry = self.project.registry
         card = registry.card(version)
         self.check_card(card)
         registry.load(version)  # refuse to point at a corrupt artifact
@@ -158,4 +165,7 @@ class Models:
                 f"v{version} is not held back (status: {card.promotion_status}); "
                 "use `python -m hloop rollback N` to make another version current."
             )
-        return self.rollback(int(version))
+        before = self.project.registry.current_version()
+        promoted = self._make_current(int(version))
+        events.emit("model.promoted", model_version=promoted.version, from_version=before, override=True)
+        return promoted

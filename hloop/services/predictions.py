@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from hloop.core import events
 from hloop.core.errors import HLoopError
 from hloop.core.labels import clean_text
 from hloop.core.values import parse_annotator
@@ -73,7 +74,7 @@ class Predictions:
 
         ``record_for`` (an annotator name, or "" for anonymous) logs the prediction for the Correct tab.
         """
-        project, names = self.project, self.project.label_set.names
+        project, names, timer = self.project, self.project.label_set.names, events.Timer()
         cleaned = clean_text(text)
         record_for = None if record_for is None else parse_annotator(record_for, optional=True)
         version, row = self.probabilities_of(cleaned)
@@ -91,6 +92,15 @@ class Predictions:
                     keep=project.settings.prediction_log_limit,
                 )
                 session.commit()
+        events.emit(
+            "predict.done",
+            user=record_for or None,
+            model_version=version,
+            duration_seconds=timer.seconds,
+            texts=[cleaned],
+            label=answer["label"],
+            confidence=round(answer["confidence"], 6),
+        )
         return {**answer, "model_version": version}
 
     def explain(self, text: str, top: int = 10) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sqlmodel import Session
 
+from hloop.core import events
 from hloop.core.errors import ClaimError, InvalidInputError
 from hloop.core.records import LabelResult, QueueItem
 from hloop.core.strategies import strategy_name
@@ -185,4 +186,5 @@ class Queue:
             claims.add_skip(int(example_id), annotator, session=session)
             claims.release(int(example_id), session=session)
             session.commit()
-            return {"example_id": int(example_id), "skipped": True}
+        events.emit("label.skipped", user=annotator, ids=[int(example_id)])
+        return {"example_id": int(example_id), "skipped": True}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hloop.core import events
 from hloop.core.errors import InvalidInputError, NotFoundError
 from hloop.core.records import LabelResult
 from hloop.core.search import LABEL_SOURCES
@@ -111,11 +112,20 @@ class Review:
             current = {r.example_id: r.label for r in label_queries.counting_labels(session=session)}
         if int(example_id) not in current:
             raise NotFoundError(f"Example {example_id} has no label to keep; take ids from the review list.")
-        return self.labels.label(int(example_id), current[int(example_id)], annotator, source="review")
+        result = self.labels.label(int(example_id), current[int(example_id)], annotator, source="review")
+        return self._reviewed(result, "kept")
 
     def relabel(self, example_id: int, label: str | int, annotator: str) -> LabelResult:
         """A reviewer gives an example another label (a ``review`` event; the history is kept)."""
-        return self.labels.label(int(example_id), label, annotator, source="review")
+        return self._reviewed(self.labels.label(int(example_id), label, annotator, source="review"), "relabelled")
+
+    @staticmethod
+    def _reviewed(result: LabelResult, decision: str) -> LabelResult:
+        """``result`` of a review, after its ``review.done`` event (its ``label.saved`` came first)."""
+        done = result.event
+        ids = [] if done.example_id is None else [done.example_id]
+        events.emit("review.done", user=done.annotator, ids=ids, decision=decision, label=done.label)
+        return result
 
     def disagreements(self) -> list[int]:
         """Ids of examples whose annotators (not counting reviews) gave different labels, oldest first."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from itertools import chain
 from pathlib import Path
 
+from hloop.core import events
 from hloop.core.errors import HLoopError, ImportStoppedError, storage_error
 from hloop.core.labels import clean_text
 from hloop.core.records import ImportReport, LabelEvent, Rejection
@@ -42,7 +43,7 @@ class Transfer:
         A bad row is rejected (counted, the first ones listed) and the import reads on. When the import cannot go
         on (the store refuses a write, the file cannot be read further), ImportStoppedError says exactly what was
         added before it stopped; importing the file again adds the rest (texts already stored are duplicates)."""
-        rows = iter_texts(path)
+        timer, rows = events.Timer(), iter_texts(path)
         first = next(rows, None)  # a file that cannot be read at all fails here, before the store is touched
         self.project.ensure_store()
         counts = {"rows": 0, "added": 0, "duplicates": 0, "rejected": 0}
@@ -56,6 +57,8 @@ class Transfer:
             progress(0.99, f"{counts['added']:,} added; indexing them for search")
             self.index_texts(True)  # returns once every imported text can be found
         progress(1.0, f"imported: {counts['added']:,} added")
+        events.emit("import.done", duration_seconds=timer.seconds, source="import", count=counts["added"],
+                    rows=counts["rows"], duplicates=counts["duplicates"], rejected=counts["rejected"])  # fmt: skip
         if embed_after and counts["added"]:
             self.embeddings.start_background(if_kept=True)
         return ImportReport(**counts, rejections=tuple(rejections))
@@ -113,9 +116,10 @@ class Transfer:
 
     def export(self, path: str | Path, history: bool = False) -> dict:
         """Write the human labels (the counting ones, or every event with ``history``) as CSV or JSONL."""
+        timer = events.Timer()
         with self.project.session() as session:
-            events = store.label_history(session=session)
-        records = [label_record(lab, ex, self.project.label_set) for lab, ex in reversed(events)]
+            stored = store.label_history(session=session)
+        records = [label_record(lab, ex, self.project.label_set) for lab, ex in reversed(stored)]
         if not history:
             latest: dict[int, LabelEvent] = {}
             for record in records:
@@ -127,4 +131,6 @@ class Transfer:
             count = write_records(path, rows, EXPORT_COLUMNS)
         except OSError as exc:  # a full disk, a read-only folder: the target is untouched
             raise storage_error(exc, f"Writing the export {Path(path).name}") from exc
+        fmt = Path(path).suffix.lower().lstrip(".")
+        events.emit("export.done", duration_seconds=timer.seconds, count=count, format=fmt, history=bool(history))
         return {"path": str(path), "labels": count}

@@ -2,13 +2,14 @@
 
 One ``Login`` checks every password, for the UI's login form and the REST API alike. Gradio calls
 ``Login.gradio_auth(user, password)`` without the client address, so ``ClientAddressMiddleware`` puts it in a
-context variable for the request.
+context variable for the request. Every refusal is a ``login.refused`` event (``reason``: bad_credentials,
+locked_out, saturated) and a failure that locks a user or an address out a ``login.locked_out`` one; never with
+the password.
 """
 
 from __future__ import annotations
 
 import hmac
-import logging
 import math
 import threading
 import time
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 
 from fastapi import HTTPException, status
 
-log = logging.getLogger("hloop.auth")
+from hloop.core import events
+
 CLIENT_ADDRESS: ContextVar[str] = ContextVar("hloop_client_address", default="unknown")
 MAX_LOCKOUT_SECONDS = 3600.0
 KNOWN_GOOD_SECONDS = 30 * 86400.0  # an address that logged in as a user stays known-good for 30 days
@@ -183,11 +185,13 @@ class Login:
         """True when the password is right; raises LoginRefused while the user or the address is locked out."""
         try:
             wait = self.brake.retry_after(user, address)
-        except LoginRefused:
-            log.warning("login refused for user %r from %s: the brake is full of lockouts", user, address)
+        except LoginRefused as exc:
+            events.emit("login.refused", user=user, reason="saturated", address=address,
+                        retry_after_seconds=math.ceil(exc.retry_after))  # fmt: skip
             raise
         if wait > 0:
-            log.warning("login refused for user %r from %s: locked out for %.0f s more", user, address, wait)
+            events.emit("login.refused", user=user, reason="locked_out", address=address,
+                        retry_after_seconds=math.ceil(wait))  # fmt: skip
             raise LoginRefused(wait)
         # compare against a dummy for unknown users so the answer takes as long
         expected = self._passwords.get(user, b"\0" * 32)
@@ -195,7 +199,13 @@ class Login:
             self.brake.succeeded(user, address)
             return True
         self.brake.failed(user, address)
-        log.warning("login failed for user %r from %s", user, address)
+        events.emit("login.refused", user=user, reason="bad_credentials", address=address)  # never the password
+        try:
+            locked = self.brake.retry_after(user, address)
+        except LoginRefused as exc:
+            locked = exc.retry_after
+        if locked > 0:  # this failure locked the user or the address out
+            events.emit("login.locked_out", user=user, address=address, retry_after_seconds=math.ceil(locked))
         return False
 
     def gradio_auth(self, user: str, password: str) -> bool:

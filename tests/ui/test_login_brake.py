@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 import httpx
 import pytest
 
+from hloop.core import events
 from hloop.ui.auth import KNOWN_GOOD_SECONDS, Login, LoginBrake, LoginRefused
 
 
@@ -134,10 +133,11 @@ def _ui_login(http: httpx.Client, user: str, password: str) -> httpx.Response:
     return http.post("/login", data={"username": user, "password": password})
 
 
-def test_ui_login_and_rest_share_the_brake(launch, trained, settings, clock, caplog):
+def test_ui_login_and_rest_share_the_brake(launch, trained, settings, clock):
     settings.auth = "ana:secret1,ben:secret2"
     url = launch(trained, brake=LoginBrake(3, 60.0, clock=clock))
-    caplog.set_level(logging.WARNING, logger="hloop.auth")
+    seen: list[events.Event] = []
+    stop = events.subscribe(seen.append)
     with _from("127.0.0.1", url) as mallory, _from("127.0.0.2", url) as ben:
         assert [_ui_login(mallory, "ana", f"guess{n}").status_code for n in range(3)] == [400, 400, 400]
         refused = _ui_login(mallory, "ana", "secret1")
@@ -152,9 +152,13 @@ def test_ui_login_and_rest_share_the_brake(launch, trained, settings, clock, cap
         assert _ui_login(mallory, "ana", "secret1").status_code == 200
         assert mallory.get("/api/model/version", auth=("ana", "secret1")).status_code == 200
 
-    failures = [r.getMessage() for r in caplog.records if "login failed" in r.getMessage()]
-    assert len(failures) == 3 and all("'ana'" in m and "127.0.0.1" in m for m in failures)
-    assert not any("guess" in r.getMessage() or "secret" in r.getMessage() for r in caplog.records)
+    stop()
+    refusals = [e.to_dict() for e in seen if e.name == "login.refused"]
+    failures = [e for e in refusals if e["reason"] == "bad_credentials"]
+    assert len(failures) == 3 and all(e["user"] == "ana" and e["address"] == "127.0.0.1" for e in failures)
+    assert [e["reason"] for e in refusals[3:]] == ["locked_out"] * 3  # the UI login, then both API calls
+    assert [(e.user, e.fields["retry_after_seconds"]) for e in seen if e.name == "login.locked_out"] == [("ana", 60)]
+    assert not any("guess" in str(e.to_dict()) or "secret" in str(e.to_dict()) for e in seen)
 
 
 def test_rest_failures_lock_the_ui_login_too(launch, trained, settings, clock):
