@@ -152,9 +152,10 @@ def peer_seconds(services: Services, query: str) -> float:
             sql = "SELECT rowid FROM example_fts WHERE example_fts MATCH :q ORDER BY rank LIMIT 20"
             connection.execute(text(sql), {"q": search_index.sqlite_match(parts)}).all()
         else:
+            vector = search_index.PG_VECTOR
             sql = (
-                "SELECT id FROM example_fts_vectors WHERE text_search @@ to_tsquery('simple', :q) "
-                "ORDER BY ts_rank(text_search, to_tsquery('simple', :q)) DESC LIMIT 20"
+                f"SELECT id FROM example WHERE {vector} @@ to_tsquery('simple', :q) "
+                f"ORDER BY ts_rank({vector}, to_tsquery('simple', :q)) DESC LIMIT 20"
             )
             connection.execute(text(sql), {"q": search_queries.pg_tsquery(parts)}).all()
         return time.perf_counter() - start
@@ -169,8 +170,7 @@ def import_seconds(args, folder: Path, csv_path: Path, indexed: bool) -> float:
     services.ensure_store()
     if args.postgres is not None and not indexed:
         with services.project.engine.begin() as connection:
-            # no texts marked pending, none indexed: the import as without the index
-            connection.execute(text("DROP TRIGGER example_fts_pending_after_insert ON example"))
+            connection.execute(text("ALTER TABLE example DROP COLUMN text_search"))  # and its index with it
     services.update_index()  # the dataset's own rows first: the import alone is timed
     start = time.perf_counter()
     report = services.import_texts(csv_path, embed_after=False)

@@ -3,17 +3,15 @@
 SQLite: an FTS5 table over ``example`` (revision 0002) holding the texts of the searched origins only (never an
 eval or dev text), filled by ``catch_up_index`` from the ids above the newest one it indexed
 (``example_fts_state``), in write transactions of ``INDEX_CHUNK`` rows (one writer at a time, in any process);
-a search reads what is indexed, so the caller catches up first. PostgreSQL (revision 0003): the texts'
-``to_tsvector('simple', text)`` in ``example_fts_vectors`` with a GIN index, filled by ``catch_up_index`` from the
-ids a trigger marks pending (``example_fts_pending``) in chunks that several processes share (its queries:
-``search_queries``).
+a search reads what is indexed, so the caller catches up first. PostgreSQL: a GIN index on
+``to_tsvector('simple', text)`` that the database keeps in step by itself (its queries: ``search_queries``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import column, func, literal_column, table
+from sqlalchemy import func, literal_column
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
@@ -23,17 +21,7 @@ from labeling.tables import Example
 INDEX_CHUNK = 20_000  # rows indexed per write transaction: other writers wait at most about 0.3 s
 INDEXED_ORIGINS = ("seed", "pool", "user", "import")  # the texts a search may show (store.TRAINABLE_ORIGINS)
 INDEX_NAMES = ("example_fts", "ix_example_text_search", "text_search")  # its tables (and shadows), index, column
-# PostgreSQL (revision 0003): to_tsvector('simple', text) of the searched texts, joined to example by id
-PG_VECTORS = table("example_fts_vectors", column("id"), column("text_search"))
-PG_CATCH_UP = f"""WITH taken AS (
-  DELETE FROM example_fts_pending WHERE id IN (
-    SELECT id FROM example_fts_pending ORDER BY id LIMIT {INDEX_CHUNK} FOR UPDATE SKIP LOCKED)
-  RETURNING id),
-added AS (
-  INSERT INTO example_fts_vectors (id, text_search)
-  SELECT e.id, to_tsvector('simple', e.text) FROM example e JOIN taken ON taken.id = e.id
-  ON CONFLICT (id) DO NOTHING RETURNING id)
-SELECT (SELECT COUNT(*) FROM taken), (SELECT COUNT(*) FROM added)"""  # other processes skip the locked ids
+PG_VECTOR = "example.text_search"  # PostgreSQL: the stored to_tsvector('simple', text) of revision 0002
 
 
 def is_index_part(name: str | None) -> bool:
@@ -51,10 +39,8 @@ def sqlite_match(parts: Sequence[Term]) -> str:
 
 
 def index_lag(*, session: Session) -> int:
-    """How many stored texts the index does not hold yet."""
+    """How many stored texts the index does not hold yet (0 on PostgreSQL, whose index is always in step)."""
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        return int(connection.exec_driver_sql("SELECT COUNT(*) FROM example_fts_pending").scalar_one())
     if connection.dialect.name != "sqlite":
         return 0
     indexed = connection.exec_driver_sql("SELECT indexed_id FROM example_fts_state").scalar_one()
@@ -64,13 +50,12 @@ def index_lag(*, session: Session) -> int:
 def catch_up_index(engine: Engine, *, most: int | None = None, on_chunk=None) -> int:
     """Index the texts stored after the newest indexed one, a chunk per write transaction; how many. ``most``
     stops after about that many rows; ``on_chunk(rows so far)`` is called after each chunk."""
-    if engine.dialect.name not in ("sqlite", "postgresql"):
+    if engine.dialect.name != "sqlite":
         return 0
-    chunk = _index_chunk if engine.dialect.name == "sqlite" else _pg_index_chunk
     done = 0
     while most is None or done < most:
         with engine.connect() as connection:
-            added = chunk(connection)
+            added = _index_chunk(connection)
         if not added:
             return done
         done += added
@@ -104,13 +89,6 @@ def _index_chunk(connection: Connection) -> int:
     return int(added)
 
 
-def _pg_index_chunk(connection: Connection) -> int:
-    """PostgreSQL: up to ``INDEX_CHUNK`` pending texts indexed, and no longer pending, in one transaction."""
-    with connection.begin():
-        taken, _added = connection.exec_driver_sql(PG_CATCH_UP).one()
-    return int(taken)  # 0 also when what is pending is locked by another process's chunk: its work
-
-
 def newest_matches(parts: Sequence[Term], *, session: Session, most: int, oldest: bool = False) -> list[int]:
     """The ids of the indexed texts holding every part, newest first (oldest first with ``oldest``); at most
     ``most`` (SQLite)."""
@@ -138,11 +116,10 @@ def document_frequencies(words: Sequence[str], *, session: Session, most: int) -
             sql = f"SELECT term, doc FROM example_fts_vocab WHERE term IN ({marks})"
             found.update({term: int(n) for term, n in connection.exec_driver_sql(sql, tuple(chunk)).all()})
         return found
-    vector = PG_VECTORS.c.text_search
+    vector = literal_column(PG_VECTOR)
     out = {}
     for word in words:
-        query = func.to_tsquery(literal_column("'simple'"), f"'{word}'")
-        hits = select(PG_VECTORS.c.id).where(vector.op("@@")(query))
+        hits = select(Example.id).where(vector.op("@@")(func.to_tsquery(literal_column("'simple'"), f"'{word}'")))
         out[word] = int(connection.execute(select(func.count()).select_from(hits.limit(most).subquery())).scalar_one())
     return out
 
@@ -159,11 +136,10 @@ def any_word_ids(
         sql = "SELECT rowid, rank FROM example_fts WHERE example_fts MATCH ? ORDER BY rank LIMIT ?"
         return [(int(i), -float(r)) for i, r in connection.exec_driver_sql(sql, (match, int(most)))]
     query = func.to_tsquery(literal_column("'simple'"), " | ".join(f"'{w}'" for w in words))
-    vector = PG_VECTORS.c.text_search
+    vector = literal_column(PG_VECTOR)
     rank = func.ts_rank(vector, query)
     stmt = (
         select(Example.id, rank)
-        .join(PG_VECTORS, PG_VECTORS.c.id == Example.id)
         .where(vector.op("@@")(query), col(Example.origin).in_(list(origins)))
         .order_by(rank.desc())
         .limit(most)

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from hloop.core.search import SearchRequest, Term
 from labeling.example_queries import BATCH
-from labeling.search_index import PG_VECTORS, sqlite_match
+from labeling.search_index import PG_VECTOR, sqlite_match
 from labeling.tables import Example, Label
 
 
@@ -92,8 +92,7 @@ def _statement(request: SearchRequest, origins: Sequence[str], dialect: str, col
         found = found.join(fts, fts.c.id == Example.id)  # relevance: ordered by labeling.search_index
     elif parts:
         query = func.to_tsquery(literal_column("'simple'"), pg_tsquery(parts))
-        found = found.join(PG_VECTORS, PG_VECTORS.c.id == Example.id)
-        vector = PG_VECTORS.c.text_search
+        vector = literal_column(PG_VECTOR)
         where.append(vector.op("@@")(query))
         rank = -func.ts_rank(vector, query)
     if request.status == "unlabelled" and not unlabelled:
