@@ -14,10 +14,8 @@ from tests.conftest import ROOT, tiny_texts
 pytestmark = pytest.mark.slow  # end to end, several processes or a browser: `pytest --slow` and CI
 
 
-def test_two_processes_one_killed_keep_every_label_once(tmp_path):
-    base = os.environ.get("HLOOP_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("set HLOOP_TEST_POSTGRES_URL (CI starts PostgreSQL and sets it) to run the load benchmark")
+def test_two_processes_one_killed_keep_every_label_once(tmp_path, postgres_url):
+    base = postgres_url  # a fresh database: whatever an earlier run left in the shared one cannot interfere
     data = tmp_path / "data"
     data.mkdir()
     for split, (per_label, seed) in {"train": (150, 1), "test": (10, 2)}.items():
