@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from hloop.cli import labels, models, project, search, similar, simulate, store
+from hloop.cli import labels, models, monitor, project, search, similar, simulate, store
 from hloop.cli.parsing import OneLineParser, undecodable_argument
 from hloop.config import failure_line
 
@@ -41,9 +41,10 @@ _HANDLERS = (
     search.bulk_label,
     search.undo_bulk,
     search.bulk_batches,
+    monitor.monitor,
 )
 COMMANDS: dict[str, Callable] = {fn.cli_name: fn for fn in _HANDLERS}  # in the order `hloop --help` lists them
-_GROUPS = (project, models, labels, store, simulate, similar, search)
+_GROUPS = (project, models, labels, store, simulate, similar, search, monitor)
 _NO_MODEL_CHECK = ("trust-legacy", "restore", "backup")  # they work on damaged or absent versions
 
 

@@ -109,8 +109,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = GIB  # a file sent to the UI's upload route (the Data tab's imports)
     cors_origins: str = ""  # comma-separated origins (https://host[:port]) whose pages may call /api; empty: none
     trusted_proxies: str = ""  # comma-separated addresses/networks whose X-Forwarded-For is believed; empty: none
-    # Issue 15: the most a restore may write (model files and table rows, as the archive's manifest counts them)
-    restore_max_bytes: int = 10 * 2**30
+    restore_max_bytes: int = 10 * 2**30  # the most a restore writes (model files and rows, as its manifest counts)
+    monitor_window: int = 5000  # the Monitor keeps this many recent live predictions per process (in memory)
 
     @field_validator("seed_size")
     @classmethod
@@ -255,7 +255,7 @@ class Settings(BaseSettings):
     def _gate_alpha(cls, value: float) -> float:
         return within(value, 1e-6, 0.99, "a p-value")
 
-    @field_validator("import_chunk_rows", "scoring_chunk_rows")
+    @field_validator("import_chunk_rows", "scoring_chunk_rows", "monitor_window")
     @classmethod
     def _chunk_rows(cls, value: int) -> int:
         return within(value, 1, 1_000_000, "rows")

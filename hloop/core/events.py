@@ -46,6 +46,7 @@ class Event:
     request_id: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
     texts: tuple[str, ...] = ()
+    payload: Any = None  # in-process data for a subscriber (a prediction's probabilities); never in to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         """The event as plain values, the texts left out (a sink adds their hash, or them, as it is told)."""
@@ -82,6 +83,7 @@ def emit(
     ids: tuple[int, ...] | list[int] = (),
     duration_seconds: float | None = None,
     texts: tuple[str, ...] | list[str] = (),
+    payload: Any = None,
     **fields: Any,
 ) -> Event:
     """Build the event ``name`` and give it to every subscriber; returns it. Never raises for a subscriber. Without
@@ -96,6 +98,7 @@ def emit(
         request_id=_REQUEST_ID.get(),
         fields=fields,
         texts=tuple(texts),
+        payload=payload,
     )
     with _lock:
         listening = list(_subscribers)

@@ -12,6 +12,7 @@ Gradio app and the REST routes receive:
 - ``pool`` (``PoolRanking``) and ``queue`` (``Queue``): the ranked pool, claims, submit and skip;
 - ``transfer`` (``Transfer``): imports and exports;  ``backups`` (``Backups``): one archive and back;
 - ``review`` (``Review``): suspect labels;  ``quality`` (``Quality``): agreement and live quality;
+- ``monitoring`` (``Monitor``): live traffic against training and dev: label mix, text drift, estimated accuracy;
 - ``embeddings`` (``Embeddings``): one stored vector per text, filled in the background; similar texts;
 - ``finder`` (``Search``): search and filters over the pool and the labelled texts, and their index;
 - ``like`` (``MoreLikeThis``): texts like a text or a result, by embedding or by its telling words;
@@ -36,6 +37,7 @@ from hloop.services.fitting import Fitting
 from hloop.services.labels import Labels
 from hloop.services.model_export import ModelExport
 from hloop.services.models import Models
+from hloop.services.monitor import Monitor
 from hloop.services.more_like_this import MoreLikeThis
 from hloop.services.pool import PoolRanking
 from hloop.services.predictions import Predictions
@@ -84,6 +86,7 @@ class Services:
         self.backups = Backups(project, self.pool, self.embeddings)
         self.review = Review(project, self.labels)
         self.quality = Quality(project)
+        self.monitoring = Monitor(project, self.models, self.cold_start, self.quality)
         self.finder = Search(project, self.pool, self.predictions)
         self.bulk = BulkLabels(project, self.finder, self.fitting)
         self.like = MoreLikeThis(project, self.finder, self.embeddings)
@@ -168,6 +171,9 @@ class Services:
     # quality
     agreement = _Forward("quality")
     live_quality = _Forward("quality")
+    # monitor
+    monitor = _Forward("monitoring")
+    monitor_flags = _Forward("monitoring")
     # embeddings
     similar = _Forward("embeddings")
     # search and bulk labelling

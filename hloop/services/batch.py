@@ -65,7 +65,7 @@ class BatchPredictions:
         probs = full_probabilities(model, cleaned, len(names))
         answers = [label_answer(names, row) for row in probs]
         events.emit("predict.batch", model_version=version, duration_seconds=timer.seconds, count=len(cleaned),
-                    kind="texts")  # fmt: skip
+                    kind="texts", payload={"texts": cleaned, "probabilities": probs})  # fmt: skip
         return {"model_version": version, "predictions": answers}
 
     def predict_file(

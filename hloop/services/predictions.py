@@ -98,6 +98,7 @@ class Predictions:
             model_version=version,
             duration_seconds=timer.seconds,
             texts=[cleaned],
+            payload={"texts": [cleaned], "probabilities": row[None, :]},  # for the monitor, never logged
             label=answer["label"],
             confidence=round(answer["confidence"], 6),
         )

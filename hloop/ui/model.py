@@ -6,7 +6,7 @@ import gradio as gr
 
 from hloop import plots
 from hloop.core.cards import ModelCard
-from hloop.ui import review, simulation
+from hloop.ui import simulation
 from hloop.ui.common import UI, Refresh, progress_callback, user_errors
 from hloop.ui.downloads import version_download
 
@@ -236,7 +236,6 @@ def build(services) -> Refresh:
     with gr.Row():
         confusion = gr.Plot(label="Confusion matrix", show_label=False, elem_id="model-confusion")
         per_class = gr.Plot(label="Per-label F1 vs parent", show_label=False, elem_id="model-per-class")
-    review.live_quality_panel(services)  # issue 10 part 6: fresh human labels vs the model's guess
     with gr.Accordion("Simulation", open=False):
         simulation.build(services)
 

@@ -9,12 +9,10 @@ absent annotator is ``API_ANNOTATOR``. Non-finite numbers (a NaN in a card) are 
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import re
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -35,6 +33,9 @@ from hloop.core.errors import (
 )
 from hloop.ui.auth import Login, LoginRefused, too_many
 from hloop.ui.downloads import model_zip_response
+from hloop.ui.json_response import SafeJSONResponse
+from hloop.ui.rest_health import health_router
+from hloop.ui.rest_monitor import add_monitor_routes
 from hloop.ui.rest_search import add_search_routes
 
 log = logging.getLogger("hloop.rest")
@@ -51,26 +52,6 @@ BASIC = HTTPBasic(auto_error=False, description="The users of HLOOP_AUTH; not ne
 API_ANNOTATOR = "api"  # the annotator of feedback sent without one while login is off
 ANNOTATOR_HELP = f"ignored with login on (the user is the annotator); absent: {API_ANNOTATOR!r}"
 USER_STATE = "hloop_user"  # where ApiLoginGate leaves the logged-in user in the request state
-
-
-class SafeJSONResponse(JSONResponse):
-    """JSON that every client can parse: NaN and infinities (say, in a model card) become ``null``."""
-
-    def render(self, content: Any) -> bytes:
-        """Standard JSON bytes, never the non-standard ``NaN`` or ``Infinity``."""
-        return json.dumps(
-            _finite(content), ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
-        ).encode("utf-8")
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    return value
 
 
 def status_of(exc: HLoopError) -> int:
@@ -234,48 +215,8 @@ def api_router(services, user) -> APIRouter:
         return {"results": hits, "embedded": status["stored"], "texts": status["total"]}
 
     add_search_routes(router, services, user, API_ANNOTATOR)
+    add_monitor_routes(router, services)
     return router
-
-
-def health_router(services) -> APIRouter:
-    """``GET /health``: 200 with the current version when a model exists and the store answers (200 with status
-    ``cold_start`` before v1 when there are no seed labels: the app serves labelling), else 503."""
-    router = APIRouter(tags=["health"], default_response_class=SafeJSONResponse)
-
-    @router.get("/health")
-    def health() -> JSONResponse:
-        """Whether the app can serve: a current model and a label store that answers and takes writes."""
-        version = services.serving_version()  # a damaged current version is served around: report who serves
-        cold = not version and not services.model_notice and not services.has_seed_labels()
-        if not version and not cold:
-            return _unavailable(
-                services.model_notice
-                or "No model yet: the app trains v1 when it starts (or run `python -m hloop train`)."
-            )
-        if problem := services.store_problem():  # a permanent store error (read-only, disk full…) seen lately
-            return _unavailable(problem)
-        try:
-            counters = services.counters()
-        except HLoopError as exc:  # the store's own message: busy, or what is wrong with it
-            log.warning("health check: label store unusable: %s", exc)
-            return _unavailable(str(exc)[:400])
-        except Exception as exc:  # noqa: BLE001 - any failure to reach the store makes the app unhealthy
-            log.warning("health check: label store unreachable: %s", exc)
-            return _unavailable(f"The label store is unreachable: {str(exc)[:200]}")
-        if cold:  # a cold start serves: annotators label, and v1 trains by itself once there are enough labels
-            return SafeJSONResponse({"status": "cold_start", "model_version": None, **counters,
-                                     "detail": services.readiness()})  # fmt: skip
-        notice = {"notice": services.model_notice} if services.model_notice else {}
-        return SafeJSONResponse({"status": "ok", "model_version": version, **counters, **notice})
-
-    # probes and load balancers may ask with HEAD: the same answer, without a body (not a second operation)
-    router.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)
-    return router
-
-
-def _unavailable(reason: str) -> JSONResponse:
-    body = {"status": "unavailable", "detail": reason}
-    return SafeJSONResponse(body, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
 
 
 class NoSuchRoute:

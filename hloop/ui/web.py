@@ -17,7 +17,7 @@ from hloop.config import Settings, failure_line, server_address, space_storage
 from hloop.core.errors import HLoopError
 from hloop.core.values import MAX_NAME_CHARS, parse_annotator
 from hloop.services import Services
-from hloop.ui import api, browse, correct, data, edge, model, predict, queue, queue_keys, rest, review, seeding
+from hloop.ui import api, browse, correct, data, edge, model, monitor, predict, queue, queue_keys, rest, review, seeding
 from hloop.ui.auth import Login, LoginBrake
 from hloop.ui.serving import Served, serve_on_free_port
 
@@ -141,6 +141,8 @@ def build_demo(services: Services) -> gr.Blocks:
                 refreshes.append((browse_tab, "browse", browse_refresh))
             with gr.Tab("Model", id="model") as model_tab:
                 refreshes.append((model_tab, "model", model.build(services)))
+            with gr.Tab("Monitor", id="monitor") as monitor_tab:
+                refreshes.append((monitor_tab, "monitor", monitor.build(services)))
             with gr.Tab("Review", id="review") as review_tab:
                 refreshes.append((review_tab, "review", review.build(services, annotator)))
             with gr.Tab("Data", id="data"):

@@ -27,6 +27,7 @@ PINNED = {
     "rollback", "search", "serving_version", "settings", "similar", "skip", "store_problem", "submit_label",
     "suspects", "take_back", "train", "trust_legacy", "undo", "undo_bulk", "update_index", "version_numbers",
     "versions", "wait_for_auto_retrain", "wait_for_scoring", "warm_queue",
+    "monitor", "monitor_flags",
 }  # fmt: skip
 
 

@@ -88,12 +88,17 @@ def test_the_loop_in_a_browser(launch, real, tmp_path, browser_page):
     page.locator("#model-retrain").click()
     page.locator("#model-status").get_by_text("Trained v2", exact=False).wait_for(timeout=60_000)
     expect(page.locator("#model-versions [role=gridcell][data-row='0'][data-col='0']")).to_have_text("v2")
-    # live quality per annotator just after a retrain: v2 has no fresh labels, so v1's are shown, and said so
+    shoot(page, shots, "4-model")
+    # live quality (now in the Monitor tab) just after a retrain: v2 has no fresh labels, so v1's are shown
+    page.get_by_role("tab", name="Monitor").click()
     page.get_by_text("Live quality", exact=False).first.click()
     page.locator("#model-live-quality").click()
     status = page.locator("#model-live-quality-status")
     status.get_by_text("v2 (current) has no fresh labels yet, so these are v1's", exact=False).wait_for()
-    shoot(page, shots, "4-model")
+    page.locator("#monitor-check").click()  # the predictions made above are this process's live traffic
+    expect(page.locator("#monitor-figures")).to_contain_text("Label mix", timeout=60_000)
+    expect(page.locator("#monitor-flags")).to_contain_text("live predictions")
+    shoot(page, shots, "4b-monitor")
 
     page.get_by_role("tab", name="Data").click()
     expect(page.locator("#data-download")).to_be_hidden()  # no empty download box before an export
@@ -109,5 +114,5 @@ def test_the_loop_in_a_browser(launch, real, tmp_path, browser_page):
     assert sorted(e.label for e in events if e.source == "queue") == sorted([names[1], names[-1]])
     assert trained.project.registry.current_version() == 2
     assert sorted(p.name for p in shots.iterdir()) == [
-        f"{n}.png" for n in ("1-predict", "2-correct", "3-queue", "4-model", "5-data")
+        f"{n}.png" for n in ("1-predict", "2-correct", "3-queue", "4-model", "4b-monitor", "5-data")
     ]

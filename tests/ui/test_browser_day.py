@@ -109,7 +109,8 @@ def test_an_annotators_day(project, launch, browser_page):
     stored = _check(services, log, names)
     assert len(stored) >= 31, "every key at a person's pace labelled its item, and the burst at least one more"
 
-    for tab, shot in (("Correct", "5-correct"), ("Model", "6-model"), ("Review", "7-review"), ("Data", "8-data")):
+    tabs = (("Correct", "5-correct"), ("Model", "6-model"), ("Monitor", "6b-monitor"), ("Review", "7-review"))
+    for tab, shot in (*tabs, ("Data", "8-data")):
         page.get_by_role("tab", name=tab).click()
         if tab == "Model" and services.current_version() is not None:
             page.locator("#model-plot-version img").wait_for()  # the plot with its bands, drawn
@@ -117,6 +118,6 @@ def test_an_annotators_day(project, launch, browser_page):
             expect(page.locator("#model-metrics")).to_contain_text("held-out human labels for metrics")
         page.wait_for_timeout(1000)
         page.screenshot(path=str(shots / f"{shot}.png"), full_page=True)
-    assert len(list(shots.glob("*.png"))) >= 8
+    assert len(list(shots.glob("*.png"))) >= 9
     if name == "cold_start":
         assert services.current_version() == 1, "the cold start's right labels trained v1 by themselves"

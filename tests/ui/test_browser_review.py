@@ -33,7 +33,7 @@ def test_review_in_a_browser(launch, ag_news_dir, tmp_path, browser_page):
 
     page.get_by_role("tab", name="Data").click()
     page.locator("#data-agreement").click()
-    page.get_by_role("tab", name="Model").click()
+    page.get_by_role("tab", name="Monitor").click()
     page.get_by_text("Live quality", exact=False).first.click()
     page.locator("#model-live-quality").click()
     expect(page.locator("#model-live-quality")).to_be_visible()
