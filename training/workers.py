@@ -61,9 +61,18 @@ class WorkerProcesses(ProcessPoolExecutor):
 _LIVE: weakref.WeakSet[WorkerProcesses] = weakref.WeakSet()  # the pools of this process not shut down yet
 
 
+_ENDED = threading.Event()
+
+
+def workers_were_ended() -> bool:
+    """Whether ``end_worker_processes`` ran: work that broke since was stopped on purpose, not failed."""
+    return _ENDED.is_set()
+
+
 def end_worker_processes() -> None:
     """End the workers of every pool this process made (the app calls it as it stops; a process that dies without
     calling it loses its workers all the same)."""
+    _ENDED.set()
     for pool in list(_LIVE):
         pool.end()
 

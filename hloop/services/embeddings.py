@@ -40,6 +40,7 @@ from training.compute import background_processes
 from training.embedding_store import EmbeddingStore
 from training.embeddings import Embedder, EmbedderIdentity, shared_embedder
 from training.families import EmbeddedTexts, embedding_steps
+from training.workers import workers_were_ended
 
 log = logging.getLogger("hloop.embeddings")
 FLUSH_ROWS = 100_000  # vectors kept in memory before they are appended as one segment (a crash loses at most these)
@@ -234,6 +235,9 @@ class Embeddings:
             self._error = None
         except Exception as exc:  # the next start tries again; status() reports it meanwhile
             self._error = f"{type(exc).__name__}: {exc}"
+            if workers_were_ended():  # the app is stopping: its workers were ended under the filling
+                log.info("event=embeddings.stopped reason=%s", "the app stopped; the next start goes on")
+                return
             log.warning("event=embeddings.failed error=%s", self._error)
 
     def wait(self) -> None:

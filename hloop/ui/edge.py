@@ -139,8 +139,11 @@ def install(app: FastAPI, settings: Settings, login: Login | None) -> None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list())
 
 
-def server_options() -> dict:
-    """uvicorn's options for this app: never believe forwarded headers itself (``install`` does, when told), and
-    no access log: the page polls the queue, so a session printed about 1,400 request lines that drowned what
-    matters (start-up, warnings, errors); a proxy in front keeps its own access log."""
+def server_options(access_log: bool = False) -> dict:
+    """uvicorn's options for this app: never believe forwarded headers itself (``install`` does, when told). The
+    access log only with ``access_log``, through ``hloop.services.logs`` (its filter drops the page's polling and
+    assets: unfiltered, a session printed about 1,400 request lines that drowned start-up, warnings and errors);
+    then uvicorn's own logging setup is skipped, so its records reach the app's one log handler."""
+    if access_log:
+        return {"proxy_headers": False, "forwarded_allow_ips": "", "access_log": True, "log_config": None}
     return {"proxy_headers": False, "forwarded_allow_ips": "", "access_log": False}

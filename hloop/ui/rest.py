@@ -21,6 +21,7 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from hloop.core import events
 from hloop.core.errors import (
     ClaimError,
     HLoopError,
@@ -60,19 +61,26 @@ def status_of(exc: HLoopError) -> int:
 
 
 def error_body(kind: str, message: str) -> dict:
-    """The JSON of every error this API returns."""
-    return {"error": kind, "detail": message}
+    """The JSON of every error this API returns, with the request's id (``X-Request-ID``; in the logs too)."""
+    rid = events.request_id()
+    return {"error": kind, "detail": message, **({"request_id": rid} if rid else {})}
+
+
+def _answered(exc: Exception, code: int, body: dict, headers: dict | None = None) -> JSONResponse:
+    """The error response, after an ``error`` event with the exception's class, status and path (never a text)."""
+    events.emit("error", error_class=type(exc).__name__, status=code, error=body["error"])
+    return SafeJSONResponse(body, status_code=code, headers=headers)
 
 
 def error_response(exc: Exception) -> JSONResponse:
     """An HTTP error (HTTPException or any exception with ``status_code``) as this API's JSON error."""
     code = getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST)
     body = error_body(HTTPStatus(code).phrase, str(getattr(exc, "detail", exc)))
-    return SafeJSONResponse(body, status_code=code, headers=getattr(exc, "headers", None))
+    return _answered(exc, code, body, getattr(exc, "headers", None))
 
 
 async def _services_error(_request: Request, exc: Exception) -> JSONResponse:
-    return SafeJSONResponse(error_body(type(exc).__name__, str(exc)), status_code=status_of(exc))
+    return _answered(exc, status_of(exc), error_body(type(exc).__name__, str(exc)))
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -80,15 +88,15 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    log.error("REST call failed unexpectedly: %s: %s", type(exc).__name__, exc)
-    message = "Unexpected server error; nothing may have been saved. See the server log."
-    return SafeJSONResponse(error_body("InternalError", message), status_code=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    log.error("REST call failed unexpectedly: %s: %s", type(exc).__name__, exc, exc_info=exc)
+    message = "Unexpected server error; nothing may have been saved. See the server log (its request_id)."
+    return _answered(exc, status.HTTP_500_INTERNAL_SERVER_ERROR, error_body("InternalError", message))
 
 
 async def _bad_request(_request: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
     message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors) or str(exc)
-    return SafeJSONResponse(error_body("InvalidInputError", message), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return _answered(exc, status.HTTP_422_UNPROCESSABLE_CONTENT, error_body("InvalidInputError", message))
 
 
 async def authenticated_user(login: Login, request: Request) -> str:

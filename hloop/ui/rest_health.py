@@ -7,6 +7,7 @@ import logging
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
+from hloop.core import events
 from hloop.core.errors import HLoopError
 from hloop.ui.json_response import SafeJSONResponse
 
@@ -55,5 +56,6 @@ def health_router(services) -> APIRouter:
 
 
 def _unavailable(reason: str) -> JSONResponse:
-    body = {"status": "unavailable", "detail": reason}
+    rid = events.request_id()
+    body = {"status": "unavailable", "detail": reason, **({"request_id": rid} if rid else {})}
     return SafeJSONResponse(body, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)

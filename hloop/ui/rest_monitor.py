@@ -17,4 +17,4 @@ def add_monitor_routes(router: APIRouter, services) -> None:
     def monitor(hours: Annotated[float, Query(gt=0, description="hours of live traffic")] = 24.0) -> SafeJSONResponse:
         """Live traffic of the last ``hours``: predictions per hour, confidence per version, the label mix and text
         drift against training, the estimated beside the realised accuracy, and the flags raised."""
-        return SafeJSONResponse(services.monitor(hours=hours).to_dict())  # an interval of one text is NaN: null
+        return SafeJSONResponse(services.monitor(hours=hours).to_dict())  # strict JSON: no NaN, no numpy value

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import os
 import signal
 import sys
 import threading
@@ -13,13 +15,19 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 
-from hloop.config import Settings, failure_line, server_address, space_storage
-from hloop.core.errors import HLoopError
+from hloop.config import Settings, failure_line, log_options, server_address, space_storage
+from hloop.core import events
+from hloop.core.errors import HLoopError, InvalidInputError
 from hloop.core.values import MAX_NAME_CHARS, parse_annotator
 from hloop.services import Services
+from hloop.services.logs import configure_logging
 from hloop.ui import api, browse, correct, data, edge, model, monitor, predict, queue, queue_keys, rest, review, seeding
 from hloop.ui.auth import Login, LoginBrake
+from hloop.ui.metrics_route import add as add_metrics
+from hloop.ui.request_ids import RequestIdMiddleware
 from hloop.ui.serving import Served, serve_on_free_port
+
+log = logging.getLogger("hloop.app")
 
 # Calls of one event served at once. Predict, next_item, submit and the other light events are thread-safe and
 # short (the database arbitrates claims; heavy scoring runs in the background), so they run side by side; each
@@ -89,9 +97,14 @@ def launch_options(login: Login | None, settings: Settings | None = None) -> dic
 
 
 def web_app(
-    demo: gr.Blocks, settings: Settings, services: Services | None = None, brake: LoginBrake | None = None
+    demo: gr.Blocks,
+    settings: Settings,
+    services: Services | None = None,
+    brake: LoginBrake | None = None,
+    observe: bool = True,
 ) -> FastAPI:
-    """One ASGI app: ``/health`` and the REST API under ``/api`` (given ``services``), ``/docs``, the UI at ``/``."""
+    """One ASGI app: ``/health`` and the REST API under ``/api`` (given ``services``), ``/docs``, the UI at ``/``;
+    with ``observe``, ``/metrics`` and a request id on every request (off: the benchmark's baseline)."""
     login = app_login(settings, brake)
     combined = FastAPI(
         title=f"{settings.title} REST API",
@@ -101,7 +114,11 @@ def web_app(
     )
     if services is not None:
         rest.add_routes(combined, services, login)
+        if observe:
+            add_metrics(combined, services, login)
     edge.install(combined, settings, login)
+    if observe:
+        combined.add_middleware(RequestIdMiddleware)  # outermost: every request and its refusals carry the id
     return gr.mount_gradio_app(combined, demo, path="/", **launch_options(login, settings))
 
 
@@ -181,24 +198,24 @@ def logged_in_annotator(request: gr.Request):
 
 
 def ensure_model(services: Services) -> None:
-    """Train v1 when there is no model yet and there are labels to train on (progress in the terminal); in a
-    cold start (no seed labels) say what v1 waits for; check the label store otherwise."""
+    """Train v1 when there is no model yet and there are labels to train on (progress in the log); in a cold
+    start (no seed labels) say what v1 waits for; check the label store otherwise."""
     services.ensure_store()
     for line in services.hygiene().lines():  # what loading dropped, merged or cleaned, one line each
-        print(f"data: {line}", file=sys.stderr, flush=True)
+        log.info("data: %s", line)
     if services.current_version() is not None:
         return
     if not services.has_seed_labels() and any(services.labels_needed().values()):
-        print(services.readiness(), file=sys.stderr, flush=True)
+        log.info("%s", services.readiness())
         return
-    print("No model yet: training v1 (first start only).", file=sys.stderr, flush=True)
+    log.info("No model yet: training v1 (first start only).")
 
     def report(fraction: float, desc: str) -> None:
-        print(f"  [{fraction:4.0%}] {desc}", file=sys.stderr, flush=True)
+        log.info("  [%4.0f%%] %s", 100 * fraction, desc)
 
     card = services.train(progress=report)
     scores = f"accuracy {card.metrics.accuracy:.4f}" if card.metrics else "not enough eval labels yet"
-    print(f"v{card.version} ready: {scores}", file=sys.stderr, flush=True)
+    log.info("v%s ready: %s", card.version, scores)
 
 
 def prepare() -> tuple[Settings, Services, FastAPI]:
@@ -209,7 +226,7 @@ def prepare() -> tuple[Settings, Services, FastAPI]:
     services.guidance()  # a bad descriptions or guidelines file stops the start before v1 trains
     notice = services.check_current()  # a damaged current version: say so, serve the newest intact one
     if notice:
-        print(f"warning: {notice}", file=sys.stderr, flush=True)
+        log.warning("%s", notice)
     ensure_model(services)
     threading.Thread(target=services.warm_queue, daemon=True, name="hloop-warm-queue").start()
     return settings, services, web_app(build_demo(services), settings, services)
@@ -250,14 +267,27 @@ def main() -> int:
     """Start the app; a start-up failure the project knows (bad settings, a missing dataset, a store made for
     other settings, an unreachable store, a damaged model) prints one line and returns 2."""
     try:
-        host, port = server_address()
-        _settings, _services, asgi = prepare()
-    except SystemExit as exc:  # a malformed HLOOP_AUTH says what to fix
+        configure_logging(*log_options())  # first: what follows is logged as asked
+    except InvalidInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        host, port = server_address()
+        _settings, services, asgi = prepare()
+    except SystemExit as exc:  # a malformed HLOOP_AUTH says what to fix
+        return _failed_start(exc, str(exc), 2)
     except Exception as exc:  # one line; a bug's traceback only with HLOOP_DEBUG
-        message, status = failure_line(exc, "Starting the app")
-        print(f"error: {message}", file=sys.stderr)
-        return status
-    uvicorn.run(asgi, host=host, port=port, **edge.server_options())  # a Space sets GRADIO_SERVER_NAME=0.0.0.0
+        return _failed_start(exc, *failure_line(exc, "Starting the app"))
+    events.emit("app.started", model_version=services.serving_version(), host=host, port=port, pid=os.getpid())
+    try:  # a Space sets GRADIO_SERVER_NAME=0.0.0.0
+        uvicorn.run(asgi, host=host, port=port, **edge.server_options(access_log=True))
+    finally:
+        events.emit("app.stopped", model_version=services.serving_version(), pid=os.getpid())
     return 0
+
+
+def _failed_start(exc: BaseException, message: str, status: int) -> int:
+    """The one ``error:`` line on stderr (as every command), and the ``app.failed`` event for the logs."""
+    events.emit("app.failed", error_class=type(exc).__name__, message=message, pid=os.getpid())
+    print(f"error: {message}", file=sys.stderr)
+    return status

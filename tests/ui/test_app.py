@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import app
 
 
-def test_first_start_trains_v1_and_a_second_start_does_not(services, capsys):
+def test_first_start_trains_v1_and_a_second_start_does_not(services, caplog):
+    caplog.set_level(logging.INFO, logger="hloop.app")
     app.ensure_model(services)
     assert services.project.registry.versions() == [1]
-    assert "training v1" in capsys.readouterr().err
+    assert "training v1" in caplog.text and "v1 ready" in caplog.text
     app.ensure_model(services)
     assert services.project.registry.versions() == [1]
 

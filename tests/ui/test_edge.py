@@ -105,7 +105,8 @@ def test_feedback_without_an_annotator_is_recorded_as_api(trained):
 def test_unknown_api_routes_answer_in_the_api_shape(trained, method, path, status, allow):
     answer = asgi_call(trained, method, path, json={"text": "x"})
     assert answer.status_code == status
-    assert set(answer.json()) == {"error", "detail"} and path in answer.json()["detail"]
+    assert set(answer.json()) == {"error", "detail", "request_id"} and path in answer.json()["detail"]
+    assert answer.json()["request_id"] == answer.headers["x-request-id"]  # the id the logs carry too
     assert answer.headers.get("allow") == allow
 
 

@@ -34,6 +34,7 @@ def tickets(tmp_path) -> Path:
     ("env", "message"),
     [
         ({"HLOOP_CLAIM_MINUTES": "0"}, "HLOOP_CLAIM_MINUTES"),
+        ({"HLOOP_LOG_FORMAT": "xml"}, "HLOOP_LOG_FORMAT must be one of json, text; got 'xml'"),
         ({"HLOOP_DATASET": "/nowhere/data.csv"}, "does not exist"),
         ({"HLOOP_AUTH": "ana"}, "not user:password"),
         ({"HLOOP_TEXT_COLUMN": "body"}, "no text column 'body'"),
