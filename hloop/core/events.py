@@ -20,6 +20,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MethodType
 from typing import Any
 
 Subscriber = Callable[["Event"], None]
@@ -73,6 +74,21 @@ def subscribe(subscriber: Subscriber) -> Callable[[], None]:
                 _subscribers.remove(subscriber)
 
     return unsubscribe
+
+
+def subscribe_while_alive(method: MethodType) -> Callable[[], None]:
+    """Subscribe a bound ``method`` without keeping its object alive: once the object is collected, the method is
+    unsubscribed (and it is never called after). Returns the function that stops it sooner."""
+    target = weakref.WeakMethod(method)
+
+    def listen(event: Event) -> None:
+        bound = target()
+        if bound is not None:
+            bound(event)
+
+    stop = subscribe(listen)
+    weakref.finalize(method.__self__, stop)
+    return stop
 
 
 def emit(

@@ -158,17 +158,6 @@ def _this_process() -> _Process:
         return _process
 
 
-def _listener(metrics: weakref.ref) -> events.Subscriber:
-    """A subscriber that feeds ``metrics`` while it lives (a weak reference: a dropped app is not kept)."""
-
-    def listen(event: events.Event) -> None:
-        target = metrics()
-        if target is not None:
-            target.instruments.count(event)
-
-    return listen
-
-
 class Metrics:
     """The metrics of one app: follows the events from when it is made until ``close()`` or until it is dropped;
     ``services`` (optional) is the façade the gauges are read from at each scrape; ``render()`` is the body."""
@@ -181,12 +170,15 @@ class Metrics:
             shared = _this_process()
             self.instruments = shared.instruments
             shared.holders.add(self)
-            self._finalizer = None
+            self._stop = None
         else:
             self.instruments = Instruments(self.registry)
             if self.gauges is not None:
                 self.registry.register(self.gauges)
-            self._finalizer = weakref.finalize(self, events.subscribe(_listener(weakref.ref(self))))
+            self._stop = events.subscribe_while_alive(self._count)
+
+    def _count(self, event: events.Event) -> None:
+        self.instruments.count(event)
 
     def observe_request(self, route: str, seconds: float) -> None:
         """One HTTP request's latency under ``route`` (a route template or one of a few fixed names)."""
@@ -212,8 +204,8 @@ class Metrics:
 
     def close(self) -> None:
         """Stop following the events (dropping the last reference does the same)."""
-        if self._finalizer is not None:
-            self._finalizer()
+        if self._stop is not None:
+            self._stop()
         elif _process is not None:
             _process.holders.discard(self)
 

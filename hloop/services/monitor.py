@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,17 +53,6 @@ class _Reference:
     calibration: Calibration | None
 
 
-def _listener(monitor: weakref.ref) -> events.Subscriber:
-    """A subscriber that feeds ``monitor`` while it lives (a weak reference: a dropped Services is not kept)."""
-
-    def listen(event: events.Event) -> None:
-        target = monitor()
-        if target is not None:
-            target.observe(event)
-
-    return listen
-
-
 class Monitor:
     """The live window and the report over it; ``monitor_flags`` for ``/health``."""
 
@@ -81,8 +69,7 @@ class Monitor:
         self._flags: tuple[dict, ...] = ()
         self._flags_at = -np.inf
         self._worker: threading.Thread | None = None
-        self._unsubscribe = events.subscribe(_listener(weakref.ref(self)))
-        weakref.finalize(self, self._unsubscribe)
+        self._unsubscribe = events.subscribe_while_alive(self.observe)  # a dropped Services is not kept
 
     def observe(self, event: events.Event) -> None:
         """Keep the predictions of a ``predict.done`` or ``predict.batch`` (texts) event whose payload carries the
@@ -136,7 +123,7 @@ class Monitor:
             calibration = fit_calibration(full_probabilities(model, dev[0], n_labels), np.asarray(dev[1]))
         reference = _Reference([rows[i].text for i in picked], np.asarray([r.label for r in rows], dtype=int),
                                calibration)  # fmt: skip
-        self._references[version] = reference
+        self._references = {version: reference}  # the current version's only: a rollback recomputes it
         return reference
 
     def monitor(self, hours: float = 24.0) -> MonitorReport:

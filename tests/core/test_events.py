@@ -57,3 +57,26 @@ def test_a_failing_subscriber_is_reported_and_skipped(capsys):
             stop()
     assert [e.name for e in seen] == ["one", "two"]
     assert capsys.readouterr().err.count("disk full") == 1
+
+
+def test_a_method_subscribed_while_alive_does_not_keep_its_object():
+    import gc
+    import weakref
+
+    class Counter:
+        def __init__(self):
+            self.seen = []
+
+        def count(self, event):
+            self.seen.append(event.name)
+
+    counter = Counter()
+    stop = events.subscribe_while_alive(counter.count)
+    events.emit("one")
+    assert counter.seen == ["one"]
+    gone = weakref.ref(counter)
+    del counter
+    gc.collect()
+    assert gone() is None  # the subscription held no strong reference
+    events.emit("two")  # and its listener is gone with it (no error, nothing called)
+    stop()  # stopping again is harmless
