@@ -1,4 +1,4 @@
-"""The logs: one line per record on stdout (``HLOOP_LOG_FORMAT``: ``json``, one JSON object a line, or ``text``,
+"""The logs: one line per record on stderr (``HLOOP_LOG_FORMAT``: ``json``, one JSON object a line, or ``text``,
 ``time level event key=value …``), the events of ``hloop.core.events`` and every other record (hloop's, uvicorn's,
 gradio's, Python warnings) alike.
 
@@ -22,8 +22,10 @@ from hloop.core import events
 
 EVENTS_LOGGER = "hloop.events"
 HANDLER_NAME = "hloop-logs"
+CHATTY_LOGGERS = ("alembic", "httpx", "httpcore", "urllib3")
 SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
-QUIET_PATHS = (  # the UI's own requests: a line each would drown what matters
+QUIET_PATHS = (  # the UI's own requests and the probes' /health: a line each would drown what matters
+    "/health",
     "/assets/",
     "/static/",
     "/svelte/",
@@ -135,10 +137,11 @@ def _event_sink(texts: bool) -> Callable[[events.Event], None]:
 
 
 def configure_logging(shape: str, level: str, texts: bool, stream: IO[str] | None = None) -> None:
-    """Write every log record, and every event, to ``stream`` (stdout) in ``shape`` (json or text) from
-    ``level`` up; texts as hashes unless ``texts``. Called again, it replaces what it set (one handler only)."""
+    """Write every log record, and every event, to ``stream`` (stderr, where the app always wrote) in ``shape``
+    (json or text) from ``level`` up; texts as hashes unless ``texts``. Called again, it replaces what it set
+    (one handler only)."""
     reset_logging()
-    handler = logging.StreamHandler(sys.stdout if stream is None else stream)
+    handler = logging.StreamHandler(sys.stderr if stream is None else stream)
     handler.name = HANDLER_NAME
     handler.setFormatter(JsonLines() if shape == "json" else TextLines())
     root = logging.getLogger()
@@ -152,6 +155,8 @@ def configure_logging(shape: str, level: str, texts: bool, stream: IO[str] | Non
         server.propagate = True
         server.setLevel(logging.NOTSET)
     logging.getLogger("uvicorn.access").addFilter(QuietAccess())
+    for name in CHATTY_LOGGERS:  # a library's own progress (a migration context, its HTTP calls): warnings only
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     logging.captureWarnings(True)
     _state["unsubscribe"] = events.subscribe(_event_sink(texts))
 

@@ -267,7 +267,8 @@ def main() -> int:
     """Start the app; a start-up failure the project knows (bad settings, a missing dataset, a store made for
     other settings, an unreachable store, a damaged model) prints one line and returns 2."""
     try:
-        configure_logging(*log_options())  # first: what follows is logged as asked
+        shape, level, texts = log_options()
+        configure_logging(shape, level, texts)  # first: what follows is logged as asked
     except InvalidInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -275,9 +276,9 @@ def main() -> int:
         host, port = server_address()
         _settings, services, asgi = prepare()
     except SystemExit as exc:  # a malformed HLOOP_AUTH says what to fix
-        return _failed_start(exc, str(exc), 2)
+        return _failed_start(exc, str(exc), 2, shape)
     except Exception as exc:  # one line; a bug's traceback only with HLOOP_DEBUG
-        return _failed_start(exc, *failure_line(exc, "Starting the app"))
+        return _failed_start(exc, *failure_line(exc, "Starting the app"), shape)
     events.emit("app.started", model_version=services.serving_version(), host=host, port=port, pid=os.getpid())
     try:  # a Space sets GRADIO_SERVER_NAME=0.0.0.0
         uvicorn.run(asgi, host=host, port=port, **edge.server_options(access_log=True))
@@ -286,8 +287,11 @@ def main() -> int:
     return 0
 
 
-def _failed_start(exc: BaseException, message: str, status: int) -> int:
-    """The one ``error:`` line on stderr (as every command), and the ``app.failed`` event for the logs."""
-    events.emit("app.failed", error_class=type(exc).__name__, message=message, pid=os.getpid())
-    print(f"error: {message}", file=sys.stderr)
+def _failed_start(exc: BaseException, message: str, status: int, shape: str) -> int:
+    """One line on stderr: the ``app.failed`` event in JSON logs (every line parses), else ``error: message`` (as
+    every command)."""
+    if shape == "json":
+        events.emit("app.failed", error_class=type(exc).__name__, message=message, pid=os.getpid())
+    else:
+        print(f"error: {message}", file=sys.stderr)
     return status

@@ -101,6 +101,7 @@ def test_configuring_twice_keeps_one_handler_and_reset_stops_the_events(stream):
         ("/gradio_api/queue/data?session_hash=1", None),
         ("/gradio_api/file=/tmp/x.png", None),
         ("/favicon.ico", None),
+        ("/health", None),
     ],
 )
 def test_the_access_log_keeps_calls_without_their_query_and_drops_the_page_s_own_requests(stream, path, kept):

