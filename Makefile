@@ -19,3 +19,5 @@ bench:
 	$(PY) benchmarks/bench_load.py  # needs PostgreSQL: $$HLOOP_TEST_POSTGRES_URL or .ci/postgres
 	$(PY) benchmarks/bench_search.py
 	$(PY) benchmarks/bench_coldstart.py
+	$(PY) benchmarks/bench_monitor.py
+	$(PY) benchmarks/bench_observe.py

@@ -40,11 +40,14 @@ class Served:
         self.thread.join(timeout=10)
 
 
-def serve_on_free_port(app: FastAPI, demo: gr.Blocks) -> Served:
-    """Serve ``app`` (with ``demo`` mounted in it) on a free 127.0.0.1 port without blocking."""
+def serve_on_free_port(app: FastAPI, demo: gr.Blocks, access_log: bool = False) -> Served:
+    """Serve ``app`` (with ``demo`` mounted in it) on a free 127.0.0.1 port without blocking; with ``access_log``,
+    uvicorn's request lines go to the app's log handler as ``python app.py`` sends them (else warnings only)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, **server_options()))
+    level = None if access_log else "warning"  # None: uvicorn leaves the levels ``configure_logging`` set
+    config = uvicorn.Config(app, log_level=level, timeout_graceful_shutdown=2, **server_options(access_log))
+    server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=_run, args=(loop, server, sock), daemon=True)
     thread.start()
