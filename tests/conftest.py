@@ -146,6 +146,15 @@ def trec_dir() -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def debtags_dir() -> Path:
+    """The local debtags folder (../shared/data/debtags, multi-label); the test is skipped without it."""
+    folder = Path(os.environ.get("HLOOP_DEBTAGS_DATASET", LOCAL_AG_NEWS.parent / "debtags"))
+    if not (folder / "train.jsonl").exists():
+        pytest.skip(f"local debtags copy not found at {folder} (set HLOOP_DEBTAGS_DATASET to the folder)")
+    return folder
+
+
 def generated_corpus(n_labels: int, per_label: int = 6, eval_per_label: int | None = None, seed: int = 0) -> Corpus:
     """A learnable corpus with ``n_labels`` made-up labels: each label has its own words, texts mix them with
     filler. Eval gets at least 30 texts in all, so metrics are reported."""
