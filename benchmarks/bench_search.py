@@ -82,8 +82,10 @@ class Scratch:
         engine.dispose()
 
     def drop(self, services: Services | None = None) -> None:
-        """Drop the scratch database (PostgreSQL) once its engine is closed."""
+        """Drop the scratch database (PostgreSQL) once its engine is closed and the search index's background
+        catch-up is over (it would otherwise open the store again as its folder is removed)."""
         if services is not None:
+            services.finder.wait_for_index()
             services.project.engine.dispose()
         if self.postgres is not None:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
@@ -191,8 +193,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--postgres", default=None, help="a PostgreSQL URL whose user may create databases")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    # a background thread of one of the run's Services may still write a file there as it is removed (seen once in
-    # CI: "Directory not empty"); a leftover scratch file must not fail a finished benchmark
+    # the index's catch-up threads are waited for before a store is dropped; ignore_cleanup_errors stays so that
+    # some other leftover file cannot fail a finished benchmark
     with tempfile.TemporaryDirectory(prefix="hloop-bench-search-", ignore_cleanup_errors=True) as tmp:
         folder = Path(tmp)
         result = search_run(args, folder) if args.pool_size else {}

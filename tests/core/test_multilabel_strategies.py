@@ -49,3 +49,12 @@ def test_every_strategy_gives_one_score_per_text_and_refuses_bad_shapes():
             get_set_strategy(name)(PROBS, THRESHOLDS[:2], 1.0, rng)
     with pytest.raises(InvalidInputError, match="valid: nearest_threshold"):
         get_set_strategy("least_confidence")
+
+
+def test_cardinality_ties_are_ordered_by_the_mean_margin():
+    # both rows get one label (cardinality spread 0.2 each); the second's labels sit nearer their thresholds
+    probs = np.array([[0.99, 0.01, 0.01], [0.55, 0.15, 0.7]])
+    scores = get_set_strategy("cardinality_then_margin")(probs, THRESHOLDS, 1.2, np.random.default_rng(0))
+    lci = label_cardinality_inconsistency(probs, THRESHOLDS, 1.2)
+    assert lci[0] == pytest.approx(lci[1]) and scores[1] > scores[0]
+    assert (scores - lci <= 0.1 + 1e-12).all()
