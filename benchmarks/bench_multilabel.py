@@ -68,7 +68,7 @@ def summary(metrics: dict) -> dict:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with train and test files")
     parser.add_argument("--text-column", default="description")
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--dev-share", type=float, default=0.15)
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     train, test = read_split(args.data, "train"), read_split(args.data, "test")
     train_sets, test_sets = (
@@ -138,6 +138,7 @@ def main() -> None:
     print(f"  refitted on all of train, dev thresholds: test micro-F1 {refit_test['f1_micro']:.4f}")
     print(f"  reference (tfidf-lr one-vs-rest on all of train, 0.5): test micro-F1 {reference_test['f1_micro']:.4f}")
     print(json.dumps(result))
+    return result
 
 
 if __name__ == "__main__":

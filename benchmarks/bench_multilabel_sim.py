@@ -69,7 +69,7 @@ def choose_on_dev(args, full, pool, pool_y, dev_data, strategies: list[str]) -> 
     return chosen, {"target": target, "labels_to_target": labels, "chosen": chosen}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--text-column", default="description")
@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--dev-share", type=float, default=0.15)
     parser.add_argument("--strategies", default=",".join(SET_STRATEGIES))
     parser.add_argument("--choose-only", action="store_true", help="only the choice on dev")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     train, test = read_split(args.data, "train"), read_split(args.data, "test")
     train_sets, test_sets = label_lists(train[args.label_column], ","), label_lists(test[args.label_column], ",")
@@ -101,8 +101,9 @@ def main() -> None:
     if chosen != DEFAULT_SET_STRATEGY:
         print(f"  the dev choice ({chosen}) is not DEFAULT_SET_STRATEGY ({DEFAULT_SET_STRATEGY})", flush=True)
     if args.choose_only:
-        print(json.dumps({"family": args.family, "dev_choice": dev_labels}))
-        return
+        result = {"family": args.family, "dev_choice": dev_labels}
+        print(json.dumps(result))
+        return result
     thresholds = tune_thresholds(full.predict_proba(dev_data[0]), dev_data[1])
     full_f1 = micro_f1(y_test, decide_sets(full.predict_proba(x_test), thresholds))
     target = round(0.97 * full_f1, 4)
@@ -153,6 +154,7 @@ def main() -> None:
           f"spread: {result['default_below_random_beyond_spread']} (target <= 0)")  # fmt: skip
     print(f"noisy annotator: {result['noisy_labels_to_target']}")
     print(json.dumps(result))
+    return result
 
 
 if __name__ == "__main__":
