@@ -46,6 +46,8 @@ def label_lists(column: pd.Series, separator: str) -> list[list[str]]:
     """Each cell as a list of label names: a list as it is, a JSON list, or a string split on ``separator``."""
     out = []
     for cell in column:
+        if cell is None or (isinstance(cell, float) and cell != cell):  # an empty CSV cell: no labels
+            cell = []
         if isinstance(cell, str):
             text = cell.strip()
             cell = json.loads(text) if text.startswith("[") else [p for p in text.split(separator)]

@@ -22,8 +22,9 @@ def _write(folder):
 
 def test_label_cells_are_read_as_lists_json_lists_or_separated_strings(monkeypatch):
     bench = load_benchmark(monkeypatch, "bench_multilabel")
-    cells = pd.Series([["bug", "ui"], '["ui", "bug"]', "billing| bug ", "ui", []], dtype=object)
-    assert bench.label_lists(cells, "|") == [["bug", "ui"], ["bug", "ui"], ["billing", "bug"], ["ui"], []]
+    cells = pd.Series([["bug", "ui"], '["ui", "bug"]', "billing| bug ", "ui", [], float("nan"), None], dtype=object)
+    expected = [["bug", "ui"], ["bug", "ui"], ["billing", "bug"], ["ui"], [], [], []]
+    assert bench.label_lists(cells, "|") == expected
     assert bench.indicator([["bug"], ["ui", "nope"]], NAMES).tolist() == [[False, True, False], [False, False, True]]
 
 
