@@ -60,6 +60,19 @@ def binomial_tail(k: int, n: int) -> float:
     return min(1.0, sum(math.comb(n, i) for i in range(k, n + 1)) / (1 << n))  # exact big-int division
 
 
+def check_settings(margin: float, alpha: float) -> None:
+    """InvalidInputError unless margin is in [0, 1) and alpha in (0, 1) (every gate's settings)."""
+    if not 0 <= margin < 1 or not 0 < alpha < 1:
+        raise InvalidInputError(f"Gate margin must be in [0, 1) and alpha in (0, 1); got {margin}, {alpha}.")
+
+
+def verdict(worse: bool, figures: str, margin: float, alpha: float) -> str:
+    """A gate's reason: whether the candidate is worse beyond noise, with the ``figures`` that say so."""
+    if worse:
+        return f"worse beyond noise: {figures} (a drop beyond the {margin} margin, p < {alpha})"
+    return f"not worse beyond noise: {figures} (margin {margin}, alpha {alpha})"
+
+
 def paired_gate(
     current_right: Sequence[bool] | None,
     candidate_right: Sequence[bool],
@@ -69,8 +82,7 @@ def paired_gate(
 ) -> GateDecision:
     """Decide whether a candidate becomes current, from each model's per-text correctness on the same dev texts
     (``current_right`` None: there is no current version, so the candidate is promoted)."""
-    if not 0 <= margin < 1 or not 0 < alpha < 1:
-        raise InvalidInputError(f"Gate margin must be in [0, 1) and alpha in (0, 1); got {margin}, {alpha}.")
+    check_settings(margin, alpha)
     n = len(candidate_right)
     base = _GateFacts(n_dev=n, margin=margin, alpha=alpha)
     if current_right is None:
@@ -87,11 +99,7 @@ def paired_gate(
     p = binomial_tail(b, b + c)
     worse = diff < -margin and p < alpha
     figures = f"dev accuracy {diff:+.4f} against the current version, McNemar p = {p:.3g}"
-    reason = (
-        f"worse beyond noise: {figures} (a drop beyond the {margin} margin, p < {alpha})"
-        if worse
-        else f"not worse beyond noise: {figures} (margin {margin}, alpha {alpha})"
-    )
+    reason = verdict(worse, figures, margin, alpha)
     return GateDecision(
         promote=not worse,
         reason=reason,

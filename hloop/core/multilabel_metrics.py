@@ -14,12 +14,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from hloop.core.errors import InvalidInputError
+from hloop.core.gate import ALPHA, MARGIN, check_settings, verdict  # half a point of micro-F1, as of accuracy
 from hloop.core.labels import LabelSet
 from hloop.core.metrics import BOOTSTRAP_ROUNDS, MIN_EVAL, wilson_interval
 
 SET_GATE_TEST = "paired-bootstrap-micro-f1"
-MARGIN = 0.005  # half a point of micro-F1, as the single-label gate's half a point of accuracy
-ALPHA = 0.05
 
 
 def as_indicator(sets: Sequence[Sequence[int]], n_labels: int) -> np.ndarray:
@@ -154,8 +153,7 @@ def paired_set_gate(
     """Whether a candidate becomes current, from both models' predicted sets on the same dev texts (``current``
     None: no current version). Held back only when its micro-F1 is lower by more than ``margin`` and the paired
     bootstrap's one-sided p-value (the share of draws in which the candidate is not worse) is below ``alpha``."""
-    if not 0 <= margin < 1 or not 0 < alpha < 1:
-        raise InvalidInputError(f"Gate margin must be in [0, 1) and alpha in (0, 1); got {margin}, {alpha}.")
+    check_settings(margin, alpha)
     t, new = _checked(true, candidate)
     n = t.shape[0]
     if current is None:
@@ -171,11 +169,7 @@ def paired_set_gate(
     p = float((differences >= 0).mean())
     worse = diff < -margin and p < alpha
     figures = f"dev micro-F1 {diff:+.4f} against the current version, paired bootstrap p = {p:.3g}"
-    reason = (
-        f"worse beyond noise: {figures} (a drop beyond the {margin} margin, p < {alpha})"
-        if worse
-        else f"not worse beyond noise: {figures} (margin {margin}, alpha {alpha})"
-    )
+    reason = verdict(worse, figures, margin, alpha)
     low, high = _interval(differences)
     return SetGateDecision(
         promote=not worse,
