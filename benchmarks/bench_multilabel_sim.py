@@ -36,16 +36,18 @@ from training.embeddings import EmbeddedTexts, shared_embedder  # noqa: E402
 from training.multilabel import decide_sets, fit_multilabel_family, tune_thresholds  # noqa: E402
 
 
-def below_random(default: list[SetRun], random: list[SetRun]) -> float:
+def below_random(default: list[SetRun], random: list[SetRun]) -> tuple[float, int | None]:
     """The largest amount by which the default's mean curve falls below random's mean minus random's spread, over
-    the label counts every run reached (<= 0: never below by more than the spread)."""
+    the label counts every run reached (<= 0: never below by more than the spread), and the label count where."""
     common = sorted(set.intersection(*(set(r.labels) for r in default + random)))
-    worst = -1.0
+    worst, where = -1.0, None
     for n in common:
         d = [r.f1_micro[r.labels.index(n)] for r in default]
         q = [r.f1_micro[r.labels.index(n)] for r in random]
-        worst = max(worst, (statistics.mean(q) - (max(q) - min(q))) - statistics.mean(d))
-    return worst
+        dip = (statistics.mean(q) - (max(q) - min(q))) - statistics.mean(d)
+        if dip > worst:
+            worst, where = dip, n
+    return worst, where
 
 
 def choose_on_dev(args, full, pool, pool_y, dev_data, strategies: list[str]) -> tuple[str, dict]:
@@ -137,7 +139,9 @@ def main(argv: list[str] | None = None) -> dict:
     medians = {s: median_labels(s) for s in runs}
     default, random = medians.get(DEFAULT_SET_STRATEGY), medians.get("random")
     ratio = None if default is None or not random else round(default / random, 3)
-    gap = below_random(runs[DEFAULT_SET_STRATEGY], runs["random"]) if default is not None and "random" in runs else None
+    gap, gap_at = (None, None)
+    if default is not None and "random" in runs:
+        gap, gap_at = below_random(runs[DEFAULT_SET_STRATEGY], runs["random"])
     result = {
         "family": args.family,
         "dev_choice": dev_labels,
@@ -147,11 +151,16 @@ def main(argv: list[str] | None = None) -> dict:
         "median_labels_to_target": medians,
         "default_over_random": ratio,
         "default_below_random_beyond_spread": None if gap is None else round(gap, 4),
+        "default_below_random_at_labels": gap_at,
+        "curves": {
+            s: [{"labels": r.labels, "f1_micro": [round(f, 4) for f in r.f1_micro]} for r in rs]
+            for s, rs in runs.items()
+        },
         "noisy_labels_to_target": {s: r.labels_to(target) for s, r in noisy_runs.items()},
     }
     print(f"median labels to {target}: " + ", ".join(f"{s} {m}" for s, m in medians.items()))
     print(f"{DEFAULT_SET_STRATEGY} / random = {ratio} (target <= 0.8); largest dip below random's mean minus its "
-          f"spread: {result['default_below_random_beyond_spread']} (target <= 0)")  # fmt: skip
+          f"spread: {result['default_below_random_beyond_spread']} at {gap_at} labels (target <= 0)")  # fmt: skip
     print(f"noisy annotator: {result['noisy_labels_to_target']}")
     print(json.dumps(result))
     return result
