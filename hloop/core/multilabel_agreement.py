@@ -8,8 +8,6 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-LabelSetValue = frozenset
-
 
 def masi_distance(first: Iterable[Hashable], second: Iterable[Hashable]) -> float:
     """1 - Jaccard x monotonicity: 0 for equal sets (two empty sets too), 1 for disjoint ones; monotonicity is
