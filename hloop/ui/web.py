@@ -22,6 +22,7 @@ from hloop.core.values import MAX_NAME_CHARS, parse_annotator
 from hloop.services import Services
 from hloop.services.logs import configure_logging
 from hloop.ui import api, browse, correct, data, edge, model, monitor, predict, queue, queue_keys, rest, review, seeding
+from hloop.ui import stream_nudge as nudge
 from hloop.ui.auth import Login, LoginBrake
 from hloop.ui.metrics_route import add as add_metrics
 from hloop.ui.request_ids import RequestIdMiddleware
@@ -88,7 +89,7 @@ def launch_options(login: Login | None, settings: Settings | None = None) -> dic
     return {
         "max_file_size": settings.max_upload_bytes if settings else None,
         "theme": gr.themes.Soft(),
-        "css": CSS,
+        "css": CSS + nudge.CSS,
         "auth": login.gradio_auth if login else None,
         "auth_message": f"{settings.title if settings else 'HumanLoopML'}: log in. Your user name is recorded with "
         "every label you give.",
@@ -184,6 +185,7 @@ def build_demo(services: Services) -> gr.Blocks:
             )
         demo.load(logged_in_annotator, outputs=[annotator, logout], api_name="ui_whoami", api_visibility="undocumented")
         demo.load(None, js=queue_keys.shortcuts_js(len(names)))
+        nudge.build(demo)
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 
