@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from hloop.core.labels import LabelSet  # noqa: E402
 from hloop.core.multilabel_metrics import multilabel_metrics  # noqa: E402
+from hloop.data.label_sets import label_set_cells  # noqa: E402
 from training.embeddings import EmbeddedTexts, shared_embedder  # noqa: E402
 from training.multilabel import cross_fitted_f1, decide_sets, fit_multilabel_family, tune_thresholds  # noqa: E402
 
@@ -43,16 +44,9 @@ def read_split(folder: Path, split: str) -> pd.DataFrame:
 
 
 def label_lists(column: pd.Series, separator: str) -> list[list[str]]:
-    """Each cell as a list of label names: a list as it is, a JSON list, or a string split on ``separator``."""
-    out = []
-    for cell in column:
-        if cell is None or (isinstance(cell, float) and cell != cell):  # an empty CSV cell: no labels
-            cell = []
-        if isinstance(cell, str):
-            text = cell.strip()
-            cell = json.loads(text) if text.startswith("[") else [p for p in text.split(separator)]
-        out.append(sorted({str(name).strip() for name in cell if str(name).strip()}))
-    return out
+    """Each cell as a sorted list of label names, as the product reads a label column (``hloop.data.label_sets``:
+    a list, a JSON list, or a string split on ``separator``); a missing cell counts as no label here."""
+    return [list(labels or ()) for labels in label_set_cells(list(column), separator)]
 
 
 def indicator(sets: list[list[str]], names: list[str]) -> np.ndarray:

@@ -40,6 +40,9 @@ class Label(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
     undone_at: datetime | None = Field(default=None, index=True)
     batch_id: int | None = Field(default=None, index=True)  # the bulk batch (``LabelBatch``) that gave it, if any
+    # a multi-label project's label set, as a JSON list of label indices (``labeling.label_sets``; ``label`` is then
+    # its first index, or -1 for the empty set); None in a single-label project
+    labels: str | None = None
 
 
 class LabelBatch(SQLModel, table=True):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 from hloop.core.errors import DatasetUnavailableError, HLoopError
 from hloop.core.labels import LabelSet, text_key
 from hloop.data.demo import known_label_names
-from hloop.data.hygiene import Hygiene, clean_texts, dedupe, label_spellings
+from hloop.data.hygiene import Hygiene, clean_texts, dedupe, label_spellings, missing_value
 from hloop.data.splits import carve_eval
 
 UNLABELLED = -1
@@ -109,14 +108,6 @@ def _read(source: str):
         ) from exc
 
 
-def _missing(value: object) -> bool:
-    return (
-        value is None
-        or (isinstance(value, float) and math.isnan(value))
-        or (isinstance(value, str) and not value.strip())
-    )
-
-
 Merges = tuple[tuple[str, tuple[str, ...]], ...]
 
 
@@ -129,7 +120,7 @@ def _label_names(spec: DatasetSpec, split, raw: list) -> tuple[tuple[str, ...], 
     feature = split.features.get(spec.label_column)
     if getattr(feature, "names", None):
         return tuple(feature.names), True, ()
-    values = [v for v in raw if not _missing(v)]
+    values = [v for v in raw if not missing_value(v)]
     listed = next((v for v in values if isinstance(v, list | tuple | dict | np.ndarray)), None)
     if listed is not None:
         raise DatasetUnavailableError(
@@ -155,7 +146,7 @@ def _to_indices(raw: list, label_set: LabelSet, column: str, from_labels_setting
     out = np.full(len(raw), UNLABELLED, dtype=np.int64)
     unknown: list[str] = []
     for i, value in enumerate(raw):
-        if _missing(value):
+        if missing_value(value):
             continue
         if isinstance(value, str) and len(label_set.matches(value)) > 1:
             ambiguous = [label_set.names[j] for j in label_set.matches(value)]

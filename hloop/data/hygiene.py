@@ -10,6 +10,7 @@ passed in by the services); in eval (never trained on) the exact stripped text.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -83,6 +84,15 @@ def clean_texts(texts: Iterable[object]) -> tuple[list[str], Hygiene]:
             cleaned, truncated = cleaned[:MAX_TEXT_CHARS].rstrip(), truncated + 1
         out.append(cleaned)
     return out, Hygiene(controls_stripped=controls, truncated=truncated)
+
+
+def missing_value(value: object) -> bool:
+    """Whether a label cell is missing (None, NaN, or blank text): the row is unlabelled."""
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )
 
 
 def label_spellings(values: Iterable[str]) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:

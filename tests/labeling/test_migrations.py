@@ -63,6 +63,7 @@ def _not_the_search_index(name, type_, parent_names) -> bool:
 def as_before_migrations(engine) -> None:
     """Drop what revisions after the baseline added, so the store is as the release before migrations left it."""
     with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE label DROP COLUMN labels")
         connection.exec_driver_sql("DROP INDEX ix_label_batch_id")
         connection.exec_driver_sql("ALTER TABLE label DROP COLUMN batch_id")
         connection.exec_driver_sql("DROP TABLE labelbatch")
@@ -85,6 +86,21 @@ def test_a_store_from_before_migrations_is_upgraded_without_losing_a_row(tmp_pat
     assert all_rows(engine) == before
     make_engine(url)  # a second start changes nothing
     assert all_rows(engine) == before
+
+
+def test_a_store_at_revision_0002_gets_the_label_set_column_and_keeps_every_row(tmp_path):
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    engine = make_engine(url)
+    fill(engine)
+    before = all_rows(engine)
+    engine.dispose()
+    with create_engine(url).begin() as connection:  # as the release with search and bulk labelling left it
+        connection.exec_driver_sql("ALTER TABLE label DROP COLUMN labels")
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0002'")
+    engine = make_engine(url)
+    assert _revision(engine) == head_revision() == "0003"
+    assert all_rows(engine) == before
+    assert all(row.labels is None for row in before["label"])  # single-label rows stay single labels
 
 
 def test_a_store_with_only_some_tables_is_refused(tmp_path):
