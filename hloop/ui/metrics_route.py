@@ -38,14 +38,18 @@ class RouteTemplates:
         return next((template for regex, template in self._compiled if regex.match(path)), None)
 
 
+STREAM = re.compile(r"/gradio_api/(queue/data|heartbeat/|stream/)")  # the UI's long-lived responses
+
+
 def route_name(path: str, routes: RouteTemplates) -> str:
-    """The label of a request: the REST API's path template (never the raw path), else ``metrics``, ``ui`` (the
-    mounted UI, its assets and event streams) or ``other`` (an API path no route serves)."""
+    """The label of a request: the REST API's path template (never the raw path), else ``metrics``, ``ui_stream``
+    (the UI's event streams and heartbeats, open as long as a page is), ``ui`` (the page, its assets and its
+    calls) or ``other`` (an API path no route serves)."""
     if path == PATH:
         return "metrics"
     if is_api(path):
         return routes.template(path) or "other"
-    return "ui"
+    return "ui_stream" if STREAM.search(path) else "ui"
 
 
 class RequestTimer:

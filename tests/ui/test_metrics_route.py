@@ -84,6 +84,9 @@ def templates() -> RouteTemplates:
         ("/api/unknown/5", "other"),
         ("/api", "other"),
         ("/gradio_api/queue/join", "ui"),
+        ("/gradio_api/queue/data", "ui_stream"),
+        ("/gradio_api/heartbeat/abc123", "ui_stream"),
+        ("/gradio_api/stream/7/close", "ui_stream"),
         ("/", "ui"),
     ],
 )
