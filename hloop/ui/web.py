@@ -115,9 +115,9 @@ def web_app(
     )
     if services is not None:
         rest.add_routes(combined, services, login)
-        if observe:
-            add_metrics(combined, services, login)
     edge.install(combined, settings, login)
+    if services is not None and observe:  # after the edge: its timer is outside it, so refusals are timed too
+        add_metrics(combined, services, login)
     if observe:
         combined.add_middleware(RequestIdMiddleware)  # outermost: every request and its refusals carry the id
     return gr.mount_gradio_app(combined, demo, path="/", **launch_options(login, settings))

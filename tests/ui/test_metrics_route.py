@@ -106,6 +106,16 @@ def test_with_login_metrics_need_it(launch, trained, settings):
     assert ok.status_code == 200 and "hloop_predictions" in ok.text
 
 
+def test_requests_the_login_gate_refuses_are_timed_under_their_route(launch, trained, settings):
+    settings.auth = "ana:secret1"
+    url = launch(trained)
+    with httpx.Client(base_url=url, timeout=30) as http:
+        for _ in range(3):
+            assert http.post("/api/predict", json={"text": "a refused call"}).status_code == 401
+        got = samples(http.get("/metrics", auth=("ana", "secret1")).text)
+    assert got[("hloop_request_duration_seconds_count", (("route", "/api/predict"),))] == 3
+
+
 def test_a_token_is_needed_and_enough(launch, trained, settings, monkeypatch):
     monkeypatch.setenv("HLOOP_METRICS_TOKEN", "s3cret-token")
     settings.auth = "ana:secret1"
