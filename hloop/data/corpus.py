@@ -76,7 +76,7 @@ class Corpus:
         return digest.hexdigest()
 
 
-def _read(source: str):
+def read_dataset(source: str):
     """The DatasetDict of a hub id, a local folder, or a single CSV/JSONL/parquet file."""
     path = Path(source).expanduser()
     looks_local = path.exists() or source.startswith((".", "/", "~")) or path.suffix.lower() in FILE_BUILDERS
@@ -169,7 +169,7 @@ def _to_indices(raw: list, label_set: LabelSet, column: str, from_labels_setting
     return out
 
 
-def _columns(split, name: str, spec: DatasetSpec, source: str) -> tuple[list[str], list | None, Hygiene]:
+def split_columns(split, name: str, spec: DatasetSpec, source: str) -> tuple[list[str], list | None, Hygiene]:
     names = split.column_names
     if spec.text_column not in names:
         raise DatasetUnavailableError(
@@ -196,14 +196,14 @@ def _unique_eval(texts: tuple[str, ...], labels: np.ndarray) -> tuple[tuple[str,
 
 def load_corpus(spec: DatasetSpec) -> Corpus:
     """The train and eval texts and labels of the dataset ``spec`` describes; one clear error when it can't."""
-    dsd = _read(spec.source)
+    dsd = read_dataset(spec.source)
     if spec.train_split not in dsd:
         raise DatasetUnavailableError(
             f"Dataset {spec.source!r} has no split {spec.train_split!r} (splits: {', '.join(dsd)}); "
             "set HLOOP_TRAIN_SPLIT to one of them."
         )
     train = dsd[spec.train_split]
-    texts, raw, cleaned = _columns(train, spec.train_split, spec, spec.source)
+    texts, raw, cleaned = split_columns(train, spec.train_split, spec, spec.source)
     if raw is None and (spec.label_column_required or not spec.labels):
         raise DatasetUnavailableError(
             f"Split {spec.train_split!r} of {spec.source!r} has no label column {spec.label_column!r} (columns: "
@@ -212,7 +212,7 @@ def load_corpus(spec: DatasetSpec) -> Corpus:
         )
     evaluated = dsd[spec.eval_split] if spec.eval_split in dsd and spec.eval_split != spec.train_split else None
     eval_texts, eval_raw, eval_cleaned = (
-        _columns(evaluated, spec.eval_split, spec, spec.source) if evaluated else ([], None, Hygiene())
+        split_columns(evaluated, spec.eval_split, spec, spec.source) if evaluated else ([], None, Hygiene())
     )
     names, positions, merges = _label_names(spec, train, (raw or []) + (eval_raw or []))
     try:
