@@ -13,6 +13,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -47,10 +48,12 @@ class WorkerProcesses(ProcessPoolExecutor):
         self.end()
         return False
 
-    def end(self) -> None:
-        """End every worker now, running work included (the app is stopping): each exits on end-of-file."""
+    def end(self, wait: bool = False) -> None:
+        """End every worker now, running work included: each exits on end-of-file. With ``wait`` (the app is
+        stopping), return once they have exited: a worker still starting reads its queues' semaphores by name, and
+        would print a traceback if this process freed them first by exiting."""
         self._close_lifeline()
-        super().shutdown(wait=False, cancel_futures=True)
+        super().shutdown(wait=wait, cancel_futures=True)
 
     def _close_lifeline(self) -> None:
         self._held.close()
@@ -62,6 +65,7 @@ _LIVE: weakref.WeakSet[WorkerProcesses] = weakref.WeakSet()  # the pools of this
 
 
 _ENDED = threading.Event()
+END_WAIT_SECONDS = 60.0  # a worker still importing the app reaches its watch (and exits) well within this
 
 
 def workers_were_ended() -> bool:
@@ -70,11 +74,15 @@ def workers_were_ended() -> bool:
 
 
 def end_worker_processes() -> None:
-    """End the workers of every pool this process made (the app calls it as it stops; a process that dies without
-    calling it loses its workers all the same)."""
+    """End the workers of every pool this process made and wait (at most END_WAIT_SECONDS) until they have exited
+    (the app calls it as it stops; a process that dies without calling it loses its workers all the same)."""
     _ENDED.set()
-    for pool in list(_LIVE):
-        pool.end()
+    ending = [threading.Thread(target=pool.end, kwargs={"wait": True}, daemon=True) for pool in list(_LIVE)]
+    for thread in ending:  # side by side; a worker that never exits is not waited for past the bound
+        thread.start()
+    deadline = time.monotonic() + END_WAIT_SECONDS
+    for thread in ending:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _start_worker(lifeline, niceness: int, initializer: Callable | None, initargs: tuple) -> None:

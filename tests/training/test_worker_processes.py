@@ -72,6 +72,27 @@ def test_a_worker_ends_when_its_parent_dies_while_it_starts_or_after(tmp_path):
                 os.kill(pid, signal.SIGKILL)
 
 
+ENDS_A_STARTING_WORKER = """
+import multiprocessing, os
+from training.compute import background_processes
+from training.workers import end_worker_processes
+workers = background_processes(1)
+workers.submit(os.getpid)  # not waited for: the worker is still starting (importing) when the pools are ended
+end_worker_processes()
+print("left:", *[child.pid for child in multiprocessing.active_children()], flush=True)
+"""
+
+
+def test_ending_the_pools_waits_for_a_worker_still_starting_so_the_exit_is_clean(tmp_path):
+    """The app's stop: a worker still starting must not outlive the semaphores its parent frees by exiting (it
+    printed a traceback, 'SemLock._rebuild ... FileNotFoundError', in the app's log)."""
+    run = subprocess.run([sys.executable, "-c", ENDS_A_STARTING_WORKER], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "left:", f"workers alive after end_worker_processes: {run.stdout}"
+    assert "Traceback" not in run.stderr and "leaked" not in run.stderr, run.stderr[-2000:]
+
+
 def test_ending_the_pools_ends_busy_workers_at_once(tmp_path):
     pool = WorkerProcesses(1, os.chdir, (str(tmp_path),))
     assert pool.submit(os.getcwd).result() == str(tmp_path), "the pool's own initializer runs in each worker"
