@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from hloop.cli import labels, models, monitor, project, search, similar, simulate, store
+from hloop.cli import labels, models, monitor, project, search, sets, similar, simulate, store
 from hloop.cli.parsing import OneLineParser, undecodable_argument
 from hloop.config import failure_line
 
@@ -58,12 +58,11 @@ def build_parser() -> OneLineParser:
     return parser
 
 
-def _services(command: str):
+def _services(command: str, settings):
     """The Services of the settings (environment, project file), with a warning when the current version is damaged."""
-    from hloop.config import Settings
     from hloop.services import Services
 
-    services = Services(Settings(fit_in_worker=False))  # no requests to keep responsive here: fit in-process
+    services = Services(settings)
     if command not in _NO_MODEL_CHECK:
         notice = services.check_current()  # a damaged current version: say so, serve the newest intact one
         if notice:
@@ -80,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         handler = COMMANDS[args.command]
-        return handler(args, None if handler.own_settings else _services(args.command))
+        if handler.own_settings:
+            return handler(args, None)
+        return _run(handler, args)
     except KeyboardInterrupt:
         print("error: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 2
@@ -88,6 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         message, status = failure_line(exc, f"python -m hloop {args.command}")
         print(f"error: {message}", file=sys.stderr)
         return status
+
+
+def _run(handler: Callable, args) -> int:
+    """The command over a single-label project, or over a multi-label one (``hloop.cli.sets``; see
+    ``is_multi_label``)."""
+    from hloop.config import Settings
+    from hloop.services.set_project import is_multi_label
+
+    settings = Settings(fit_in_worker=False)  # no requests to keep responsive here: fit in-process
+    if is_multi_label(settings):
+        return sets.run(args, settings)
+    return handler(args, _services(args.command, settings))
 
 
 def main_exit() -> None:

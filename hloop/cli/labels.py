@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hloop.cli.output import print_json, progress_bar
 from hloop.cli.parsing import ANNOTATOR, COUNT, EXAMPLE_ID, add_json, command
+from hloop.core.multilabel_strategies import DEFAULT_SET_STRATEGY, SET_STRATEGIES
 from hloop.core.search import LABEL_SOURCES
 from hloop.core.strategies import DEFAULT_STRATEGY, STRATEGIES
 
@@ -101,11 +102,13 @@ def add_arguments(p: dict) -> None:
     p["queue"].add_argument(
         "--strategy",
         default="default",
-        choices=[*STRATEGIES, "default"],
-        help=f"query strategy (default: {DEFAULT_STRATEGY})",
+        choices=[*STRATEGIES, *SET_STRATEGIES, "default"],
+        help=f"query strategy (default: {DEFAULT_STRATEGY}; multi-label projects: {DEFAULT_SET_STRATEGY})",
     )
     p["label"].add_argument("--example", type=EXAMPLE_ID, required=True, help="example id (from `queue`)")
-    p["label"].add_argument("--label", required=True, help="a label name (case-insensitive) or number")
+    p["label"].add_argument(
+        "--label", required=True, help="a label name (case-insensitive) or number; multi-label: names joined by commas"
+    )
     p["label"].add_argument("--annotator", type=ANNOTATOR, default="cli", help="who gives the label (default: cli)")
     p["import"].add_argument("file", help="a .csv or .jsonl file with a 'text' column")
     p["export"].add_argument("file", help="labels.csv or labels.jsonl")

@@ -76,6 +76,21 @@ BulkMax = Annotated[int, AfterValidator(lambda value: within(value, 1, 1_000_000
 EmbeddingsSetting = Annotated[str, AfterValidator(_parsed(canonical_spec))]
 
 
+def multi_label(value: str) -> str:
+    """HLOOP_MULTI_LABEL as ``"1"``, ``"0"`` or ``"auto"``."""
+    word = str(value).strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return "1"
+    if word in ("0", "false", "no", "off"):
+        return "0"
+    if word == "auto":
+        return "auto"
+    raise ValueError(f"HLOOP_MULTI_LABEL must be 1 (a text has a set of labels), 0 (one label) or auto; got {value!r}")
+
+
+MultiLabel = Annotated[str, AfterValidator(multi_label)]
+
+
 def needs_embeddings(model: str, embeddings: str) -> None:
     """ValueError when ``model`` is a family that needs embeddings and ``embeddings`` is none."""
     if model in EMBEDDING_FAMILIES and embeddings == "none":

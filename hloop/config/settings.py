@@ -22,9 +22,8 @@ MIN_DB_TIMEOUT = 0.01  # 10 ms: shorter waits turn every ordinary write contenti
 MAX_LOGIN_FAILURES = 1000  # more failures before a lockout is no brake at all
 MAX_LOCKOUT_SECONDS = 3600.0  # the login brake never locks out for longer (hloop.ui.auth)
 MAX_SEED_SIZE = 10**9  # more rows than any dataset holds; "all" takes every row
-MAX_COUNT = 10**7
+MAX_COUNT, MAX_PREDICTION_LOG = 10**7, 10**9
 MAX_RANDOM_SEED = 2**31 - 1  # scikit-learn and numpy seeds, with room for one seed per simulation repeat
-MAX_PREDICTION_LOG = 10**9
 KIB, MIB, GIB = 2**10, 2**20, 2**30
 
 
@@ -60,6 +59,9 @@ class Settings(BaseSettings):
     text_column: str = "text"
     label_column: str = "label"  # a dataset without this column is unlabelled
     labels: str = ""  # comma-separated label names, in order; empty: from the dataset
+    multi_label: checks.MultiLabel = "auto"  # sets of labels per text: 1, 0, or auto (lists or a separator say so)
+    label_separator: str = ""  # in a CSV of a multi-label project, between the names of a cell (e.g. |)
+    allow_empty: bool = False  # in a multi-label project, a text may have no label
     train_split: str = "train"
     eval_split: str = "test"  # when the dataset has no such split, an eval split is carved from train
     eval_share: float = 0.2  # share carved for eval, or of human labels held out when there are no gold labels
@@ -234,7 +236,6 @@ class Settings(BaseSettings):
     def _review_folds(cls, value: int) -> int:
         return within(value, 2, 20, "folds")
 
-    # the dev split and the gate
     @field_validator("dev_share")
     @classmethod
     def _dev_share(cls, value: float) -> float:
@@ -265,7 +266,6 @@ class Settings(BaseSettings):
     def _inline_scoring_rows(cls, value: int) -> int:
         return within(value, 0, 1_000_000, "rows")
 
-    # the HTTP edge
     @field_validator("max_body_bytes")
     @classmethod
     def _max_body_bytes(cls, value: int) -> int:

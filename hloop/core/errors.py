@@ -29,6 +29,10 @@ class DatasetUnavailableError(HLoopError):
     """The dataset could not be loaded (hub unreachable, folder missing, wrong schema)."""
 
 
+class MultiLabelDatasetError(DatasetUnavailableError):
+    """The label column holds sets of labels: a multi-label dataset, which single-label loading refuses."""
+
+
 class ProjectFileError(HLoopError):
     """The project file (hloop.toml or HLOOP_CONFIG's) is missing, unreadable, not TOML, or names an unknown
     setting or a bad value."""

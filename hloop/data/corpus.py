@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hloop.core.errors import DatasetUnavailableError, HLoopError
+from hloop.core.errors import DatasetUnavailableError, HLoopError, MultiLabelDatasetError
 from hloop.core.labels import LabelSet, text_key
 from hloop.data.demo import known_label_names
 from hloop.data.hygiene import Hygiene, clean_texts, dedupe, label_spellings, missing_value
@@ -123,10 +123,11 @@ def _label_names(spec: DatasetSpec, split, raw: list) -> tuple[tuple[str, ...], 
     values = [v for v in raw if not missing_value(v)]
     listed = next((v for v in values if isinstance(v, list | tuple | dict | np.ndarray)), None)
     if listed is not None:
-        raise DatasetUnavailableError(
+        raise MultiLabelDatasetError(
             f"Column {spec.label_column!r} of {spec.source!r} holds lists of labels (e.g. {str(listed)[:60]}), a "
-            "multi-label dataset; a project takes one label per text. Set HLOOP_LABEL_COLUMN to a column with one "
-            "label per row."
+            "multi-label dataset, and this project takes one label per text. The command line takes multi-label "
+            "projects (HLOOP_MULTI_LABEL=1 or auto; `python -m hloop train`, `queue`, `label`, ...), the app not yet; "
+            "for one label per text, set HLOOP_LABEL_COLUMN to a column with one label per row."
         )
     distinct = set(values)
     numeric = all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in distinct)

@@ -81,7 +81,7 @@ def _unique(texts, sets, labelled, excluded=frozenset()) -> tuple[list[int], np.
     return rows, kept, np.array(kept_labelled, dtype=bool), hygiene
 
 
-def _rarest(sets: np.ndarray, labelled: np.ndarray) -> np.ndarray:
+def rarest_labels(sets: np.ndarray, labelled: np.ndarray) -> np.ndarray:
     """Each row's rarest label (its stratum when eval is carved); 0 for an empty set, -1 for an unlabelled row."""
     counts = sets[labelled].sum(axis=0)
     out = np.full(len(sets), UNLABELLED, dtype=np.int64)
@@ -130,7 +130,7 @@ def load_set_corpus(spec: DatasetSpec, separator: str = "") -> SetCorpus:
     if eval_t:
         return SetCorpus(train_t, train_sets, train_labelled, eval_t, eval_sets, hygiene=report, **common)
     if train_labelled.sum() >= 2:
-        picked, rest = carve_eval(_rarest(train_sets, train_labelled), spec.eval_share, spec.random_seed)
+        picked, rest = carve_eval(rarest_labels(train_sets, train_labelled), spec.eval_share, spec.random_seed)
         return SetCorpus(
             tuple(train_t[i] for i in rest),
             train_sets[rest],
