@@ -44,40 +44,25 @@ def dumps(pipeline: Pipeline, family: str) -> bytes:
     if family not in FAMILIES:
         raise ModelIntegrityError(f"Unknown model family {family!r}.")
     bare = copy.deepcopy(pipeline)
+    terms = detach_terms(vectorizers(bare))
+    return sio.dumps({"family": family, "pipeline": bare, "terms": terms})
+
+
+def detach_terms(found) -> list[str]:
+    """Take each vectorizer's vocabulary out (the vectorizers are changed), as one newline-joined string each."""
     terms = []
-    for vectorizer in vectorizers(bare):
+    for vectorizer in found:
         names = vectorizer.get_feature_names_out().tolist()
         joined = _SEP.join(names)
         if joined.count(_SEP) != len(names) - 1:
             raise ModelIntegrityError("A vocabulary term contains a newline; this token pattern cannot be saved.")
         terms.append(joined)
         del vectorizer.vocabulary_
-    return sio.dumps({"family": family, "pipeline": bare, "terms": terms})
+    return terms
 
 
-def loads(data: bytes) -> tuple[str, Pipeline]:
-    """(family, pipeline) of ``data``; ModelIntegrityError for an untrusted type, another shape, or an embedder
-    that is not the one the model was fitted with."""
-    try:
-        unknown = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
-    except Exception as exc:  # not a zip, or no skops schema inside
-        raise ModelIntegrityError(f"Not a skops model file ({type(exc).__name__}: {exc}).") from exc
-    if unknown:
-        raise ModelIntegrityError(
-            f"The model file holds types this program does not trust ({', '.join(unknown)}); it was not loaded."
-        )
-    try:
-        content = sio.loads(data, trusted=list(TRUSTED_TYPES))
-    except Exception as exc:  # a damaged archive, or a skops/scikit-learn version mismatch
-        raise ModelIntegrityError(f"The model file could not be read ({type(exc).__name__}: {exc}).") from exc
-    if isinstance(content, dict) and set(content) == {"pipeline", "terms"}:
-        return "tfidf-lr", artifact.pipeline_of(content)  # today's format, with today's checks
-    if not (isinstance(content, dict) and set(content) == {"family", "pipeline", "terms"}):
-        raise ModelIntegrityError("The model file does not hold a model family; retrain.")
-    family, pipeline, terms = content["family"], content["pipeline"], content["terms"]
-    if family not in FAMILIES or not isinstance(pipeline, Pipeline) or pipeline.steps[-1][0] != "clf":
-        raise ModelIntegrityError(f"The model file holds no pipeline of a known family ({family!r}); retrain.")
-    found = list(vectorizers(pipeline))
+def attach_terms(found: list, terms: object) -> None:
+    """Give each vectorizer its vocabulary back from ``terms`` (``detach_terms``' strings), checked."""
     if not (isinstance(terms, list) and len(terms) == len(found) and all(isinstance(t, str) for t in terms)):
         raise ModelIntegrityError("The model file's vocabularies do not match its vectorizers; retrain.")
     for vectorizer, joined in zip(found, terms, strict=True):
@@ -85,6 +70,36 @@ def loads(data: bytes) -> tuple[str, Pipeline]:
         vectorizer.vocabulary_ = dict(zip(words, range(len(words)), strict=True))
         if len(vectorizer.vocabulary_) != len(words):
             raise ModelIntegrityError("The model's vocabulary lists a term twice; the file was altered. Retrain.")
+
+
+def trusted_content(data: bytes, trusted: tuple[str, ...]) -> object:
+    """What a skops file holds, refused (ModelIntegrityError) when it holds a type outside ``trusted``."""
+    try:
+        unknown = sorted(set(sio.get_untrusted_types(data=data)) - set(trusted))
+    except Exception as exc:  # not a zip, or no skops schema inside
+        raise ModelIntegrityError(f"Not a skops model file ({type(exc).__name__}: {exc}).") from exc
+    if unknown:
+        raise ModelIntegrityError(
+            f"The model file holds types this program does not trust ({', '.join(unknown)}); it was not loaded."
+        )
+    try:
+        return sio.loads(data, trusted=list(trusted))
+    except Exception as exc:  # a damaged archive, or a skops/scikit-learn version mismatch
+        raise ModelIntegrityError(f"The model file could not be read ({type(exc).__name__}: {exc}).") from exc
+
+
+def loads(data: bytes) -> tuple[str, Pipeline]:
+    """(family, pipeline) of ``data``; ModelIntegrityError for an untrusted type, another shape, or an embedder
+    that is not the one the model was fitted with."""
+    content = trusted_content(data, TRUSTED_TYPES)
+    if isinstance(content, dict) and set(content) == {"pipeline", "terms"}:
+        return "tfidf-lr", artifact.pipeline_of(content)  # today's format, with today's checks
+    if not (isinstance(content, dict) and set(content) == {"family", "pipeline", "terms"}):
+        raise ModelIntegrityError("The model file does not hold a model family; retrain.")
+    family, pipeline, terms = content["family"], content["pipeline"], content["terms"]
+    if family not in FAMILIES or not isinstance(pipeline, Pipeline) or pipeline.steps[-1][0] != "clf":
+        raise ModelIntegrityError(f"The model file holds no pipeline of a known family ({family!r}); retrain.")
+    attach_terms(list(vectorizers(pipeline)), terms)
     verify_embedders(pipeline)
     _check_predicts(pipeline)
     return family, pipeline

@@ -27,7 +27,6 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "training.multilabel.AveragedLabelProbabilities",
 )
 KIND = "label-sets"
-_SEP = "\n"
 
 
 @dataclass(frozen=True)
@@ -56,14 +55,7 @@ def dumps(model: SetModel) -> bytes:
     if model.family not in FAMILIES:
         raise ModelIntegrityError(f"Unknown model family {model.family!r}.")
     bare = copy.deepcopy(model.pipeline)
-    terms = []
-    for vectorizer in _vectorizers(bare):
-        names = vectorizer.get_feature_names_out().tolist()
-        joined = _SEP.join(names)
-        if joined.count(_SEP) != len(names) - 1:
-            raise ModelIntegrityError("A vocabulary term contains a newline; this token pattern cannot be saved.")
-        terms.append(joined)
-        del vectorizer.vocabulary_
+    terms = family_artifact.detach_terms(_vectorizers(bare))
     content = {
         "kind": KIND,
         "family": model.family,
@@ -78,18 +70,7 @@ def dumps(model: SetModel) -> bytes:
 def loads(data: bytes, labels: Sequence[str] | None = None) -> SetModel:
     """The model in ``data``; ModelIntegrityError for an untrusted type, another shape, other ``labels`` than the
     project's, or an embedder that is not the one the model was fitted with."""
-    try:
-        unknown = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
-    except Exception as exc:  # not a zip, or no skops schema inside
-        raise ModelIntegrityError(f"Not a skops model file ({type(exc).__name__}: {exc}).") from exc
-    if unknown:
-        raise ModelIntegrityError(
-            f"The model file holds types this program does not trust ({', '.join(unknown)}); it was not loaded."
-        )
-    try:
-        content = sio.loads(data, trusted=list(TRUSTED_TYPES))
-    except Exception as exc:  # a damaged archive, or a skops/scikit-learn version mismatch
-        raise ModelIntegrityError(f"The model file could not be read ({type(exc).__name__}: {exc}).") from exc
+    content = family_artifact.trusted_content(data, TRUSTED_TYPES)
     keys = {"kind", "family", "pipeline", "terms", "thresholds", "labels"}
     if not (isinstance(content, dict) and set(content) == keys and content["kind"] == KIND):
         raise ModelIntegrityError("The model file does not hold a multi-label model; retrain.")
@@ -103,14 +84,7 @@ def loads(data: bytes, labels: Sequence[str] | None = None) -> SetModel:
         )
     if thresholds.shape != (len(names),) or not ((thresholds > 0) & (thresholds < 1)).all():
         raise ModelIntegrityError("The model file's thresholds are not one per label in (0, 1); retrain.")
-    found = list(_vectorizers(pipeline))
-    if not (isinstance(terms, list) and len(terms) == len(found) and all(isinstance(t, str) for t in terms)):
-        raise ModelIntegrityError("The model file's vocabularies do not match its vectorizers; retrain.")
-    for vectorizer, joined in zip(found, terms, strict=True):
-        words = joined.split(_SEP)
-        vectorizer.vocabulary_ = dict(zip(words, range(len(words)), strict=True))
-        if len(vectorizer.vocabulary_) != len(words):
-            raise ModelIntegrityError("The model's vocabulary lists a term twice; the file was altered. Retrain.")
+    family_artifact.attach_terms(list(_vectorizers(pipeline)), terms)
     for member in _members(pipeline):
         verify_embedders(member)
     model = SetModel(family, pipeline, thresholds, names)
