@@ -95,7 +95,7 @@ def _run(handler: Callable, args) -> int:
     """The command over a single-label project, or over a multi-label one (``hloop.cli.sets``; see
     ``is_multi_label``)."""
     from hloop.config import Settings
-    from hloop.services.set_project import is_multi_label
+    from hloop.services.project_kind import is_multi_label
 
     settings = Settings(fit_in_worker=False)  # no requests to keep responsive here: fit in-process
     if is_multi_label(settings):

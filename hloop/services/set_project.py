@@ -14,45 +14,20 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from hloop.config import Settings
-from hloop.core.errors import HLoopError, InvalidInputError, NoModelError, NothingToTrainError, StoreMismatchError
+from hloop.core.errors import InvalidInputError, NoModelError, NothingToTrainError, StoreMismatchError
 from hloop.core.labels import LabelSet
 from hloop.core.multilabel_strategies import DEFAULT_SET_STRATEGY, get_set_strategy
 from hloop.core.set_cards import SetCard, SetTraining
-from hloop.data.corpus import read_dataset
-from hloop.data.label_sets import holds_lists
 from hloop.data.set_corpus import SetCorpus, load_set_corpus, rarest_labels
 from hloop.data.splits import Split, carve_dev, split_train
 from hloop.services.dataset import dataset_spec
+from hloop.services.project_kind import KIND, KIND_KEY
 from hloop.services.set_models import card_of, fit_version, probabilities
 from labeling import claims, store
 from labeling.db import make_engine
 from labeling.label_sets import EMPTY_SET, add_label_set, encode_label_set, latest_label_sets
 from labeling.tables import Example, Label, utcnow
 from training.set_registry import SetRegistry
-
-KIND_KEY, KIND = "project_kind", "label-sets"
-
-
-def is_multi_label(settings: Settings) -> bool:
-    """Whether ``settings`` describe a multi-label project: HLOOP_MULTI_LABEL=1; or auto with a label separator set,
-    a store filled by a multi-label project, or (a new store) a dataset whose label column holds lists (read once
-    here; a filled store answers from its facts)."""
-    if settings.multi_label != "auto":
-        return settings.multi_label == "1"
-    if settings.label_separator:
-        return True
-    with Session(make_engine(settings.database_url, settings.db_timeout)) as session:
-        info = store.get_info(session=session)
-    if info:
-        return info.get(KIND_KEY) == KIND
-    try:
-        dsd = read_dataset(settings.dataset)
-    except HLoopError:  # unreadable here: the command says so itself, where it needs the data
-        return False
-    split = dsd[settings.train_split] if settings.train_split in dsd else None
-    if split is None or settings.label_column not in split.column_names:
-        return False
-    return holds_lists(split.select(range(min(len(split), 1000)))[settings.label_column])
 
 
 def _label_state(session: Session) -> str:
