@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from labeling.store import TRAINABLE_ORIGINS, _latest_label_ids
+from labeling.latest import _latest_label_ids
+from labeling.store import TRAINABLE_ORIGINS
 from labeling.tables import Example, Label
 
 

@@ -9,12 +9,13 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from hloop.core.errors import InvalidInputError
 from hloop.core.values import parse_annotator
-from labeling.store import TRAINABLE_ORIGINS, _latest_label_ids, get_example
-from labeling.tables import SOURCES, Example, Label
+from labeling.latest import latest_rows
+from labeling.store import TRAINABLE_ORIGINS, get_example
+from labeling.tables import SOURCES, Label
 
 EMPTY_SET = -1  # ``label.label`` of an event whose set is empty
 
@@ -89,15 +90,7 @@ def latest_label_sets(
 ) -> list[LatestLabelSet]:
     """The counting label set of every labelled example of the given origins (eval never), by example id. A single
     label event among them (a store that was single-label) is refused: sets and single labels are never mixed."""
-    origins = [o for o in origins if o != "eval"]
-    latest = _latest_label_ids(up_to_id)
-    stmt = (
-        select(Label.example_id, Example.text, Label.labels, Label.source)
-        .join(latest, latest.c.id == Label.id)
-        .join(Example, Example.id == Label.example_id)
-        .where(col(Example.origin).in_(origins))
-        .order_by(Label.example_id)
-    )
+    stmt = latest_rows(Label.labels, origins=origins, up_to_id=up_to_id)
     out = []
     for example_id, text, stored, source in session.exec(stmt):
         if stored is None:

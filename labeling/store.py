@@ -14,6 +14,7 @@ from hloop.core.errors import InvalidInputError, NotFoundError
 from hloop.core.labels import clean_text, text_key
 from hloop.core.values import parse_annotator
 from labeling.bulk_insert import bulk_add_examples, bulk_add_seed_labels, insert_new_texts  # noqa: F401 (exported)
+from labeling.latest import _latest_label_ids, latest_rows
 from labeling.tables import ORIGINS, SOURCES, Example, Label, Prediction, StoreInfo, utcnow
 
 TRAINABLE_ORIGINS = ("seed", "pool", "user", "import")
@@ -134,27 +135,12 @@ def add_label(
     return row
 
 
-def _latest_label_ids(up_to_id: int | None = None):
-    stmt = select(func.max(Label.id).label("id")).where(col(Label.undone_at).is_(None))
-    if up_to_id is not None:
-        stmt = stmt.where(Label.id <= up_to_id)
-    return stmt.group_by(Label.example_id).subquery()
-
-
 def latest_labels(
     *, session: Session, origins: Sequence[str] = TRAINABLE_ORIGINS, up_to_id: int | None = None
 ) -> list[LatestLabel]:
     """The counting label of every labelled example of the given origins (eval is never included)."""
-    origins = [o for o in origins if o != "eval"]
-    latest = _latest_label_ids(up_to_id)
-    stmt = (
-        select(Label.example_id, Example.text, Label.label, Label.source)
-        .join(latest, latest.c.id == Label.id)
-        .join(Example, Example.id == Label.example_id)
-        .where(col(Example.origin).in_(origins))
-        .order_by(Label.example_id)
-    )
-    return [LatestLabel(eid, text, lab, src != "seed", src == "bulk") for eid, text, lab, src in session.exec(stmt)]
+    rows = session.exec(latest_rows(Label.label, origins=origins, up_to_id=up_to_id))
+    return [LatestLabel(eid, text, lab, src != "seed", src == "bulk") for eid, text, lab, src in rows]
 
 
 def human_labelled_ids(*, session: Session) -> set[int]:
